@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared BPF-side code of the mptcp-sched schedulers: kfunc declarations (the interface of
+ * KERNEL_ABI.md), subflow predicates, per-connection state and the statistics every
+ * scheduler keeps. Policies themselves are in bpf/policies.bpf.h; the files in schedulers/ bind
+ * them to struct_ops.
+ */
+#ifndef MPTCP_SCHED_BPF_H
+#define MPTCP_SCHED_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "mptcp_sched/sched_abi.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define EAGAIN 11
+#define EINVAL 22
+
+/* MPTCP_SEND_BURST_SIZE: 64 KiB minus TCP/IPv6 headers and options, as the kernel uses. */
+#define MS_SEND_BURST 65428
+
+char _license[] SEC("license") = "GPL";
+
+/* ---- kfuncs (net/mptcp/bpf.c of the patched kernel / the MPTCP export branch) ---- */
+extern void mptcp_subflow_set_scheduled(struct mptcp_subflow_context *subflow,
+					bool scheduled) __ksym;
+extern struct mptcp_subflow_context *bpf_mptcp_subflow_ctx(const struct sock *sk) __ksym;
+extern struct sock *bpf_mptcp_subflow_tcp_sock(const struct mptcp_subflow_context *subflow) __ksym;
+extern bool mptcp_subflow_active(struct mptcp_subflow_context *subflow) __ksym;
+extern void mptcp_set_timeout(struct sock *sk) __ksym;
+extern __u64 mptcp_wnd_end(const struct mptcp_sock *msk) __ksym;
+extern bool bpf_sk_stream_memory_free(const struct mptcp_subflow_context *subflow) __ksym;
+extern int bpf_iter_mptcp_subflow_new(struct bpf_iter_mptcp_subflow *it, struct sock *sk) __ksym;
+extern struct mptcp_subflow_context *
+bpf_iter_mptcp_subflow_next(struct bpf_iter_mptcp_subflow *it) __ksym;
+extern void bpf_iter_mptcp_subflow_destroy(struct bpf_iter_mptcp_subflow *it) __ksym;
+
+/* ---- tunables common to all schedulers (set by the loader before load) ---- */
+const volatile bool ms_stats_enabled = true;
+
+/* ---- maps ---- */
+struct ms_conn_state {
+	__u64 conn_id;		/* 0 until the first decision */
+	__u32 last_subflow_id;	/* round-robin position */
+	__u32 quantum_left;	/* round-robin bytes left in the current turn */
+	__u32 policy;
+	__u32 rule_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ms_conn_state);
+} ms_conn_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MS_MAX_CONNS);
+	__type(key, __u64);
+	__type(value, struct ms_conn);
+} ms_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MS_MAX_SUBFLOWS);
+	__type(key, struct ms_subflow_key);
+	__type(value, struct ms_subflow);
+} ms_subflows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MS_CNT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} ms_counters SEC(".maps");
+
+__u64 ms_next_conn_id;
+
+static __always_inline void ms_count(enum ms_counter c)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&ms_counters, &key);
+
+	if (v)
+		*v += 1;
+}
+
+/* ---- subflow predicates ---- */
+
+/* A subflow may be marked only if the core will really push on it: active (joined, not
+ * stale, TCP state allows sending) and with room in its send buffer. Marking one that
+ * cannot send makes the core spin on it (the round-robin hangs reported upstream). */
+static __always_inline bool ms_can_send(struct mptcp_subflow_context *sf)
+{
+	return mptcp_subflow_active(sf) && bpf_sk_stream_memory_free(sf);
+}
+
+/* Backup if flagged locally or if the peer asked for it (MP_PRIO / MP_JOIN B bit), the
+ * same test as the kernel's default scheduler. */
+static __always_inline bool ms_is_backup(struct mptcp_subflow_context *sf)
+{
+	return BPF_CORE_READ_BITFIELD(sf, backup) || BPF_CORE_READ_BITFIELD(sf, request_bkup);
+}
+
+static __always_inline struct tcp_sock *ms_tcp(struct mptcp_subflow_context *sf)
+{
+	struct sock *ssk = bpf_mptcp_subflow_tcp_sock(sf);
+
+	return ssk ? bpf_skc_to_tcp_sock(ssk) : NULL;
+}
+
+/* Let the core push up to a full burst, bounded by the MPTCP-level send window, before it
+ * asks again (what the default scheduler does). */
+static __always_inline void ms_set_burst(struct mptcp_sock *msk, __u32 max)
+{
+	__s64 room = (__s64)(mptcp_wnd_end(msk) - msk->snd_nxt);
+
+	if (room < 0)
+		room = 0;
+	msk->snd_burst = room < max ? (int)room : (int)max;
+}
+
+/* ---- per-connection state and statistics ---- */
+
+static __always_inline struct ms_conn_state *ms_state(struct mptcp_sock *msk)
+{
+	struct ms_conn_state *st;
+
+	st = bpf_sk_storage_get(&ms_conn_state, msk, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return NULL;
+	if (!st->conn_id) {
+		st->conn_id = __sync_fetch_and_add(&ms_next_conn_id, 1) + 1;
+		ms_count(MS_CNT_CONN_NEW);
+	}
+	return st;
+}
+
+static __always_inline void ms_endpoint_fill(struct ms_endpoint *ep, struct sock *ssk, bool local)
+{
+	__u16 family = ssk->__sk_common.skc_family;
+
+	ep->family = family;
+	if (family == AF_INET6) {
+		if (local)
+			BPF_CORE_READ_INTO(&ep->addr, ssk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		else
+			BPF_CORE_READ_INTO(&ep->addr, ssk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		__be32 a = local ? ssk->__sk_common.skc_rcv_saddr : ssk->__sk_common.skc_daddr;
+
+		__builtin_memcpy(ep->addr, &a, sizeof(a));
+	}
+	ep->port = local ? ssk->__sk_common.skc_num : bpf_ntohs(ssk->__sk_common.skc_dport);
+}
+
+/* Record that @sf was chosen. Rows are keyed by (connection id, subflow id) and removed in
+ * ms_release(); updates race only with the reader, which tolerates torn counters. */
+static __always_inline void ms_stats_record(struct mptcp_sock *msk, struct ms_conn_state *st,
+					    struct mptcp_subflow_context *sf,
+					    enum ms_decision kind)
+{
+	struct ms_subflow_key key = {};
+	struct ms_subflow *row, fresh = {};
+	struct sock *ssk;
+	struct tcp_sock *tp;
+	struct ms_conn *conn;
+	__u64 now;
+
+	if (!ms_stats_enabled || !st)
+		return;
+	ssk = bpf_mptcp_subflow_tcp_sock(sf);
+	if (!ssk)
+		return;
+	now = bpf_ktime_get_ns();
+
+	conn = bpf_map_lookup_elem(&ms_conns, &st->conn_id);
+	if (!conn) {
+		struct ms_conn c = {
+			.token = msk->token,
+			.policy = st->policy,
+			.rule_id = st->rule_id,
+			.first_ns = now,
+		};
+
+		bpf_map_update_elem(&ms_conns, &st->conn_id, &c, BPF_NOEXIST);
+		conn = bpf_map_lookup_elem(&ms_conns, &st->conn_id);
+		if (!conn) {
+			ms_count(MS_CNT_STATS_FULL);
+			return;
+		}
+	}
+	conn->last_ns = now;
+
+	key.conn_id = st->conn_id;
+	key.subflow_id = sf->subflow_id;
+	row = bpf_map_lookup_elem(&ms_subflows, &key);
+	if (!row) {
+		ms_endpoint_fill(&fresh.local, ssk, true);
+		ms_endpoint_fill(&fresh.remote, ssk, false);
+		bpf_map_update_elem(&ms_subflows, &key, &fresh, BPF_NOEXIST);
+		row = bpf_map_lookup_elem(&ms_subflows, &key);
+		if (!row) {
+			ms_count(MS_CNT_STATS_FULL);
+			return;
+		}
+	}
+	if (kind == MS_DECISION_RETRANS)
+		row->chosen_retrans++;
+	else
+		row->chosen_send++;
+	row->backup = ms_is_backup(sf);
+	row->last_ns = now;
+	tp = bpf_skc_to_tcp_sock(ssk);
+	if (tp) {
+		row->bytes_sent = tp->bytes_sent;
+		row->srtt_us = tp->srtt_us >> 3;
+		row->cwnd = tp->snd_cwnd;
+	}
+}
+
+/* Mark @sf for the core and account for it. */
+static __always_inline void ms_choose(struct mptcp_sock *msk, struct ms_conn_state *st,
+				      struct mptcp_subflow_context *sf, enum ms_decision kind)
+{
+	mptcp_subflow_set_scheduled(sf, true);
+	ms_stats_record(msk, st, sf, kind);
+}
+
+static long ms_drop_subflow_row(struct bpf_map *map, struct ms_subflow_key *key,
+				struct ms_subflow *row, __u64 *conn_id)
+{
+	if (key->conn_id == *conn_id)
+		bpf_map_delete_elem(map, key);
+	return 0;
+}
+
+/* release: forget the connection's statistics and state. */
+static __always_inline void ms_release(struct mptcp_sock *msk)
+{
+	struct ms_conn_state *st;
+	__u64 conn_id;
+
+	st = bpf_sk_storage_get(&ms_conn_state, msk, 0, 0);
+	if (!st)
+		return;
+	conn_id = st->conn_id;
+	if (conn_id) {
+		bpf_map_delete_elem(&ms_conns, &conn_id);
+		bpf_for_each_map_elem(&ms_subflows, ms_drop_subflow_row, &conn_id, 0);
+		ms_count(MS_CNT_CONN_RELEASED);
+	}
+	bpf_sk_storage_delete(&ms_conn_state, msk);
+}
+
+#endif /* MPTCP_SCHED_BPF_H */

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel types the schedulers use, declared by hand for CO-RE.
+ *
+ * Why not a full `bpftool btf dump ... format c` vmlinux.h: the BPF build would then depend
+ * on the build machine's running kernel (whose BTF on a stock kernel lacks nothing we need,
+ * but differs from machine to machine), or on a multi-megabyte generated file checked in.
+ * Every struct here carries preserve_access_index, so each field access becomes a CO-RE
+ * relocation that libbpf resolves by *name* against the running kernel's BTF at load time.
+ * Only the fields we touch are declared; their local order and offsets do not matter. The
+ * build is therefore deterministic and independent of the host kernel, and a field missing
+ * from a target kernel fails the load with a libbpf message naming it.
+ */
+#ifndef MPTCP_SCHED_VMLINUX_H
+#define MPTCP_SCHED_VMLINUX_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+#ifndef __bpf__
+#error "bpf/vmlinux.h is for BPF programs only"
+#endif
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s16 s16;
+typedef __s32 s32;
+typedef __s64 s64;
+typedef _Bool bool;
+enum { false = 0, true = 1 };
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+		__be32 u6_addr32[4];
+	} in6_u;
+};
+
+struct sock_common {
+	union {
+		struct {
+			__be32 skc_daddr;
+			__be32 skc_rcv_saddr;
+		};
+	};
+	union {
+		struct {
+			__be16 skc_dport;
+			__u16 skc_num;
+		};
+	};
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+	int sk_sndbuf;
+	int sk_wmem_queued;
+	unsigned long sk_pacing_rate;
+	u16 sk_protocol;
+	u32 sk_mark;
+};
+
+struct tcp_sock {
+	u32 srtt_us;
+	u32 snd_cwnd;
+	u32 packets_out;
+	u32 mss_cache;
+	u64 bytes_sent;
+	u64 bytes_acked;
+	u32 snd_wnd;
+};
+
+/* net/mptcp/protocol.h */
+struct mptcp_sock {
+	u32 token;
+	int snd_burst;
+	u64 snd_nxt;
+	u64 snd_una;
+	struct sock *first;
+};
+
+struct mptcp_subflow_context {
+	u32 request_join : 1, fully_established : 1, backup : 1, request_bkup : 1;
+	u8 stale;
+	u32 subflow_id;
+	unsigned long avg_pacing_rate;
+	struct sock *tcp_sock;
+	s16 local_id;
+	u8 remote_id;
+};
+
+#pragma clang attribute pop
+
+/* include/net/mptcp.h: the struct_ops type. libbpf maps members to the kernel's by name. */
+#define MPTCP_SCHED_NAME_MAX 16
+
+struct mptcp_sched_ops {
+	int (*get_send)(struct mptcp_sock *msk);
+	int (*get_retrans)(struct mptcp_sock *msk);
+	char name[MPTCP_SCHED_NAME_MAX];
+	void (*init)(struct mptcp_sock *msk);
+	void (*release)(struct mptcp_sock *msk);
+};
+
+
+struct bpf_map;
+
+/* Opaque iterator state, as the kernel declares it. */
+struct bpf_iter_mptcp_subflow {
+	__u64 __opaque[2];
+} __attribute__((aligned(8)));
+
+#endif /* MPTCP_SCHED_VMLINUX_H */

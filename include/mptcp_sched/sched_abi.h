@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Interface between the BPF schedulers and the mptcp-sched library: the names under which
+ * the schedulers register, the counters they keep and the rows of their statistics maps.
+ * Included by both sides; only enums, constants and fixed-width structs live here. The C++
+ * side static_asserts the struct sizes (src/stats.cpp), so a change here that breaks the
+ * layout fails the build instead of misreading maps.
+ */
+#ifndef MPTCP_SCHED_SCHED_ABI_H
+#define MPTCP_SCHED_SCHED_ABI_H
+
+#include <linux/types.h>
+
+/* Every built-in scheduler registers as "ms_<short name>" so it never clashes with
+ * schedulers from other sources; MPTCP_SCHED_NAME_MAX (16) bounds the whole name. */
+#define MS_SCHED_PREFIX "ms_"
+
+/* Per-CPU counters, indexed by enum ms_counter, summed over CPUs by the reader. */
+enum ms_counter {
+	MS_CNT_GET_SEND = 0,	/* get_send calls */
+	MS_CNT_GET_RETRANS,	/* get_retrans calls */
+	MS_CNT_NO_SUBFLOW,	/* calls that found no subflow able to send (-EAGAIN) */
+	MS_CNT_BACKUP_USED,	/* decisions that had to use a backup subflow */
+	MS_CNT_CONN_NEW,	/* connections seen for the first time */
+	MS_CNT_CONN_RELEASED,	/* connections released */
+	MS_CNT_STATS_FULL,	/* stats rows that could not be inserted (map full) */
+	MS_CNT_NR,
+};
+
+/* Kind of scheduling decision, for ms_stats_record(). */
+enum ms_decision {
+	MS_DECISION_SEND = 0,
+	MS_DECISION_RETRANS = 1,
+};
+
+struct ms_endpoint {
+	__u8 addr[16];		/* IPv4 in the first 4 bytes, network order */
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u16 port;		/* host order */
+};
+
+/* Value of the ms_conns map, keyed by a connection id (__u64) the scheduler assigns. */
+struct ms_conn {
+	__u32 token;		/* MPTCP token of the connection */
+	__u32 policy;		/* policy id that applies (issue: per-connection rules) */
+	__u32 rule_id;		/* rule that chose the policy, 0 = default */
+	__u32 reserved;
+	__u64 first_ns;		/* bpf_ktime_get_ns() of the first decision */
+	__u64 last_ns;		/* ... of the latest decision */
+};
+
+struct ms_subflow_key {
+	__u64 conn_id;
+	__u32 subflow_id;	/* mptcp_subflow_context.subflow_id, unique per connection */
+	__u32 reserved;
+};
+
+/* Value of the ms_subflows map. */
+struct ms_subflow {
+	struct ms_endpoint local;
+	struct ms_endpoint remote;
+	__u8 backup;		/* backup flag (local or requested by the peer) when last seen */
+	__u8 reserved[7];
+	__u64 chosen_send;	/* times marked by get_send */
+	__u64 chosen_retrans;	/* times marked by get_retrans */
+	__u64 bytes_sent;	/* TCP bytes_sent of the subflow at the latest decision */
+	__u32 srtt_us;		/* smoothed RTT (tcp srtt_us >> 3) at the latest decision */
+	__u32 cwnd;		/* congestion window (segments) at the latest decision */
+	__u64 last_ns;
+};
+
+#define MS_MAX_CONNS 4096
+#define MS_MAX_SUBFLOWS 16384
+
+#endif /* MPTCP_SCHED_SCHED_ABI_H */

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ms_bkup - backup-aware scheduler.
+ *
+ * Policy: lowest RTT among the non-backup subflows (as ms_minrtt). Backup subflows carry
+ * data only when *every* non-backup subflow is unusable (closed, not yet joined, or marked
+ * stale by the path manager after retransmission timeouts) - not merely busy: a primary
+ * with a full send buffer makes the connection wait rather than leak data onto a metered
+ * backup link. When a primary becomes active again, the next decision returns to it.
+ *
+ * Assumes: the path manager flags backup endpoints (`mptcp-sched path endpoint ... backup`
+ * or the peer's MP_PRIO), and stale detection (net.mptcp.stale_loss_cnt) notices a dead
+ * primary; failover time is bounded by that detection.
+ *
+ * Fails: with -EAGAIN, marking nothing, when no primary can send now and at least one is
+ * still active, or when nothing at all can send.
+ */
+#include "policies.bpf.h"
+
+SEC("struct_ops")
+int BPF_PROG(bkup_get_send, struct mptcp_sock *msk)
+{
+	return ms_pick_minrtt(msk, ms_state(msk), MS_DECISION_SEND, true);
+}
+
+SEC("struct_ops")
+int BPF_PROG(bkup_get_retrans, struct mptcp_sock *msk)
+{
+	/* Reinjection must be able to leave a dead primary: any active subflow will do. */
+	return ms_pick_minrtt(msk, ms_state(msk), MS_DECISION_RETRANS, false);
+}
+
+SEC("struct_ops")
+void BPF_PROG(bkup_release, struct mptcp_sock *msk)
+{
+	ms_release(msk);
+}
+
+SEC(".struct_ops.link")
+struct mptcp_sched_ops bkup_ops = {
+	.get_send	= (void *)bkup_get_send,
+	.get_retrans	= (void *)bkup_get_retrans,
+	.release	= (void *)bkup_release,
+	.name		= "ms_bkup",
+};

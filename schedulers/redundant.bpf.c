@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ms_red - redundant scheduler.
+ *
+ * Policy: mark every non-backup subflow that can send, so the same data goes out on each
+ * of them and the receiver keeps the copy that arrives first: latency and loss resilience
+ * bought with bandwidth. Backup subflows are used (all of them) only when no non-backup
+ * subflow can send.
+ *
+ * Cost: with N subflows every byte is sent N times; the goodput is at most that of the
+ * slowest marked path when the sender is bulk, and the network carries N times the payload.
+ * Use it for small, latency-sensitive flows, not bulk transfers.
+ *
+ * Kernel requirement: the core must push the same data on each scheduled subflow. The
+ * MPTCP development tree does; a core that instead hands each scheduled subflow the next
+ * pending data turns this into a per-burst spread over subflows, not redundancy.
+ *
+ * Fails: with -EAGAIN, marking nothing, when no subflow is active with send-buffer room.
+ */
+#include "policies.bpf.h"
+
+SEC("struct_ops")
+int BPF_PROG(red_get_send, struct mptcp_sock *msk)
+{
+	return ms_pick_redundant(msk, ms_state(msk), MS_DECISION_SEND);
+}
+
+SEC("struct_ops")
+int BPF_PROG(red_get_retrans, struct mptcp_sock *msk)
+{
+	return ms_pick_redundant(msk, ms_state(msk), MS_DECISION_RETRANS);
+}
+
+SEC("struct_ops")
+void BPF_PROG(red_release, struct mptcp_sock *msk)
+{
+	ms_release(msk);
+}
+
+SEC(".struct_ops.link")
+struct mptcp_sched_ops red_ops = {
+	.get_send	= (void *)red_get_send,
+	.get_retrans	= (void *)red_get_retrans,
+	.release	= (void *)red_release,
+	.name		= "ms_red",
+};

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+// Privileged tests on the running kernel, each in throwaway network namespaces.
+// Needs root (CAP_SYS_ADMIN + CAP_NET_ADMIN) and iproute2.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "mptcp_sched/btf_probe.h"
+#include "mptcp_sched/status.h"
+
+using namespace mptcp_sched;
+using nlohmann::json;
+
+namespace {
+
+struct Run {
+    int rc;
+    std::string out, err;
+};
+
+std::string slurp(const std::string& path)
+{
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+Run run(const std::string& cmd)
+{
+    const std::string base = "/tmp/ms-host-" + std::to_string(getpid());
+    const std::string full = cmd + " >" + base + ".out 2>" + base + ".err";
+    const int st = std::system(full.c_str());
+    Run r{WIFEXITED(st) ? WEXITSTATUS(st) : 128, slurp(base + ".out"), slurp(base + ".err")};
+    std::remove((base + ".out").c_str());
+    std::remove((base + ".err").c_str());
+    return r;
+}
+
+void must(const std::string& cmd)
+{
+    Run r = run(cmd);
+    INFO(cmd << "\n" << r.err);
+    REQUIRE(r.rc == 0);
+}
+
+// A named network namespace deleted at scope exit.
+struct Netns {
+    std::string name;
+    explicit Netns(const std::string& n) : name(n + "-" + std::to_string(getpid()))
+    {
+        run("ip netns del " + name);
+        must("ip netns add " + name);
+        must("ip -n " + name + " link set lo up");
+    }
+    ~Netns() { run("ip netns del " + name); }
+    std::string exec(const std::string& cmd) const { return "ip netns exec " + name + " " + cmd; }
+};
+
+void require_root()
+{
+    if (geteuid() != 0)
+        FAIL("host tests need root: run `sudo ctest -L host`");
+}
+
+const std::string cli = CLI_PATH;
+
+}  // namespace
+
+TEST_CASE("MPTCP disabled in one netns is reported there and enabled elsewhere", "[host]")
+{
+    require_root();
+    Netns off("ms-off"), on("ms-on");
+    must(off.exec("sysctl -qw net.mptcp.enabled=0"));
+
+    auto a = collect_netns_status(off.name);
+    REQUIRE(a);
+    REQUIRE(a->mptcp_enabled.has_value());
+    CHECK_FALSE(*a->mptcp_enabled);
+    auto b = collect_netns_status(on.name);
+    REQUIRE(b);
+    REQUIRE(b->mptcp_enabled.has_value());
+    CHECK(*b->mptcp_enabled);
+
+    // The same through the CLI, as JSON.
+    Run r = run(cli + " status --json --netns " + off.name);
+    REQUIRE((r.rc == 0 || r.rc == 3));
+    json j = json::parse(r.out);
+    CHECK(j["netns"]["netns"] == off.name);
+    CHECK(j["netns"]["mptcp_enabled"] == false);
+    r = run(cli + " status --json --netns " + on.name);
+    CHECK(json::parse(r.out)["netns"]["mptcp_enabled"] == true);
+}
+
+TEST_CASE("limits and endpoint count match what ip mptcp set", "[host]")
+{
+    require_root();
+    Netns ns("ms-lim");
+    must(ns.exec("ip link add ms0 type veth peer name ms1"));
+    must(ns.exec("ip addr add 10.71.1.1/24 dev ms0"));
+    must(ns.exec("ip addr add 10.71.2.1/24 dev ms0"));
+    must(ns.exec("ip mptcp limits set subflows 3 add_addr_accepted 2"));
+    must(ns.exec("ip mptcp endpoint add 10.71.1.1 dev ms0 subflow"));
+    must(ns.exec("ip mptcp endpoint add 10.71.2.1 dev ms0 signal backup"));
+
+    auto st = collect_netns_status(ns.name);
+    REQUIRE(st);
+    REQUIRE(st->limits);
+    CHECK(st->limits->subflows == 3);
+    CHECK(st->limits->add_addr_accepted == 2);
+    REQUIRE(st->endpoints);
+    CHECK(*st->endpoints == 2);
+
+    // And the endpoint details agree with `ip mptcp endpoint show`.
+    Run ip = run(ns.exec("ip mptcp endpoint show"));
+    REQUIRE(ip.rc == 0);
+    CHECK(ip.out.find("10.71.1.1 id 1 subflow dev ms0") != std::string::npos);
+    CHECK(ip.out.find("10.71.2.1 id 2 signal backup dev ms0") != std::string::npos);
+}
+
+TEST_CASE("status on this kernel: verdict, exit code and JSON agree with the BTF probe", "[host]")
+{
+    require_root();
+    Netns ns("ms-st");
+    auto probe = probe_running_kernel();
+    REQUIRE(probe);
+
+    Run t = run(cli + " status --netns " + ns.name);
+    Run j = run(cli + " status --json --netns " + ns.name);
+    json doc = json::parse(j.out);
+    CHECK(doc["netns"]["mptcp_enabled"] == true);
+    CHECK(doc["netns"]["scheduler"] == "default");
+    CHECK(doc["bpf_scheduler_interface"]["supported"] == probe->supported());
+    CHECK(doc["bpf_scheduler_interface"]["missing"].size() == probe->missing().size());
+    if (probe->supported()) {
+        CHECK(t.rc == 0);
+        CHECK(j.rc == 0);
+        CHECK(t.out.find("BPF scheduler interface: supported") != std::string::npos);
+    } else {
+        CHECK(t.rc == 3);
+        CHECK(j.rc == 3);
+        CHECK(t.out.find("BPF scheduler interface: MISSING") != std::string::npos);
+        CHECK(t.out.find("kernel lacks struct_ops mptcp_sched_ops") != std::string::npos);
+    }
+}
+
+TEST_CASE("status errors and usage are one clear line with distinct exit codes", "[host]")
+{
+    require_root();
+    Run r = run(cli + " status --netns no-such-netns-xyz");
+    CHECK(r.rc == 1);
+    CHECK(r.err == "mptcp-sched: failed to enter netns 'no-such-netns-xyz': no such network "
+                   "namespace (/run/netns/no-such-netns-xyz missing; see `ip netns list`)\n");
+    CHECK(r.out.empty());
+
+    r = run(cli + " status --bogus");
+    CHECK(r.rc == 2);
+    CHECK(r.err.find("--bogus") != std::string::npos);
+
+    r = run(cli + " status --help");
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("Examples:") != std::string::npos);
+
+    r = run(cli);
+    CHECK(r.rc == 2);
+}
+
+TEST_CASE("built-in schedulers are listed from the embedded objects", "[host]")
+{
+    Run r = run(cli + " schedulers --json");
+    REQUIRE(r.rc == 0);
+    json j = json::parse(r.out);
+    REQUIRE(j.size() == 4);
+    CHECK(j[1]["registers_as"] == "ms_rr");
+    CHECK(j[1]["name"] == "roundrobin");
+}
