@@ -65,21 +65,35 @@ if(LIBBPF_VERSION VERSION_LESS 1.5)
   set(BPF_SKEL_FIXUP sed -i "/^\tmap->link = /d")
 endif()
 
-function(add_bpf_skeleton name src)
-  set(obj ${BPF_SKEL_DIR}/${name}.bpf.o)
-  set(skel ${BPF_SKEL_DIR}/${name}.skel.h)
+# add_bpf_object(NAME SOURCE OUTDIR): OUTDIR/NAME.bpf.o, target NAME_bpfobj.
+function(add_bpf_object name src outdir)
+  set(obj ${outdir}/${name}.bpf.o)
   file(GLOB _bpf_headers ${CMAKE_SOURCE_DIR}/bpf/*.h ${CMAKE_SOURCE_DIR}/include/mptcp_sched/*_abi.h)
   add_custom_command(
-    OUTPUT ${skel} ${obj}
+    OUTPUT ${obj}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${outdir}
     COMMAND ${BPF_CLANG} ${BPF_CFLAGS} -c ${src} -o ${obj}.tmp
     COMMAND ${BPF_BPFTOOL} gen object ${obj} ${obj}.tmp
-    COMMAND ${BPF_BPFTOOL} gen skeleton ${obj} name ${name} > ${skel}.tmp
-    COMMAND ${BPF_SKEL_FIXUP} ${skel}.tmp
-    COMMAND ${CMAKE_COMMAND} -E rename ${skel}.tmp ${skel}
     COMMAND ${CMAKE_COMMAND} -E remove ${obj}.tmp
     DEPENDS ${src} ${_bpf_headers}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-    COMMENT "BPF ${name}: clang -> bpftool gen object -> skeleton"
+    COMMENT "BPF ${name}: clang -> bpftool gen object"
+    VERBATIM)
+  add_custom_target(${name}_bpfobj DEPENDS ${obj})
+endfunction()
+
+# add_bpf_skeleton(NAME SOURCE): ${BPF_SKEL_DIR}/NAME.skel.h (and NAME.bpf.o), target NAME_skel.
+function(add_bpf_skeleton name src)
+  add_bpf_object(${name} ${src} ${BPF_SKEL_DIR})
+  set(obj ${BPF_SKEL_DIR}/${name}.bpf.o)
+  set(skel ${BPF_SKEL_DIR}/${name}.skel.h)
+  add_custom_command(
+    OUTPUT ${skel}
+    COMMAND ${BPF_BPFTOOL} gen skeleton ${obj} name ${name} > ${skel}.tmp
+    COMMAND ${BPF_SKEL_FIXUP} ${skel}.tmp
+    COMMAND ${CMAKE_COMMAND} -E rename ${skel}.tmp ${skel}
+    DEPENDS ${obj}
+    COMMENT "BPF ${name}: skeleton"
     VERBATIM)
   add_custom_target(${name}_skel DEPENDS ${skel})
 endfunction()

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the VM test scripts: a tiny TAP-like reporter and a two-path MPTCP topology.
+#
+#   ms-cli  cli1 10.0.1.1/24 <----> srv1 10.0.1.2/24  ms-srv
+#           cli2 10.0.2.1/24 <----> srv2 10.0.2.2/24
+#
+# The client has a `subflow` endpoint on cli2, so each connection to 10.0.1.2 gets a
+# second subflow over the second pair. Optional netem shaping per path, both directions.
+
+MS_PASS=0
+MS_FAIL=0
+VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+XFER="python3 $VMDIR/mptcp_xfer.py"
+
+check() {
+    local desc=$1; shift
+    if "$@"; then
+        echo "ok - $desc"; MS_PASS=$((MS_PASS + 1))
+    else
+        echo "not ok - $desc"; MS_FAIL=$((MS_FAIL + 1))
+    fi
+}
+
+finish() {
+    echo "$MS_PASS passed, $MS_FAIL failed"
+    [ "$MS_FAIL" = 0 ]
+}
+
+# json FILE PYEXPR: evaluates PYEXPR with `j` bound to the JSON in FILE.
+json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+in_cli() { ip netns exec ms-cli "$@"; }
+in_srv() { ip netns exec ms-srv "$@"; }
+
+topo_down() {
+    ip netns del ms-cli 2>/dev/null
+    ip netns del ms-srv 2>/dev/null
+    return 0
+}
+
+# shape NS DEV RATE_MBIT DELAY_MS: netem with a queue of about one BDP (min 100 packets).
+shape() {
+    local ns=$1 dev=$2 rate=$3 delay=$4
+    local limit=$(( rate * 1000000 / 8 * delay * 2 / 1000 / 1500 ))
+    [ "$limit" -lt 100 ] && limit=100
+    ip netns exec "$ns" tc qdisc replace dev "$dev" root netem rate "${rate}mbit" \
+        delay "${delay}ms" limit "$limit"
+}
+
+# topo_up [RATE1 DELAY1 RATE2 DELAY2] (Mbit/s, one-way ms); no arguments: unshaped.
+topo_up() {
+    topo_down
+    ip netns add ms-cli
+    ip netns add ms-srv
+    for ns in ms-cli ms-srv; do
+        ip -n $ns link set lo up
+        ip netns exec $ns sysctl -qw net.mptcp.enabled=1
+        ip -n $ns mptcp limits set subflows 2 add_addr_accepted 2
+    done
+    local i
+    for i in 1 2; do
+        ip link add cli$i netns ms-cli type veth peer name srv$i netns ms-srv
+        ip -n ms-cli addr add 10.0.$i.1/24 dev cli$i
+        ip -n ms-srv addr add 10.0.$i.2/24 dev srv$i
+        ip -n ms-cli link set cli$i up
+        ip -n ms-srv link set srv$i up
+    done
+    ip -n ms-cli mptcp endpoint add 10.0.2.1 dev cli2 subflow
+    if [ $# -ge 4 ]; then
+        shape ms-cli cli1 "$1" "$2"; shape ms-srv srv1 "$1" "$2"
+        shape ms-cli cli2 "$3" "$4"; shape ms-srv srv2 "$3" "$4"
+    fi
+}
+
+# set_sched NAME: select the scheduler for new connections in both namespaces.
+set_sched() {
+    in_cli sysctl -qw net.mptcp.scheduler="$1" && in_srv sysctl -qw net.mptcp.scheduler="$1"
+}
+
+# xfer OUT PORT BYTES [client args...]: one checksummed transfer client -> server; the
+# client's JSON report goes to OUT. Returns the client's status (0 = byte-exact).
+xfer() {
+    local out=$1 port=$2 bytes=$3; shift 3
+    in_srv $XFER server --port "$port" --count 1 > /dev/null &
+    local srv=$!
+    local i
+    for i in $(seq 50); do
+        in_srv ss -Hltn "sport = :$port" | grep -q . && break
+        sleep 0.1
+    done
+    in_cli $XFER client --addr 10.0.1.2 --port "$port" --bytes "$bytes" "$@" > "$out"
+    local rc=$?
+    wait "$srv"
+    return $rc
+}
+
+# share OUT LOCAL_PREFIX: percent of the client's subflow bytes_sent from LOCAL_PREFIX.
+share() {
+    json "$1" "round(100.0 * sum(s.get('bytes_sent',0) for s in j['subflows'] if s['local'].startswith('$2')) / max(1, sum(s.get('bytes_sent',0) for s in j['subflows'])), 1)"
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Checksummed MPTCP transfers for the VM tests.
+
+Protocol: an 8-byte big-endian length, then that many bytes; the server replies with one
+JSON line {"bytes": N, "sha256": "..."} and waits for the client to close, so the
+connection (and its subflows' counters) stays alive until the client has sampled them.
+
+server: accepts connections on PORT and answers each as above.
+client: connects with IPPROTO_MPTCP, sends BYTES of deterministic data (optionally paced to
+        RATE Mbit/s), reads the server's verdict, samples the kernel's per-subflow
+        counters with `ss -ti` while the connection is still established, and prints
+        one JSON object: what it sent, what the server got, whether they match, the longest
+        gap between send progress, and the subflows.
+"""
+import argparse
+import hashlib
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+IPPROTO_MPTCP = 262
+CHUNK = 64 * 1024
+
+
+def pattern(n):
+    """Deterministic, incompressible-ish data: SHA-256 counter blocks."""
+    out = bytearray()
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha256(i.to_bytes(8, "little")).digest() * 32
+        i += 1
+    return bytes(out[:n])
+
+
+def recv_exact(conn, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = conn.recv(n - len(buf))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def serve_one(conn):
+    h = hashlib.sha256()
+    total = 0
+    want = int.from_bytes(recv_exact(conn, 8), "big")
+    while total < want:
+        data = conn.recv(min(1 << 20, want - total))
+        if not data:
+            break
+        h.update(data)
+        total += len(data)
+    conn.sendall((json.dumps({"bytes": total, "sha256": h.hexdigest()}) + "\n").encode())
+    try:
+        conn.recv(1)  # until the client closes
+    finally:
+        conn.close()
+
+
+def server(args):
+    fam = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((args.addr, args.port))
+    s.listen(16)
+    print("listening", flush=True)
+    served = 0
+    while args.count == 0 or served < args.count:
+        conn, _ = s.accept()
+        served += 1
+        t = threading.Thread(target=serve_one, args=(conn,), daemon=True)
+        t.start()
+        if args.count:
+            t.join()
+
+
+def subflows(dport):
+    """TCP subflows towards dport, with the kernel's byte counters."""
+    out = subprocess.run(["ss", "-tinH", "state", "established", f"( dport = :{dport} )"],
+                         capture_output=True, text=True).stdout
+    rows = []
+    cur = None
+    for line in out.splitlines():
+        if not line.startswith((" ", "\t")):
+            addrs = [p for p in line.split() if re.search(r":\d+$", p)]
+            if len(addrs) >= 2:
+                cur = {"local": addrs[-2], "remote": addrs[-1]}
+                rows.append(cur)
+        elif cur is not None:
+            for key in ("bytes_sent", "bytes_acked", "bytes_retrans", "segs_out"):
+                m = re.search(rf"\b{key}:(\d+)", line)
+                if m:
+                    cur[key] = int(m.group(1))
+            m = re.search(r"\brtt:([\d.]+)/", line)
+            if m:
+                cur["rtt_ms"] = float(m.group(1))
+    return rows
+
+
+def client(args):
+    data = pattern(args.bytes)
+    fam = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    s.connect((args.addr, args.port))
+    s.sendall(len(data).to_bytes(8, "big"))
+    start = time.monotonic()
+    last = start
+    max_gap = 0.0
+    sent = 0
+    rate = args.rate * 1e6 / 8 if args.rate else 0
+    while sent < len(data):
+        n = s.send(data[sent:sent + CHUNK])
+        now = time.monotonic()
+        max_gap = max(max_gap, now - last)
+        last = now
+        sent += n
+        if rate:
+            ahead = sent / rate - (now - start)
+            if ahead > 0:
+                time.sleep(ahead)
+        if args.during and sent >= args.during_at and not getattr(client, "_ran", False):
+            client._ran = True
+            subprocess.Popen(args.during, shell=True)
+    reply = b""
+    while not reply.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    elapsed = time.monotonic() - start
+    flows = subflows(args.port)
+    s.close()
+    got = json.loads(reply) if reply else {}
+    want = hashlib.sha256(data).hexdigest()
+    result = {
+        "sent": sent,
+        "sha256": want,
+        "server": got,
+        "byte_exact": got.get("bytes") == sent and got.get("sha256") == want,
+        "seconds": round(elapsed, 3),
+        "goodput_mbit": round(sent * 8 / elapsed / 1e6, 2) if elapsed > 0 else 0,
+        "max_send_gap_s": round(max_gap, 3),
+        "subflows": flows,
+    }
+    print(json.dumps(result))
+    return 0 if result["byte_exact"] else 1
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    ps = sub.add_parser("server")
+    ps.add_argument("--addr", default="0.0.0.0")
+    ps.add_argument("--port", type=int, required=True)
+    ps.add_argument("--count", type=int, default=0, help="exit after N connections")
+    pc = sub.add_parser("client")
+    pc.add_argument("--addr", required=True)
+    pc.add_argument("--port", type=int, required=True)
+    pc.add_argument("--bytes", type=int, required=True)
+    pc.add_argument("--rate", type=float, default=0, help="pace to this many Mbit/s")
+    pc.add_argument("--during", default="", help="shell command to start mid-transfer")
+    pc.add_argument("--during-at", type=int, default=0, help="... after this many bytes")
+    a = p.parse_args()
+    return server(a) if a.cmd == "server" else client(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
