@@ -125,9 +125,6 @@ def client(args):
             ahead = sent / rate - (now - start)
             if ahead > 0:
                 time.sleep(ahead)
-        if args.during and sent >= args.during_at and not getattr(client, "_ran", False):
-            client._ran = True
-            subprocess.Popen(args.during, shell=True)
     reply = b""
     while not reply.endswith(b"\n"):
         chunk = s.recv(4096)
@@ -165,8 +162,6 @@ def main():
     pc.add_argument("--port", type=int, required=True)
     pc.add_argument("--bytes", type=int, required=True)
     pc.add_argument("--rate", type=float, default=0, help="pace to this many Mbit/s")
-    pc.add_argument("--during", default="", help="shell command to start mid-transfer")
-    pc.add_argument("--during-at", type=int, default=0, help="... after this many bytes")
     a = p.parse_args()
     return server(a) if a.cmd == "server" else client(a)
 
