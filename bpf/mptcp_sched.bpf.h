@@ -127,9 +127,14 @@ static __always_inline void ms_set_burst(struct mptcp_sock *msk, __u32 max)
 
 /* ---- per-connection state and statistics ---- */
 
-static __always_inline struct ms_conn_state *ms_state(struct mptcp_sock *msk)
+/* Start of every decision: count it and return the connection's state (created on first
+ * use). A NULL state (storage allocation failed) still lets the policy decide. */
+static __always_inline struct ms_conn_state *ms_begin(struct mptcp_sock *msk,
+						      enum ms_decision kind)
 {
 	struct ms_conn_state *st;
+
+	ms_count(kind == MS_DECISION_RETRANS ? MS_CNT_GET_RETRANS : MS_CNT_GET_SEND);
 
 	st = bpf_sk_storage_get(&ms_conn_state, msk, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)

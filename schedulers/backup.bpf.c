@@ -20,14 +20,14 @@
 SEC("struct_ops")
 int BPF_PROG(bkup_get_send, struct mptcp_sock *msk)
 {
-	return ms_pick_minrtt(msk, ms_state(msk), MS_DECISION_SEND, true);
+	return ms_pick_minrtt(msk, ms_begin(msk, MS_DECISION_SEND), MS_DECISION_SEND, true);
 }
 
 SEC("struct_ops")
 int BPF_PROG(bkup_get_retrans, struct mptcp_sock *msk)
 {
 	/* Reinjection must be able to leave a dead primary: any active subflow will do. */
-	return ms_pick_minrtt(msk, ms_state(msk), MS_DECISION_RETRANS, false);
+	return ms_pick_minrtt(msk, ms_begin(msk, MS_DECISION_RETRANS), MS_DECISION_RETRANS, false);
 }
 
 SEC("struct_ops")

@@ -22,13 +22,13 @@
 SEC("struct_ops")
 int BPF_PROG(red_get_send, struct mptcp_sock *msk)
 {
-	return ms_pick_redundant(msk, ms_state(msk), MS_DECISION_SEND);
+	return ms_pick_redundant(msk, ms_begin(msk, MS_DECISION_SEND), MS_DECISION_SEND);
 }
 
 SEC("struct_ops")
 int BPF_PROG(red_get_retrans, struct mptcp_sock *msk)
 {
-	return ms_pick_redundant(msk, ms_state(msk), MS_DECISION_RETRANS);
+	return ms_pick_redundant(msk, ms_begin(msk, MS_DECISION_RETRANS), MS_DECISION_RETRANS);
 }
 
 SEC("struct_ops")

@@ -21,13 +21,13 @@
 SEC("struct_ops")
 int BPF_PROG(rr_get_send, struct mptcp_sock *msk)
 {
-	return ms_pick_rr(msk, ms_state(msk), MS_DECISION_SEND);
+	return ms_pick_rr(msk, ms_begin(msk, MS_DECISION_SEND), MS_DECISION_SEND);
 }
 
 SEC("struct_ops")
 int BPF_PROG(rr_get_retrans, struct mptcp_sock *msk)
 {
-	return ms_pick_minrtt(msk, ms_state(msk), MS_DECISION_RETRANS, false);
+	return ms_pick_minrtt(msk, ms_begin(msk, MS_DECISION_RETRANS), MS_DECISION_RETRANS, false);
 }
 
 SEC("struct_ops")

@@ -77,8 +77,12 @@ Result<ObjectInfo> inspect_object(std::span<const std::byte> elf, const std::str
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = label.c_str());
     std::unique_ptr<struct bpf_object, ObjDeleter> obj(
         bpf_object__open_mem(elf.data(), elf.size(), &opts));
-    if (!obj)
-        return fail_errno("failed to open BPF object " + label);
+    if (!obj) {
+        const int err = errno;
+        char why[128];
+        libbpf_strerror(err, why, sizeof(why));   // also knows libbpf's own codes (4001...)
+        return fail_msg("failed to open BPF object " + label + ": " + why, err);
+    }
 
     ObjectInfo info;
     struct btf* btf = bpf_object__btf(obj.get());
