@@ -165,10 +165,15 @@ static __always_inline void ms_endpoint_fill(struct ms_endpoint *ep, struct sock
 }
 
 /* Record that @sf was chosen. Rows are keyed by (connection id, subflow id) and removed in
- * ms_release(); updates race only with the reader, which tolerates torn counters. */
-static __always_inline void ms_stats_record(struct mptcp_sock *msk, struct ms_conn_state *st,
-					    struct mptcp_subflow_context *sf,
-					    enum ms_decision kind)
+ * ms_release(); updates race only with the reader, which tolerates torn counters.
+ *
+ * A global (not inlined) function: the verifier checks it once, on its own, instead of
+ * once per call site and loop iteration, which keeps schedulers that choose inside a
+ * subflow loop (redundant) far below the complexity limit. Hence only scalars and one
+ * trusted pointer as arguments, at most five: policy and rule id travel as one.
+ */
+__noinline int ms_stats_record(struct mptcp_subflow_context *sf __arg_trusted, __u64 conn_id,
+			       __u32 token, __u64 policy_rule, int kind)
 {
 	struct ms_subflow_key key = {};
 	struct ms_subflow *row, fresh = {};
@@ -177,32 +182,32 @@ static __always_inline void ms_stats_record(struct mptcp_sock *msk, struct ms_co
 	struct ms_conn *conn;
 	__u64 now;
 
-	if (!ms_stats_enabled || !st)
-		return;
+	if (!ms_stats_enabled || !conn_id)
+		return 0;
 	ssk = bpf_mptcp_subflow_tcp_sock(sf);
 	if (!ssk)
-		return;
+		return 0;
 	now = bpf_ktime_get_ns();
 
-	conn = bpf_map_lookup_elem(&ms_conns, &st->conn_id);
+	conn = bpf_map_lookup_elem(&ms_conns, &conn_id);
 	if (!conn) {
 		struct ms_conn c = {
-			.token = msk->token,
-			.policy = st->policy,
-			.rule_id = st->rule_id,
+			.token = token,
+			.policy = policy_rule >> 32,
+			.rule_id = (__u32)policy_rule,
 			.first_ns = now,
 		};
 
-		bpf_map_update_elem(&ms_conns, &st->conn_id, &c, BPF_NOEXIST);
-		conn = bpf_map_lookup_elem(&ms_conns, &st->conn_id);
+		bpf_map_update_elem(&ms_conns, &conn_id, &c, BPF_NOEXIST);
+		conn = bpf_map_lookup_elem(&ms_conns, &conn_id);
 		if (!conn) {
 			ms_count(MS_CNT_STATS_FULL);
-			return;
+			return 0;
 		}
 	}
 	conn->last_ns = now;
 
-	key.conn_id = st->conn_id;
+	key.conn_id = conn_id;
 	key.subflow_id = sf->subflow_id;
 	row = bpf_map_lookup_elem(&ms_subflows, &key);
 	if (!row) {
@@ -212,7 +217,7 @@ static __always_inline void ms_stats_record(struct mptcp_sock *msk, struct ms_co
 		row = bpf_map_lookup_elem(&ms_subflows, &key);
 		if (!row) {
 			ms_count(MS_CNT_STATS_FULL);
-			return;
+			return 0;
 		}
 	}
 	if (kind == MS_DECISION_RETRANS)
@@ -227,6 +232,7 @@ static __always_inline void ms_stats_record(struct mptcp_sock *msk, struct ms_co
 		row->srtt_us = tp->srtt_us >> 3;
 		row->cwnd = tp->snd_cwnd;
 	}
+	return 0;
 }
 
 /* Mark @sf for the core and account for it. */
@@ -234,7 +240,9 @@ static __always_inline void ms_choose(struct mptcp_sock *msk, struct ms_conn_sta
 				      struct mptcp_subflow_context *sf, enum ms_decision kind)
 {
 	mptcp_subflow_set_scheduled(sf, true);
-	ms_stats_record(msk, st, sf, kind);
+	if (st)
+		ms_stats_record(sf, st->conn_id, msk->token,
+				((__u64)st->policy << 32) | st->rule_id, kind);
 }
 
 static long ms_drop_subflow_row(struct bpf_map *map, struct ms_subflow_key *key,

@@ -123,20 +123,20 @@ static __always_inline int ms_pick_redundant(struct mptcp_sock *msk, struct ms_c
 					     enum ms_decision kind)
 {
 	struct mptcp_subflow_context *sf;
-	int marked = 0;
+	bool marked = false;	/* a flag, not a count: a count never converges in the verifier */
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		if (!ms_can_send(sf) || ms_is_backup(sf))
 			continue;
 		ms_choose(msk, st, sf, kind);
-		marked++;
+		marked = true;
 	}
 	if (!marked) {
 		bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 			if (!ms_can_send(sf))
 				continue;
 			ms_choose(msk, st, sf, kind);
-			marked++;
+			marked = true;
 		}
 		if (marked)
 			ms_count(MS_CNT_BACKUP_USED);

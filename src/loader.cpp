@@ -63,9 +63,17 @@ private:
         va_list copy;
         va_copy(copy, args);
         if (active_ && level != LIBBPF_DEBUG) {
-            char buf[4096];
-            std::vsnprintf(buf, sizeof(buf), fmt, args);
-            active_->text_ += buf;
+            // Verifier logs arrive as one message of any length.
+            va_list sized;
+            va_copy(sized, args);
+            const int n = std::vsnprintf(nullptr, 0, fmt, sized);
+            va_end(sized);
+            if (n > 0) {
+                std::string buf(static_cast<size_t>(n) + 1, '\0');
+                std::vsnprintf(buf.data(), buf.size(), fmt, args);
+                buf.resize(static_cast<size_t>(n));
+                active_->text_ += buf;
+            }
         }
         int ret = active_ && active_->prev_ ? active_->prev_(level, fmt, copy) : 0;
         va_end(copy);
@@ -242,30 +250,40 @@ bool is_registered(const std::string& name)
     return std::find(a.begin(), a.end(), name) != a.end();
 }
 
+// After a failed load: if the kernel lacks the interface, that is the reason to give (and
+// not libbpf's view of it). Probing costs a full BTF parse, so it is done only on failure.
+std::optional<Error> kernel_lacks_interface(const std::string& what)
+{
+    auto probe = probe_running_kernel();
+    if (!probe)
+        return Error{probe.error().code, "failed to load " + what + ": " + probe.error().message};
+    if (probe->supported())
+        return std::nullopt;
+    auto missing = probe->missing();
+    return Error{EOPNOTSUPP,
+                 "failed to load " + what + ": kernel lacks the BPF scheduler interface (missing " +
+                     missing.front() +
+                     (missing.size() > 1 ? " and " + std::to_string(missing.size() - 1) + " more"
+                                         : "") +
+                     "; see `mptcp-sched status`, or use vmtest/run)"};
+}
+
 Result<void> require_loading_possible(const std::string& what)
 {
     auto priv = current_privileges();
     if (priv && !priv->can_load())
         return fail_msg("failed to load " + what + ": permission denied (needs root, or "
                         "CAP_BPF and CAP_NET_ADMIN)", EPERM);
-    auto probe = probe_running_kernel();
-    if (!probe)
-        return fail_msg("failed to load " + what + ": " + probe.error().message, probe.error().code);
-    if (!probe->supported()) {
-        auto missing = probe->missing();
-        return fail_msg("failed to load " + what + ": kernel lacks the BPF scheduler interface "
-                        "(missing " + missing.front() +
-                        (missing.size() > 1 ? " and " + std::to_string(missing.size() - 1) +
-                                                  " more" : "") +
-                        "; see `mptcp-sched status`, or use vmtest/run)", EOPNOTSUPP);
-    }
     struct statfs sfs {};
     fs::path root = pin_root();
     if (statfs(root.parent_path().c_str(), &sfs) != 0 ||
-        static_cast<unsigned long>(sfs.f_type) != 0xcafe4a11UL)
+        static_cast<unsigned long>(sfs.f_type) != 0xcafe4a11UL) {
+        if (auto lacks = kernel_lacks_interface(what))   // the more fundamental problem
+            return std::unexpected(*lacks);
         return fail_msg("failed to load " + what + ": no BPF filesystem at " +
                         root.parent_path().string() + " (mount -t bpf bpf " +
                         root.parent_path().string() + ")", ENOENT);
+    }
     return {};
 }
 
@@ -329,16 +347,21 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
     if (is_registered(name))
         return fail_msg("failed to load " + src->label + ": a scheduler named " + name +
                         " is already registered by someone else", EEXIST);
+    auto failed = [&](Error e) -> std::unexpected<Error> {
+        if (auto lacks = kernel_lacks_interface(src->label))
+            return std::unexpected(*lacks);
+        return std::unexpected(std::move(e));
+    };
 
     LibbpfCapture capture;
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str());
     ObjectPtr obj(bpf_object__open_mem(src->bytes.data(), src->bytes.size(), &opts));
     if (!obj)
-        return std::unexpected(explain_load_failure(src->label, errno, capture.text()));
+        return failed(explain_load_failure(src->label, errno, capture.text()));
     if (auto ok = set_tunables(obj.get(), src->label, req.tunables); !ok)
         return std::unexpected(ok.error());
     if (int err = bpf_object__load(obj.get()); err)
-        return std::unexpected(explain_load_failure(src->label, -err, capture.text()));
+        return failed(explain_load_failure(src->label, -err, capture.text()));
 
     struct bpf_map* ops = bpf_object__find_map_by_name(obj.get(), info->ops.front().map.c_str());
     LinkPtr link(bpf_map__attach_struct_ops(ops));

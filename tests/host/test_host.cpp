@@ -4,8 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch_test_macros.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -178,4 +180,48 @@ TEST_CASE("built-in schedulers are listed from the embedded objects", "[host]")
     REQUIRE(j.size() == 4);
     CHECK(j[1]["registers_as"] == "ms_rr");
     CHECK(j[1]["name"] == "roundrobin");
+}
+
+TEST_CASE("load refuses cleanly: bad names, bad objects, no privileges, no interface", "[host]")
+{
+    require_root();
+    const std::string pins = "/tmp/ms-host-pins-" + std::to_string(getpid());
+    const std::string env = "MPTCP_SCHED_PIN_ROOT=" + pins + " ";
+    auto probe = probe_running_kernel();
+    REQUIRE(probe);
+
+    Run r = run(env + cli + " load nosuch");
+    CHECK(r.rc == 1);
+    CHECK(r.err.rfind("mptcp-sched: failed to load 'nosuch': unknown scheduler; built-in "
+                      "ones are minrtt (ms_minrtt)", 0) == 0);
+    CHECK(r.err.find("roundrobin (ms_rr)") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+
+    r = run(env + cli + " load /etc/hostname");
+    CHECK(r.rc == 1);
+    CHECK(r.err.find("not a valid BPF object") != std::string::npos);
+
+    r = run(env + cli + " unload rr");
+    CHECK(r.rc == 1);
+    CHECK(r.err.find("failed to unload rr: not loaded by mptcp-sched") != std::string::npos);
+
+    r = run(env + cli + " load rr --rr_quantum");
+    CHECK(r.rc == 2);
+
+    r = run(env + "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " + cli +
+            " load rr");
+    CHECK(r.rc == 1);
+    CHECK(r.err == "mptcp-sched: failed to load roundrobin: permission denied (needs root, or "
+                   "CAP_BPF and CAP_NET_ADMIN)\n");
+
+    if (!probe->supported()) {
+        r = run(env + cli + " load rr --set");
+        CHECK(r.rc == 1);
+        CHECK(r.err.find("failed to load roundrobin: kernel lacks the BPF scheduler interface "
+                         "(missing bpf_struct_ops_mptcp_sched_ops") != std::string::npos);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        // Nothing half-done: no pins, the sysctl untouched.
+        CHECK_FALSE(std::filesystem::exists(pins));
+        CHECK(run("sysctl -n net.mptcp.scheduler").out == "default\n");
+    }
 }

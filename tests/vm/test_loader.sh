@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# mptcp-sched load / unload / set / list / stats on the vmtest kernel (schedulers issue,
+# acceptance 5 and 6, plus stats while traffic flows). Runs inside the VM.
+set -u
+build=${1:?usage: test_loader.sh BUILD_DIR}
+. "$(dirname "$0")/lib.sh"
+M="$build/mptcp-sched"
+root=/sys/fs/bpf/mptcp-sched
+trap 'topo_down; for s in ms_rr ms_minrtt ms_red ms_bkup; do $M unload $s >/dev/null 2>&1; done' EXIT
+
+avail() { cat /proc/sys/net/mptcp/available_schedulers; }
+has_sched() { avail | tr ' ' '\n' | grep -qx "$1"; }
+nprogs() { bpftool prog show | grep -c '^[0-9]*: '; }
+nmaps() { bpftool map show | grep -c '^[0-9]*: '; }
+# fails CMD...: exit 1 with exactly one "mptcp-sched: failed to ..." line (or more lines
+# only when they explain a verifier rejection); output kept in $err.
+fails() {
+    err=$("$@" 2>&1 >/dev/null); local rc=$?
+    [ "$rc" = 1 ] && [[ "$err" == "mptcp-sched: failed to "* ]]
+}
+
+check "status reports the interface supported (exit 0)" "$M" status
+base_progs=$(nprogs); base_maps=$(nmaps); base_sysctl=$(sysctl -n net.mptcp.scheduler)
+echo "# baseline: $base_progs programs, $base_maps maps, scheduler $base_sysctl"
+
+# Every built-in scheduler loads, registers, lists, and unloads without leftovers.
+for s in minrtt roundrobin redundant backup; do
+    out=$($M load $s) ; rc=$?
+    name=$(sed -n 's/^loaded \([^ ]*\).*/\1/p' <<<"$out")
+    check "load $s (exit 0) -> $name" test "$rc" = 0 -a -n "$name"
+    check "  $name is registered" has_sched "$name"
+    check "  its link and stats maps are pinned" test -e "$root/$name/link" -a -e "$root/$name/ms_subflows"
+    check "  list shows it loaded" sh -c "$M list --json | python3 -c \"import json,sys; j=json.load(sys.stdin); sys.exit(0 if any(r['registered_name']=='$name' and r['loaded_by_us'] and r['registered'] for r in j) else 1)\""
+    check "  unload $s" $M unload $s
+    check "  $name is gone" sh -c "! grep -qw $name /proc/sys/net/mptcp/available_schedulers && test ! -e $root/$name"
+done
+
+# Bad input: one clear line, exit 1, nothing left pinned, sysctl untouched.
+check "unknown name lists the valid ones" fails $M load nosuch
+echo "# $err"
+check "  ... naming them" grep -q 'roundrobin (ms_rr)' <<<"$err"
+check "unload of something not loaded" fails $M unload rr
+echo "# $err"
+$M load rr >/dev/null
+check "loading twice" fails $M load rr --set
+echo "# $err"
+check "  ... says it is already loaded" grep -q 'already loaded' <<<"$err"
+check "  ... and did not select it" test "$(sysctl -n net.mptcp.scheduler)" = "$base_sysctl"
+$M unload rr >/dev/null
+head -c 4096 /dev/urandom > /tmp/garbage.bpf.o
+check "a malformed object file" fails $M load /tmp/garbage.bpf.o
+echo "# $err"
+check "an unknown tunable" fails $M load rr --no_such_knob=1
+echo "# $err"
+check "  ... lists the real ones" grep -q 'rr_quantum' <<<"$err"
+check "a tunable out of range" fails $M load rr --rr_quantum=99999999999
+echo "# $err"
+check "a verifier rejection" fails $M load "$build/tests/bpf/bad_write.bpf.o" --set
+echo "$err" | sed 's/^/# /'
+check "  ... shows the verifier's reason" grep -q 'no write support to mptcp_sock at off' <<<"$err"
+check "a scheduler without get_send" fails $M load "$build/tests/bpf/no_get_send.bpf.o"
+echo "# $err"
+check "not root" fails setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all $M load rr
+echo "# $err"
+check "after all failures: no pins" sh -c "test -z \"\$(ls -A $root 2>/dev/null)\""
+check "  ... sysctl unchanged" test "$(sysctl -n net.mptcp.scheduler)" = "$base_sysctl"
+check "  ... program and map counts at baseline" test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"
+
+# Statistics while traffic flows, and their removal when the connection closes.
+topo_up
+check "load rr and select it in both netns" sh -c "$M load rr >/dev/null && $M set rr --netns ms-cli >/dev/null && $M set rr --netns ms-srv >/dev/null"
+xfer /tmp/stats.json 5001 $((16 << 20)) --rate 40 &
+xpid=$!
+for _ in $(seq 100); do
+    in_cli ss -tnH state established '( dport = :5001 )' | grep -q . && break; sleep 0.1
+done
+sleep 1
+$M stats --json > /tmp/live.json
+$M stats | sed 's/^/# /'
+check "stats, read during the transfer, show the connection with 2 subflows" \
+    test "$(json /tmp/live.json "sum(len(c['subflows']) for s in j for c in s['connections'] if s['scheduler']=='ms_rr')")" = 2
+check "  ... both chosen by get_send" \
+    test "$(json /tmp/live.json "sum(1 for s in j for c in s['connections'] for f in c['subflows'] if f['chosen_send'] > 0)")" = 2
+wait $xpid
+check "the transfer is byte-exact" test $? = 0
+sleep 0.5
+$M stats --json > /tmp/after.json
+check "release removed the connection's rows" \
+    test "$(json /tmp/after.json "sum(len(s['connections']) for s in j)")" = 0
+check "  ... and counted the release" \
+    test "$(json /tmp/after.json "[s['counters']['conn_released'] for s in j if s['scheduler']=='ms_rr'][0] >= 1")" = True
+
+# 100 load/unload cycles while a transfer runs on the scheduler being cycled. A cycle
+# takes about a second under TCG, so the paced transfer is sized from one timed cycle.
+t0=$(date +%s.%N); $M unload rr >/dev/null; $M load rr >/dev/null; t1=$(date +%s.%N)
+bytes=$(python3 -c "print(int(2e6 * (($t1 - $t0) * 100 * 1.25 + 8)))")
+echo "# one cycle took $(python3 -c "print(round($t1 - $t0, 2))") s; transfer of $bytes bytes at 16 Mbit/s"
+xfer /tmp/cycles.json 5002 "$bytes" --rate 16 &
+xpid=$!
+for _ in $(seq 100); do
+    in_cli ss -tnH state established '( dport = :5002 )' | grep -q . && break; sleep 0.1
+done
+start=$(date +%s.%N)
+ok=0
+for i in $(seq 100); do
+    $M unload rr >/dev/null && $M load rr >/dev/null && ok=$((ok + 1))
+done
+end=$(date +%s.%N)
+running=$(kill -0 $xpid 2>/dev/null && echo yes || echo no)
+echo "# 100 unload+load cycles in $(python3 -c "print(round($end - $start, 1))") s; transfer still running after them: $running"
+check "100 unload+load cycles all succeeded" test "$ok" = 100
+check "the transfer was still running at the end of the cycles" test "$running" = yes
+wait $xpid
+check "the transfer completes byte-exact" test $? = 0
+$M unload rr >/dev/null
+topo_down
+sleep 0.5
+check "no pins left" sh -c "test -z \"\$(ls -A $root 2>/dev/null)\""
+check "program and map counts back at baseline" test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"
+echo "# programs $(nprogs) (baseline $base_progs), maps $(nmaps) (baseline $base_maps)"
+finish
