@@ -231,6 +231,7 @@ __noinline int ms_stats_record(struct mptcp_subflow_context *sf __arg_trusted, _
 		row->bytes_sent = tp->bytes_sent;
 		row->srtt_us = tp->srtt_us >> 3;
 		row->cwnd = tp->snd_cwnd;
+		row->unsent = tp->write_seq - tp->snd_nxt;
 	}
 	return 0;
 }

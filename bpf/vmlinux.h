@@ -75,6 +75,8 @@ struct tcp_sock {
 	u64 bytes_sent;
 	u64 bytes_acked;
 	u32 snd_wnd;
+	u32 write_seq;
+	u32 snd_nxt;
 };
 
 /* net/mptcp/protocol.h */

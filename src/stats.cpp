@@ -21,7 +21,7 @@ namespace mptcp_sched {
 static_assert(sizeof(ms_endpoint) == 20);
 static_assert(sizeof(ms_conn) == 32);
 static_assert(sizeof(ms_subflow_key) == 16);
-static_assert(sizeof(ms_subflow) == 88);
+static_assert(sizeof(ms_subflow) == 96);
 static_assert(offsetof(ms_subflow, chosen_send) == 48);
 static_assert(MS_CNT_NR == 7);
 
@@ -147,6 +147,7 @@ nlohmann::json stats_to_json(const std::vector<SchedulerStats>& all)
                                 {"chosen_send", f.row.chosen_send},
                                 {"chosen_retrans", f.row.chosen_retrans},
                                 {"bytes_sent", f.row.bytes_sent},
+                                {"unsent", f.row.unsent},
                                 {"srtt_us", f.row.srtt_us},
                                 {"cwnd", f.row.cwnd}});
             char token[16];
@@ -178,18 +179,20 @@ std::string render_stats(const std::vector<SchedulerStats>& all)
             std::snprintf(token, sizeof(token), "%08x", c.conn.token);
             o << "  conn " << c.conn_id << " token " << token << "\n";
             char line[256];
-            std::snprintf(line, sizeof(line), "    %-4s %-24s %-24s %-3s %10s %8s %12s %8s %5s\n",
-                          "id", "local", "remote", "bk", "chosen", "retrans", "bytes_sent",
+            std::snprintf(line, sizeof(line),
+                          "    %-4s %-24s %-24s %-3s %10s %8s %12s %10s %8s %5s\n", "id",
+                          "local", "remote", "bk", "chosen", "retrans", "bytes_sent", "unsent",
                           "srtt_us", "cwnd");
             o << line;
             for (const auto& f : c.subflows) {
                 std::snprintf(line, sizeof(line),
-                              "    %-4u %-24s %-24s %-3s %10llu %8llu %12llu %8u %5u\n",
+                              "    %-4u %-24s %-24s %-3s %10llu %8llu %12llu %10u %8u %5u\n",
                               f.subflow_id, endpoint_str(f.row.local).c_str(),
                               endpoint_str(f.row.remote).c_str(), f.row.backup ? "B" : "",
                               (unsigned long long)f.row.chosen_send,
                               (unsigned long long)f.row.chosen_retrans,
-                              (unsigned long long)f.row.bytes_sent, f.row.srtt_us, f.row.cwnd);
+                              (unsigned long long)f.row.bytes_sent, f.row.unsent, f.row.srtt_us,
+                              f.row.cwnd);
                 o << line;
             }
         }

@@ -66,6 +66,10 @@ struct ms_subflow {
 	__u64 bytes_sent;	/* TCP bytes_sent of the subflow at the latest decision */
 	__u32 srtt_us;		/* smoothed RTT (tcp srtt_us >> 3) at the latest decision */
 	__u32 cwnd;		/* congestion window (segments) at the latest decision */
+	__u32 unsent;		/* bytes queued in the subflow but not yet sent (write_seq -
+				 * snd_nxt) at the latest decision: bytes_sent + unsent is what
+				 * the scheduler had handed to the subflow by then */
+	__u32 reserved2;
 	__u64 last_ns;
 };
 

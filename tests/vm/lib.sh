@@ -98,3 +98,18 @@ xfer() {
 share() {
     json "$1" "round(100.0 * sum(s.get('bytes_sent',0) for s in j['subflows'] if s['local'].startswith('$2')) / max(1, sum(s.get('bytes_sent',0) for s in j['subflows'])), 1)"
 }
+
+# bpf_cost PROG: "run_time_ns/run_cnt" of a loaded program (kernel.bpf_stats_enabled is on
+# in the VM), as "<ns per call> <calls>".
+bpf_cost() {
+    bpftool prog show name "$1" 2>/dev/null |
+        sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' | head -n 1 |
+        awk '{ if ($2 > 0) printf "%.0f %d\n", $1 / $2, $2; else print "0 0" }'
+}
+
+# gp OUT: goodput in Mbit/s of a transfer report.
+gp() { json "$1" "j['goodput_mbit']"; }
+
+# M must point at the mptcp-sched binary; stats are sampled from inside `ip netns exec`
+# (whose /sys hides bpffs) by entering PID 1's mount namespace.
+stats_cmd() { echo "nsenter -t 1 -m $M stats --json > $1"; }

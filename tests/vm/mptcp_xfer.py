@@ -51,13 +51,21 @@ def serve_one(conn):
     h = hashlib.sha256()
     total = 0
     want = int.from_bytes(recv_exact(conn, 8), "big")
+    start = last = time.monotonic()
+    max_gap = 0.0
     while total < want:
         data = conn.recv(min(1 << 20, want - total))
         if not data:
             break
+        now = time.monotonic()
+        max_gap = max(max_gap, now - last)
+        last = now
         h.update(data)
         total += len(data)
-    conn.sendall((json.dumps({"bytes": total, "sha256": h.hexdigest()}) + "\n").encode())
+    elapsed = last - start
+    conn.sendall((json.dumps({"bytes": total, "sha256": h.hexdigest(),
+                              "max_recv_gap_s": round(max_gap, 3),
+                              "recv_seconds": round(elapsed, 3)}) + "\n").encode())
     try:
         conn.recv(1)  # until the client closes
     finally:
@@ -107,7 +115,7 @@ def subflows(dport):
 def client(args):
     data = pattern(args.bytes)
     fam = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    s = socket.socket(fam, socket.SOCK_STREAM, 0 if args.tcp else IPPROTO_MPTCP)
     s.connect((args.addr, args.port))
     s.sendall(len(data).to_bytes(8, "big"))
     start = time.monotonic()
@@ -133,6 +141,8 @@ def client(args):
         reply += chunk
     elapsed = time.monotonic() - start
     flows = subflows(args.port)
+    if args.sample_cmd:
+        subprocess.run(args.sample_cmd, shell=True)
     s.close()
     got = json.loads(reply) if reply else {}
     want = hashlib.sha256(data).hexdigest()
@@ -153,6 +163,8 @@ def client(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
+    pf = sub.add_parser("subflows", help="print the subflows towards PORT as JSON")
+    pf.add_argument("--port", type=int, required=True)
     ps = sub.add_parser("server")
     ps.add_argument("--addr", default="0.0.0.0")
     ps.add_argument("--port", type=int, required=True)
@@ -162,7 +174,13 @@ def main():
     pc.add_argument("--port", type=int, required=True)
     pc.add_argument("--bytes", type=int, required=True)
     pc.add_argument("--rate", type=float, default=0, help="pace to this many Mbit/s")
+    pc.add_argument("--tcp", action="store_true", help="plain TCP instead of MPTCP")
+    pc.add_argument("--sample-cmd", default="",
+                    help="shell command run after the transfer, before the connection closes")
     a = p.parse_args()
+    if a.cmd == "subflows":
+        print(json.dumps(subflows(a.port)))
+        return 0
     return server(a) if a.cmd == "server" else client(a)
 
 
