@@ -30,7 +30,7 @@ bpo_pkgs=(libbpf-dev bpftool catch2)
 # Host tests and the lab: namespaces, veth, ss, sysctl.
 host=(iproute2 procps kmod util-linux python3)
 # vmtest: kernel build (Debian source), QEMU runner.
-vm=(flex bison bc libssl-dev dwarves cpio xz-utils rsync qemu-system-x86 busybox-static)
+vm=(flex bison bc libssl-dev libelf-dev dwarves cpio xz-utils perl qemu-system-x86)
 
 apt-get install -y -qq --no-install-recommends "${base[@]}" "${host[@]}" "${vm[@]}"
 apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpo_pkgs[@]}"
