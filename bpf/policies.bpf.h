@@ -13,6 +13,31 @@
 /* Round-robin: bytes the core may push on one subflow before the turn passes. */
 const volatile __u32 rr_quantum = MS_SEND_BURST;
 
+/* The end of a single-subflow decision: @primary if there is one, else @backup (counted),
+ * else nothing (counted, -EAGAIN). The chosen subflow gets a burst of @burst bytes. */
+static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_state *st,
+					 enum ms_decision kind,
+					 struct mptcp_subflow_context *primary,
+					 struct mptcp_subflow_context *backup, __u32 burst)
+{
+	struct mptcp_subflow_context *sf = primary;
+
+	if (!sf) {
+		sf = backup;
+		if (sf)
+			ms_count(MS_CNT_BACKUP_USED);
+	}
+	if (!sf) {
+		ms_count(MS_CNT_NO_SUBFLOW);
+		return -EAGAIN;
+	}
+	if (st)
+		st->last_subflow_id = sf->subflow_id;
+	ms_set_burst(msk, burst);
+	ms_choose(msk, st, sf, kind);
+	return 0;
+}
+
 /*
  * Lowest smoothed RTT first. A subflow whose congestion window is full still counts, but
  * ranks after every subflow that has window room, so a saturated fast path spills onto the
@@ -57,18 +82,9 @@ static __always_inline int ms_pick_minrtt(struct mptcp_sock *msk, struct ms_conn
 		}
 	}
 
-	if (!best && !(strict_backup && primary_active)) {
-		best = best_bk;
-		if (best)
-			ms_count(MS_CNT_BACKUP_USED);
-	}
-	if (!best) {
-		ms_count(MS_CNT_NO_SUBFLOW);
-		return -EAGAIN;
-	}
-	ms_set_burst(msk, MS_SEND_BURST);
-	ms_choose(msk, st, best, kind);
-	return 0;
+	if (strict_backup && primary_active)
+		best_bk = NULL;
+	return ms_commit_one(msk, st, kind, best, best_bk, MS_SEND_BURST);
 }
 
 /*
@@ -82,7 +98,6 @@ static __always_inline int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_sta
 	struct mptcp_subflow_context *sf, *pick[4] = {};	/* [bk*2 + wrapped] */
 	__u32 pick_id[4] = { ~0U, ~0U, ~0U, ~0U };
 	__u32 last = st ? st->last_subflow_id : 0;
-	struct mptcp_subflow_context *chosen;
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		__u32 id = sf->subflow_id;
@@ -99,21 +114,7 @@ static __always_inline int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_sta
 		}
 	}
 
-	chosen = pick[0] ?: pick[1];
-	if (!chosen) {
-		chosen = pick[2] ?: pick[3];
-		if (chosen)
-			ms_count(MS_CNT_BACKUP_USED);
-	}
-	if (!chosen) {
-		ms_count(MS_CNT_NO_SUBFLOW);
-		return -EAGAIN;
-	}
-	if (st)
-		st->last_subflow_id = chosen->subflow_id;
-	ms_set_burst(msk, rr_quantum);
-	ms_choose(msk, st, chosen, kind);
-	return 0;
+	return ms_commit_one(msk, st, kind, pick[0] ?: pick[1], pick[2] ?: pick[3], rr_quantum);
 }
 
 /*

@@ -12,7 +12,7 @@ build=${1:?usage: test_schedulers.sh BUILD_DIR [--bench]}
 bench=0; [ "${2:-}" = --bench ] && bench=1
 . "$(dirname "$0")/lib.sh"
 M="$(cd "$build" && pwd)/mptcp-sched"
-trap 'topo_down; for s in rr minrtt backup; do $M unload $s >/dev/null 2>&1; done' EXIT
+trap 'topo_down; for s in rr minrtt redundant backup; do $M unload $s >/dev/null 2>&1; done' EXIT
 # target DESC CMD...: a timing target, enforced with --bench, reported otherwise.
 target() {
     local desc=$1; shift
@@ -66,7 +66,7 @@ check "single-path TCP over path 2 (60 ms)" xfer /tmp/tcp2.json 5004 $((24 << 20
 check "minrtt: bulk transfer is byte-exact" xfer /tmp/mr-bulk.json 5005 $((48 << 20))
 use default
 check "default: bulk transfer (baseline)" xfer /tmp/def-bulk.json 5006 $((48 << 20))
-sum=$(python3 -c "print($(gp /tmp/tcp1.json) + $(gp /tmp/tcp2.json))")
+sum=$(python3 -c "print(round($(gp /tmp/tcp1.json) + $(gp /tmp/tcp2.json), 2))")
 eff=$(python3 -c "print(round(100 * $(gp /tmp/mr-bulk.json) / $sum, 1))")
 deff=$(python3 -c "print(round(100 * $(gp /tmp/def-bulk.json) / $sum, 1))")
 echo "# single-path TCP: $(gp /tmp/tcp1.json) + $(gp /tmp/tcp2.json) = $sum Mbit/s"
@@ -74,6 +74,17 @@ echo "# minrtt bulk: $(gp /tmp/mr-bulk.json) Mbit/s = ${eff}% (split $(share /tm
 echo "# minrtt BPF: $(bpf_cost minrtt_get_send | awk '{print $1 " ns/call over " $2 " calls"}')"
 target "minrtt: bulk aggregate >= 90% of summed single-path TCP goodput (${eff}%)" atleast "$eff" 90
 $M unload minrtt >/dev/null
+
+# ---- 3. redundant: measured and reported, not checked -------------------------------
+# ms_red marks every subflow, but Linux 7.3's core pushes the *next* pending data on each
+# scheduled subflow instead of the same data (the development tree changes the core for
+# this; our kernel patch does not yet). So this reports how much of the payload each
+# subflow carried, to show the gap, and checks only that data arrives intact.
+topo_up 50 5 50 5
+$M load redundant >/dev/null && use redundant
+check "redundant: transfer is byte-exact" xfer /tmp/red.json 5009 $((16 << 20))
+echo "# redundant (KNOWN GAP, no duplication in this kernel's core): each subflow carried $(json /tmp/red.json "' / '.join('%.1f%%' % (100.0 * s.get('bytes_sent', 0) / j['sent']) for s in j['subflows'])") of the payload; goodput $(gp /tmp/red.json) Mbit/s"
+$M unload redundant >/dev/null
 
 # ---- 4. backup-aware: path 2 flagged backup; path 1 fails and recovers ----------------
 topo_up 50 5 50 5
