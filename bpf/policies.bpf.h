@@ -118,34 +118,41 @@ static __always_inline int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_sta
 }
 
 /*
- * Redundant: every non-backup subflow that can send (every backup one if none can).
+ * Redundant: every active non-backup subflow (every active backup one if there is no active
+ * primary). The copies only help if every path gets each burst, so while any of those
+ * subflows is active but has no send-buffer room the decision waits (-EAGAIN) instead of
+ * sending on the others alone; a path that stops answering leaves the set once the kernel
+ * marks it stale.
  */
 static __always_inline int ms_pick_redundant(struct mptcp_sock *msk, struct ms_conn_state *st,
 					     enum ms_decision kind)
 {
 	struct mptcp_subflow_context *sf;
-	bool marked = false;	/* a flag, not a count: a count never converges in the verifier */
+	bool primary = false, full = false, marked = false;	/* flags: counts never converge */
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
-		if (!ms_can_send(sf) || ms_is_backup(sf))
+		if (!mptcp_subflow_active(sf) || ms_is_backup(sf))
+			continue;
+		primary = true;
+		if (!bpf_sk_stream_memory_free(sf))
+			full = true;
+	}
+	if (full) {
+		ms_count(MS_CNT_NO_SUBFLOW);
+		return -EAGAIN;
+	}
+	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
+		if (!ms_can_send(sf) || ms_is_backup(sf) != !primary)
 			continue;
 		ms_choose(msk, st, sf, kind);
 		marked = true;
 	}
 	if (!marked) {
-		bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
-			if (!ms_can_send(sf))
-				continue;
-			ms_choose(msk, st, sf, kind);
-			marked = true;
-		}
-		if (marked)
-			ms_count(MS_CNT_BACKUP_USED);
-	}
-	if (!marked) {
 		ms_count(MS_CNT_NO_SUBFLOW);
 		return -EAGAIN;
 	}
+	if (!primary)
+		ms_count(MS_CNT_BACKUP_USED);
 	ms_set_burst(msk, MS_SEND_BURST);
 	return 0;
 }

@@ -2,20 +2,24 @@
 /*
  * ms_red - redundant scheduler.
  *
- * Policy: mark every non-backup subflow that can send, so the same data goes out on each
- * of them and the receiver keeps the copy that arrives first: latency and loss resilience
- * bought with bandwidth. Backup subflows are used (all of them) only when no non-backup
- * subflow can send.
+ * Policy: mark every active non-backup subflow, so the same data goes out on each of them
+ * and the receiver keeps the copy that arrives first: latency and loss resilience bought
+ * with bandwidth. While any of them has no send-buffer room the decision waits rather than
+ * send on the others alone (a copy missing from one path defeats the purpose); a path that
+ * stops answering leaves the set when the kernel marks it stale. Backup subflows are used
+ * (all of them) only when no non-backup subflow is active.
  *
  * Cost: with N subflows every byte is sent N times; the goodput is at most that of the
  * slowest marked path when the sender is bulk, and the network carries N times the payload.
  * Use it for small, latency-sensitive flows, not bulk transfers.
  *
  * Kernel requirement: the core must push the same data on each scheduled subflow. The
- * MPTCP development tree does; a core that instead hands each scheduled subflow the next
- * pending data turns this into a per-burst spread over subflows, not redundancy.
+ * MPTCP development tree does, and so does the vmtest kernel (vmtest/kernel/0004); a
+ * mainline core hands each scheduled subflow the *next* pending data instead, which turns
+ * this into a spread over subflows, not redundancy (measured: 3% / 97% of the payload).
  *
- * Fails: with -EAGAIN, marking nothing, when no subflow is active with send-buffer room.
+ * Fails: with -EAGAIN, marking nothing, while an active subflow of the set has no
+ * send-buffer room, or when no subflow is active.
  */
 #include "policies.bpf.h"
 
