@@ -36,6 +36,11 @@ for s in minrtt roundrobin redundant backup; do
     check "  $name is gone" sh -c "! grep -qw $name /proc/sys/net/mptcp/available_schedulers && test ! -e $root/$name"
 done
 
+# A user's own object goes through the same path.
+check "load a user object file" $M load "$build/tests/bpf/allowed_writes.bpf.o"
+check "  ... registered under its own name" has_sched ms_test_okwr
+check "  ... and unloads by that name" $M unload ms_test_okwr
+
 # Bad input: one clear line, exit 1, nothing left pinned, sysctl untouched.
 check "unknown name lists the valid ones" fails $M load nosuch
 echo "# $err"
@@ -82,6 +87,8 @@ check "stats, read during the transfer, show the connection with 2 subflows" \
     test "$(json /tmp/live.json "sum(len(c['subflows']) for s in j for c in s['connections'] if s['scheduler']=='ms_rr')")" = 2
 check "  ... both chosen by get_send" \
     test "$(json /tmp/live.json "sum(1 for s in j for c in s['connections'] for f in c['subflows'] if f['chosen_send'] > 0)")" = 2
+watch_docs=$(timeout 2.5 $M stats --watch 1 --json | grep -c '^\[')
+check "stats --watch 1 --json refreshes (documents in 2.5 s: $watch_docs)" test "$watch_docs" -ge 2
 wait $xpid
 check "the transfer is byte-exact" test $? = 0
 sleep 0.5

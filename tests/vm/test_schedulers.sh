@@ -23,6 +23,18 @@ within() { python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if $2 <= v <
 atleast() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" "$1" "$2"; }
 use() { $M set "$1" --netns ms-cli >/dev/null && $M set "$1" --netns ms-srv >/dev/null; }
 
+# ---- 0. one-subflow connections: every scheduler copes -------------------------------
+topo_up
+ip -n ms-cli mptcp endpoint flush
+port=5100
+for s in minrtt roundrobin redundant backup; do
+    $M load $s >/dev/null && use $s
+    port=$((port + 1))
+    check "$s: a single-subflow connection is byte-exact" xfer /tmp/one.json $port $((4 << 20))
+    check "$s:   ... over one subflow" test "$(json /tmp/one.json "len(j['subflows'])")" = 1
+    $M unload $s >/dev/null
+done
+
 # ---- 1. round-robin, 2 x 50 Mbit/s, 10 ms RTT, 64 MiB -------------------------------
 topo_up 50 5 50 5
 $M load rr >/dev/null && use rr
