@@ -46,7 +46,6 @@ const volatile bool ms_stats_enabled = true;
 struct ms_conn_state {
 	__u64 conn_id;		/* 0 until the first decision */
 	__u32 last_subflow_id;	/* last single subflow chosen (round-robin position) */
-	__u32 quantum_left;	/* round-robin bytes left in the current turn */
 	__u32 policy;
 	__u32 rule_id;
 };

@@ -4,8 +4,6 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -274,10 +272,8 @@ Result<void> require_loading_possible(const std::string& what)
     if (priv && !priv->can_load())
         return fail_msg("failed to load " + what + ": permission denied (needs root, or "
                         "CAP_BPF and CAP_NET_ADMIN)", EPERM);
-    struct statfs sfs {};
     fs::path root = pin_root();
-    if (statfs(root.parent_path().c_str(), &sfs) != 0 ||
-        static_cast<unsigned long>(sfs.f_type) != 0xcafe4a11UL) {
+    if (!is_bpffs(root.parent_path().string())) {
         if (auto lacks = kernel_lacks_interface(what))   // the more fundamental problem
             return std::unexpected(*lacks);
         return fail_msg("failed to load " + what + ": no BPF filesystem at " +

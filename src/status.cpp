@@ -48,6 +48,13 @@ Result<Privileges> current_privileges()
     return fail_msg("failed to read capabilities: no CapEff in /proc/self/status", ENOENT);
 }
 
+bool is_bpffs(const std::string& dir)
+{
+    struct statfs sfs {};
+    return statfs(dir.c_str(), &sfs) == 0 &&
+           static_cast<unsigned long>(sfs.f_type) == BPF_FS_MAGIC;
+}
+
 std::string pm_type_name(long pm_type)
 {
     switch (pm_type) {
@@ -124,9 +131,7 @@ Result<KernelStatus> collect_status(const std::string& netns)
     else
         st.bpf_error = p.error().message;
 
-    struct statfs sfs {};
-    st.bpffs_mounted = statfs("/sys/fs/bpf", &sfs) == 0 &&
-                       static_cast<unsigned long>(sfs.f_type) == BPF_FS_MAGIC;
+    st.bpffs_mounted = is_bpffs("/sys/fs/bpf");
     if (auto v = read_sysctl("kernel.bpf_stats_enabled"))
         if (auto n = parse_sysctl_int(*v))
             st.bpf_stats_enabled = *n != 0;

@@ -56,6 +56,9 @@ struct KernelStatus {
 Result<NetnsStatus> collect_netns_status(const std::string& netns);
 Result<KernelStatus> collect_status(const std::string& netns);
 
+// Whether DIR is (the root of) a mounted BPF filesystem.
+bool is_bpffs(const std::string& dir);
+
 // Maps pm_type (older kernels) to a name: 0 kernel (in-kernel), 1 userspace.
 std::string pm_type_name(long pm_type);
 
