@@ -236,15 +236,9 @@ Result<void> set_tunables(struct bpf_object* obj, const std::string& label,
     return {};
 }
 
-std::vector<std::string> available_schedulers()
-{
-    auto v = read_sysctl("net.mptcp.available_schedulers");
-    return v ? split_words(*v) : std::vector<std::string>{};
-}
-
 bool is_registered(const std::string& name)
 {
-    auto a = available_schedulers();
+    auto a = registered_schedulers();
     return std::find(a.begin(), a.end(), name) != a.end();
 }
 
@@ -302,6 +296,12 @@ private:
 };
 
 }  // namespace
+
+std::vector<std::string> registered_schedulers()
+{
+    auto v = read_sysctl("net.mptcp.available_schedulers");
+    return v ? split_words(*v) : std::vector<std::string>{};
+}
 
 std::string pin_root()
 {
@@ -439,7 +439,7 @@ Result<std::string> select_scheduler(const std::string& what, const std::string&
         return std::unexpected(scope.error());
     if (!is_registered(name)) {
         std::string avail;
-        for (const auto& a : available_schedulers())
+        for (const auto& a : registered_schedulers())
             avail += (avail.empty() ? "" : ", ") + a;
         const BuiltinScheduler* b = find_builtin(what);
         return fail_msg("failed to select " + name + ": not registered (available: " + avail +

@@ -51,6 +51,9 @@ struct LoadedScheduler {
 
 Result<std::vector<LoadedScheduler>> list_loaded();
 
+// net.mptcp.available_schedulers of the caller's netns (empty if unreadable).
+std::vector<std::string> registered_schedulers();
+
 // Names the CLI accepts resolve to the registered name: alias -> ms_*, else unchanged.
 std::string registered_name(const std::string& name);
 

@@ -175,8 +175,7 @@ int cmd_list(bool json_out)
     auto loaded = list_loaded();
     if (!loaded)
         return report(loaded.error());
-    auto avail = read_sysctl("net.mptcp.available_schedulers");
-    const auto registered = avail ? split_words(*avail) : std::vector<std::string>{};
+    const auto registered = registered_schedulers();
 
     // Selected scheduler per network namespace: ours, then every named one.
     std::vector<std::pair<std::string, std::string>> selected;
