@@ -46,8 +46,9 @@ const volatile bool ms_stats_enabled = true;
 struct ms_conn_state {
 	__u64 conn_id;		/* 0 until the first decision */
 	__u32 last_subflow_id;	/* last single subflow chosen (round-robin position) */
-	__u32 policy;
-	__u32 rule_id;
+	__u32 policy;		/* enum ms_policy, fixed at the first decision */
+	__u32 rule_id;		/* rule that chose it (ms_rules), 0 = default */
+	__u32 decided;		/* policy and rule_id are set */
 };
 
 struct {
@@ -80,13 +81,18 @@ struct {
 
 __u64 ms_next_conn_id;
 
-static __always_inline void ms_count(enum ms_counter c)
+static __always_inline void ms_count_n(enum ms_counter c, __u64 n)
 {
 	__u32 key = c;
 	__u64 *v = bpf_map_lookup_elem(&ms_counters, &key);
 
 	if (v)
-		*v += 1;
+		*v += n;
+}
+
+static __always_inline void ms_count(enum ms_counter c)
+{
+	ms_count_n(c, 1);
 }
 
 /* ---- subflow predicates ---- */
@@ -127,9 +133,10 @@ static __always_inline void ms_set_burst(struct mptcp_sock *msk, __u32 max)
 /* ---- per-connection state and statistics ---- */
 
 /* Start of every decision: count it and return the connection's state (created on first
- * use). A NULL state (storage allocation failed) still lets the policy decide. */
+ * use, with @policy as the policy that applies unless the caller decides otherwise before
+ * its first choice). A NULL state (storage allocation failed) still lets the policy decide. */
 static __always_inline struct ms_conn_state *ms_begin(struct mptcp_sock *msk,
-						      enum ms_decision kind)
+						      enum ms_decision kind, enum ms_policy policy)
 {
 	struct ms_conn_state *st;
 
@@ -140,6 +147,7 @@ static __always_inline struct ms_conn_state *ms_begin(struct mptcp_sock *msk,
 		return NULL;
 	if (!st->conn_id) {
 		st->conn_id = __sync_fetch_and_add(&ms_next_conn_id, 1) + 1;
+		st->policy = policy;
 		ms_count(MS_CNT_CONN_NEW);
 	}
 	return st;

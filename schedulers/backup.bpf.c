@@ -20,14 +20,18 @@
 SEC("struct_ops")
 int BPF_PROG(bkup_get_send, struct mptcp_sock *msk)
 {
-	return ms_pick_minrtt(msk, ms_begin(msk, MS_DECISION_SEND), MS_DECISION_SEND, true);
+	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_BACKUP);
+
+	return ms_pick_minrtt(msk, st, MS_DECISION_SEND, true);
 }
 
 SEC("struct_ops")
 int BPF_PROG(bkup_get_retrans, struct mptcp_sock *msk)
 {
 	/* Reinjection must be able to leave a dead primary: any active subflow will do. */
-	return ms_pick_minrtt(msk, ms_begin(msk, MS_DECISION_RETRANS), MS_DECISION_RETRANS, false);
+	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_BACKUP);
+
+	return ms_pick_minrtt(msk, st, MS_DECISION_RETRANS, false);
 }
 
 SEC("struct_ops")

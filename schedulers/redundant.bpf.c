@@ -26,13 +26,17 @@
 SEC("struct_ops")
 int BPF_PROG(red_get_send, struct mptcp_sock *msk)
 {
-	return ms_pick_redundant(msk, ms_begin(msk, MS_DECISION_SEND), MS_DECISION_SEND);
+	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_REDUNDANT);
+
+	return ms_pick_redundant(msk, st, MS_DECISION_SEND);
 }
 
 SEC("struct_ops")
 int BPF_PROG(red_get_retrans, struct mptcp_sock *msk)
 {
-	return ms_pick_redundant(msk, ms_begin(msk, MS_DECISION_RETRANS), MS_DECISION_RETRANS);
+	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_REDUNDANT);
+
+	return ms_pick_redundant(msk, st, MS_DECISION_RETRANS);
 }
 
 SEC("struct_ops")

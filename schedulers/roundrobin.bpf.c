@@ -21,13 +21,17 @@
 SEC("struct_ops")
 int BPF_PROG(rr_get_send, struct mptcp_sock *msk)
 {
-	return ms_pick_rr(msk, ms_begin(msk, MS_DECISION_SEND), MS_DECISION_SEND);
+	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_RR);
+
+	return ms_pick_rr(msk, st, MS_DECISION_SEND);
 }
 
 SEC("struct_ops")
 int BPF_PROG(rr_get_retrans, struct mptcp_sock *msk)
 {
-	return ms_pick_minrtt(msk, ms_begin(msk, MS_DECISION_RETRANS), MS_DECISION_RETRANS, false);
+	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_RR);
+
+	return ms_pick_minrtt(msk, st, MS_DECISION_RETRANS, false);
 }
 
 SEC("struct_ops")

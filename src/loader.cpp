@@ -26,8 +26,10 @@ namespace mptcp_sched {
 
 namespace {
 
-// The maps a scheduler built on bpf/mptcp_sched.bpf.h keeps its statistics in.
-const char* const kStatsMaps[] = {"ms_conns", "ms_subflows", "ms_counters"};
+// The maps pinned next to the link when an object has them: the statistics every scheduler
+// built on bpf/mptcp_sched.bpf.h keeps, and the rule table of ms_rules.
+const char* const kPinnedMaps[] = {"ms_conns", "ms_subflows", "ms_counters", "ms_rules",
+                                   "ms_rules_cfg"};
 
 struct ObjectDeleter {
     void operator()(struct bpf_object* o) const { bpf_object__close(o); }
@@ -379,7 +381,7 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
     PinGuard guard(dir);
     if (bpf_link__pin(link.get(), (dir + "/link").c_str()))
         return fail_errno("failed to pin the link of " + name + " at " + dir);
-    for (const char* m : kStatsMaps) {
+    for (const char* m : kPinnedMaps) {
         struct bpf_map* map = bpf_object__find_map_by_name(obj.get(), m);
         if (map && bpf_map__pin(map, (dir + "/" + m).c_str()))
             return fail_errno(std::string("failed to pin map ") + m + " of " + name);

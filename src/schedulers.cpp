@@ -11,6 +11,7 @@
 #include "redundant.skel.h"
 #include "roundrobin.skel.h"
 #include "backup.skel.h"
+#include "rules.skel.h"
 
 namespace mptcp_sched {
 
@@ -45,6 +46,9 @@ const std::vector<BuiltinScheduler>& builtin_schedulers()
         {"ms_bkup", {"backup", "bkup", "backup-aware"}, "schedulers/backup.bpf.c",
          "min-RTT over primaries; backup subflows only when every primary is down",
          "bkup_ops", embedded<backup__elf_bytes>()},
+        {"ms_rules", {"rules"}, "schedulers/rules.bpf.c",
+         "per-connection policy chosen by `mptcp-sched rule` (ports, prefixes, cgroup, mark)",
+         "rules_ops", embedded<rules__elf_bytes>()},
     };
     return list;
 }

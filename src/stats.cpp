@@ -14,6 +14,7 @@
 
 #include "mptcp_sched/fd.h"
 #include "mptcp_sched/loader.h"
+#include "mptcp_sched/rules.h"
 
 namespace mptcp_sched {
 
@@ -23,7 +24,11 @@ static_assert(sizeof(ms_conn) == 32);
 static_assert(sizeof(ms_subflow_key) == 16);
 static_assert(sizeof(ms_subflow) == 96);
 static_assert(offsetof(ms_subflow, chosen_send) == 48);
-static_assert(MS_CNT_NR == 7);
+static_assert(MS_CNT_NR == 9);
+static_assert(sizeof(ms_prefix) == 40);
+static_assert(sizeof(ms_rule) == 120);
+static_assert(offsetof(ms_rule, cgroup_id) == 32);
+static_assert(sizeof(ms_rules_cfg) == 24);
 
 const char* counter_name(ms_counter c)
 {
@@ -35,6 +40,8 @@ const char* counter_name(ms_counter c)
     case MS_CNT_CONN_NEW: return "conn_new";
     case MS_CNT_CONN_RELEASED: return "conn_released";
     case MS_CNT_STATS_FULL: return "stats_full";
+    case MS_CNT_RULE_MATCHES: return "rule_matches";
+    case MS_CNT_RULE_MATCH_NS: return "rule_match_ns";
     case MS_CNT_NR: break;
     }
     return "?";
@@ -155,7 +162,7 @@ nlohmann::json stats_to_json(const std::vector<SchedulerStats>& all)
             conns.push_back({{"conn_id", c.conn_id},
                              {"token", token},
                              {"scheduler", s.name},
-                             {"policy", c.conn.policy},
+                             {"policy", policy_name(c.conn.policy)},
                              {"rule_id", c.conn.rule_id},
                              {"subflows", subs}});
         }
@@ -173,11 +180,19 @@ std::string render_stats(const std::vector<SchedulerStats>& all)
         o << s.name << ": " << s.conns.size() << " connection(s); get_send "
           << s.counters[MS_CNT_GET_SEND] << ", get_retrans " << s.counters[MS_CNT_GET_RETRANS]
           << ", nothing to send on " << s.counters[MS_CNT_NO_SUBFLOW] << ", backup used "
-          << s.counters[MS_CNT_BACKUP_USED] << "\n";
+          << s.counters[MS_CNT_BACKUP_USED];
+        if (uint64_t n = s.counters[MS_CNT_RULE_MATCHES])
+            o << ", rules matched for " << n << " connection(s) in "
+              << s.counters[MS_CNT_RULE_MATCH_NS] / n << " ns each";
+        o << "\n";
         for (const auto& c : s.conns) {
             char token[16];
             std::snprintf(token, sizeof(token), "%08x", c.conn.token);
-            o << "  conn " << c.conn_id << " token " << token << "\n";
+            o << "  conn " << c.conn_id << " token " << token << " policy "
+              << policy_name(c.conn.policy)
+              << (c.conn.rule_id ? " (rule " + std::to_string(c.conn.rule_id) + ")"
+                                 : std::string(s.name == "ms_rules" ? " (default)" : ""))
+              << "\n";
             char line[256];
             std::snprintf(line, sizeof(line),
                           "    %-4s %-24s %-24s %-3s %10s %8s %12s %10s %8s %5s\n", "id",

@@ -24,6 +24,8 @@ enum ms_counter {
 	MS_CNT_CONN_NEW,	/* connections seen for the first time */
 	MS_CNT_CONN_RELEASED,	/* connections released */
 	MS_CNT_STATS_FULL,	/* stats rows that could not be inserted (map full) */
+	MS_CNT_RULE_MATCHES,	/* connections matched against the rules (ms_rules) */
+	MS_CNT_RULE_MATCH_NS,	/* total ns spent matching them (bpf_ktime_get_ns) */
 	MS_CNT_NR,
 };
 
@@ -42,8 +44,8 @@ struct ms_endpoint {
 /* Value of the ms_conns map, keyed by a connection id (__u64) the scheduler assigns. */
 struct ms_conn {
 	__u32 token;		/* MPTCP token of the connection */
-	__u32 policy;		/* policy id that applies (issue: per-connection rules) */
-	__u32 rule_id;		/* rule that chose the policy, 0 = default */
+	__u32 policy;		/* enum ms_policy that applies to the connection */
+	__u32 rule_id;		/* rule that chose the policy, 0 = the default policy */
 	__u32 reserved;
 	__u64 first_ns;		/* bpf_ktime_get_ns() of the first decision */
 	__u64 last_ns;		/* ... of the latest decision */
@@ -71,6 +73,67 @@ struct ms_subflow {
 				 * the scheduler had handed to the subflow by then */
 	__u32 reserved2;
 	__u64 last_ns;
+};
+
+/* The policies every scheduler is built from (bpf/policies.bpf.h). A single-policy
+ * scheduler reports its own; ms_rules reports the one its rules chose. */
+enum ms_policy {
+	MS_POLICY_MINRTT = 0,
+	MS_POLICY_RR,
+	MS_POLICY_REDUNDANT,
+	MS_POLICY_BACKUP,
+	MS_POLICY_NR,
+};
+
+/* ---- per-connection rules (schedulers/rules.bpf.c) ---- */
+
+#define MS_MAX_RULES 64		/* rules per table */
+#define MS_CGROUP_MAX_LEVEL 32	/* deepest cgroup a rule may name */
+
+/* What a rule matches on: a rule matches when every field its bits name matches. */
+enum ms_match {
+	MS_MATCH_DPORT = 1 << 0,
+	MS_MATCH_SPORT = 1 << 1,
+	MS_MATCH_DST = 1 << 2,
+	MS_MATCH_SRC = 1 << 3,
+	MS_MATCH_CGROUP = 1 << 4,
+	MS_MATCH_MARK = 1 << 5,
+};
+
+struct ms_prefix {
+	__u8 addr[16];		/* already masked; IPv4 in the first 4 bytes */
+	__u8 mask[16];
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u8 plen;
+	__u8 reserved[5];
+};
+
+struct ms_rule {
+	__u32 id;		/* stable, assigned by the CLI; never 0 in a used slot */
+	__u32 policy;		/* enum ms_policy */
+	__u32 match;		/* enum ms_match bits */
+	__u32 mark;		/* (sk_mark & mark_mask) == mark */
+	__u32 mark_mask;
+	__u16 dport_lo, dport_hi;	/* inclusive, host order */
+	__u16 sport_lo, sport_hi;
+	__u32 cgroup_level;	/* depth below the cgroup2 root of cgroup_id */
+	__u64 cgroup_id;	/* kernfs id (inode number) of the cgroup v2 directory */
+	struct ms_prefix dst;
+	struct ms_prefix src;
+};
+
+/*
+ * The rules live in two tables of MS_MAX_RULES slots each (map ms_rules, slots
+ * [table * MS_MAX_RULES, +count)). The CLI writes a complete new table into the inactive
+ * half and then switches `active`, so a connection matching concurrently sees either the
+ * old or the new list, never a mix. ms_rules_cfg holds this one struct at key 0.
+ */
+struct ms_rules_cfg {
+	__u32 active;		/* 0 or 1 */
+	__u32 count[2];		/* rules in each table */
+	__u32 default_policy;	/* enum ms_policy for connections no rule matches */
+	__u32 next_id;		/* next rule id the CLI hands out */
+	__u32 generation;	/* bumped by every change */
 };
 
 #define MS_MAX_CONNS 4096

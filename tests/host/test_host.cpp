@@ -1,78 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 // Privileged tests on the running kernel, each in throwaway network namespaces.
 // Needs root (CAP_SYS_ADMIN + CAP_NET_ADMIN) and iproute2.
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch_test_macros.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "host_util.h"
 #include "mptcp_sched/btf_probe.h"
 #include "mptcp_sched/status.h"
 
 using namespace mptcp_sched;
 using nlohmann::json;
-
-namespace {
-
-struct Run {
-    int rc;
-    std::string out, err;
-};
-
-std::string slurp(const std::string& path)
-{
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-Run run(const std::string& cmd)
-{
-    const std::string base = "/tmp/ms-host-" + std::to_string(getpid());
-    const std::string full = cmd + " >" + base + ".out 2>" + base + ".err";
-    const int st = std::system(full.c_str());
-    Run r{WIFEXITED(st) ? WEXITSTATUS(st) : 128, slurp(base + ".out"), slurp(base + ".err")};
-    std::remove((base + ".out").c_str());
-    std::remove((base + ".err").c_str());
-    return r;
-}
-
-void must(const std::string& cmd)
-{
-    Run r = run(cmd);
-    INFO(cmd << "\n" << r.err);
-    REQUIRE(r.rc == 0);
-}
-
-// A named network namespace deleted at scope exit.
-struct Netns {
-    std::string name;
-    explicit Netns(const std::string& n) : name(n + "-" + std::to_string(getpid()))
-    {
-        run("ip netns del " + name);
-        must("ip netns add " + name);
-        must("ip -n " + name + " link set lo up");
-    }
-    ~Netns() { run("ip netns del " + name); }
-    std::string exec(const std::string& cmd) const { return "ip netns exec " + name + " " + cmd; }
-};
-
-void require_root()
-{
-    if (geteuid() != 0)
-        FAIL("host tests need root: run `sudo ctest -L host`");
-}
-
-const std::string cli = CLI_PATH;
-
-}  // namespace
 
 TEST_CASE("MPTCP disabled in one netns is reported there and enabled elsewhere", "[host]")
 {
@@ -177,7 +117,7 @@ TEST_CASE("built-in schedulers are listed from the embedded objects", "[host]")
     Run r = run(cli + " schedulers --json");
     REQUIRE(r.rc == 0);
     json j = json::parse(r.out);
-    REQUIRE(j.size() == 4);
+    REQUIRE(j.size() == 5);
     CHECK(j[1]["registers_as"] == "ms_rr");
     CHECK(j[1]["name"] == "roundrobin");
 }

@@ -12,7 +12,7 @@ using namespace mptcp_sched;
 TEST_CASE("every built-in scheduler object opens and registers its ms_ name", "[schedulers]")
 {
     std::set<std::string> names;
-    REQUIRE(builtin_schedulers().size() == 4);
+    REQUIRE(builtin_schedulers().size() == 5);
     for (const auto& s : builtin_schedulers()) {
         INFO(s.name);
         REQUIRE(s.object.size() > 1000);
@@ -40,6 +40,7 @@ TEST_CASE("short names and registered names resolve", "[schedulers]")
     CHECK(find_builtin("minrtt")->name == "ms_minrtt");
     CHECK(find_builtin("redundant")->name == "ms_red");
     CHECK(find_builtin("backup")->name == "ms_bkup");
+    CHECK(find_builtin("rules")->name == "ms_rules");
     CHECK(find_builtin("RoundRobin") == nullptr);
     CHECK(find_builtin("default") == nullptr);
     CHECK(builtin_names_for_humans().find("roundrobin (ms_rr)") != std::string::npos);

@@ -79,9 +79,12 @@ set_sched() {
 
 # xfer OUT PORT BYTES [client args...]: one checksummed transfer client -> server; the
 # client's JSON report goes to OUT. Returns the client's status (0 = byte-exact).
+# XFER_SERVER_ADDR (default 0.0.0.0; :: for IPv6) and XFER_SERVER_COUNT (connections the
+# server takes before exiting, default 1) adjust the server.
 xfer() {
     local out=$1 port=$2 bytes=$3; shift 3
-    in_srv $XFER server --port "$port" --count 1 > /dev/null &
+    in_srv $XFER server --addr "${XFER_SERVER_ADDR:-0.0.0.0}" --port "$port" \
+        --count "${XFER_SERVER_COUNT:-1}" > /dev/null &
     local srv=$!
     local i
     for i in $(seq 50); do

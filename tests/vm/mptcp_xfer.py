@@ -11,7 +11,8 @@ client: connects with IPPROTO_MPTCP, sends BYTES of deterministic data (optional
         RATE Mbit/s), reads the server's verdict, samples the kernel's per-subflow
         counters with `ss -ti` while the connection is still established, and prints
         one JSON object: what it sent, what the server got, whether they match, the longest
-        gap between send progress, and the subflows.
+        gap between send progress, and the subflows. With --connections N: N short
+        transfers in a row, each checked, and one summary.
 """
 import argparse
 import hashlib
@@ -112,11 +113,26 @@ def subflows(dport):
     return rows
 
 
+def connect(args):
+    fam = socket.AF_INET6 if ":" in args.addr or args.v6 else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM, 0 if args.tcp else IPPROTO_MPTCP)
+    if args.mark:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, args.mark)
+    if args.bind_port:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", args.bind_port))
+    addr = args.addr
+    if fam == socket.AF_INET6 and ":" not in addr:
+        addr = "::ffff:" + addr  # IPv4-mapped, from a dual-stack socket
+    s.connect((addr, args.port))
+    return s
+
+
 def client(args):
     data = pattern(args.bytes)
-    fam = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM, 0 if args.tcp else IPPROTO_MPTCP)
-    s.connect((args.addr, args.port))
+    if args.connections > 1:
+        return repeat(args, data)
+    s = connect(args)
     s.sendall(len(data).to_bytes(8, "big"))
     start = time.monotonic()
     last = start
@@ -133,12 +149,7 @@ def client(args):
             ahead = sent / rate - (now - start)
             if ahead > 0:
                 time.sleep(ahead)
-    reply = b""
-    while not reply.endswith(b"\n"):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        reply += chunk
+    reply = read_reply(s)
     elapsed = time.monotonic() - start
     flows = subflows(args.port)
     if args.sample_cmd:
@@ -160,6 +171,34 @@ def client(args):
     return 0 if result["byte_exact"] else 1
 
 
+def read_reply(s):
+    reply = b""
+    while not reply.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    return reply
+
+
+def repeat(args, data):
+    """CONNECTIONS sequential short transfers, each checked; one summary line."""
+    want = hashlib.sha256(data).hexdigest()
+    exact = 0
+    start = time.monotonic()
+    for _ in range(args.connections):
+        s = connect(args)
+        s.sendall(len(data).to_bytes(8, "big") + data)
+        got = json.loads(read_reply(s) or b"{}")
+        s.close()
+        exact += got.get("bytes") == len(data) and got.get("sha256") == want
+    result = {"connections": args.connections, "byte_exact_connections": exact,
+              "byte_exact": exact == args.connections,
+              "seconds": round(time.monotonic() - start, 3)}
+    print(json.dumps(result))
+    return 0 if result["byte_exact"] else 1
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -175,6 +214,12 @@ def main():
     pc.add_argument("--bytes", type=int, required=True)
     pc.add_argument("--rate", type=float, default=0, help="pace to this many Mbit/s")
     pc.add_argument("--tcp", action="store_true", help="plain TCP instead of MPTCP")
+    pc.add_argument("--mark", type=lambda v: int(v, 0), default=0, help="SO_MARK the socket")
+    pc.add_argument("--bind-port", type=int, default=0, help="source port to bind")
+    pc.add_argument("--v6", action="store_true",
+                    help="use an IPv6 socket (IPv4 addresses become IPv4-mapped)")
+    pc.add_argument("--connections", type=int, default=1,
+                    help="make N sequential transfers of BYTES; print one summary")
     pc.add_argument("--sample-cmd", default="",
                     help="shell command run after the transfer, before the connection closes")
     a = p.parse_args()
