@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-// The MPTCP path-manager generic-netlink family ("mptcp_pm"), through libmnl. Works in the
-// caller's network namespace (see NetnsScope).
+// The MPTCP path-manager generic-netlink family ("mptcp_pm"): endpoints and limits of the
+// in-kernel path manager, the userspace path manager's per-connection commands, and its
+// event stream. Works in the caller's network namespace (see NetnsScope).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "mptcp_sched/netlink.h"
 #include "mptcp_sched/result.h"
 
 namespace mptcp_sched {
@@ -15,6 +19,9 @@ struct PmLimits {
     uint32_t subflows = 0;            // max additional subflows per connection
     uint32_t add_addr_accepted = 0;   // max ADD_ADDR accepted per connection
 };
+
+// The kernel's ceiling for both limits (MPTCP_PM_ADDR_MAX).
+constexpr uint32_t kPmLimitMax = 8;
 
 struct PmEndpoint {
     uint32_t id = 0;
@@ -27,8 +34,66 @@ struct PmEndpoint {
 
 // "signal subflow backup fullmesh implicit" subset for FLAGS, in `ip mptcp` order.
 std::vector<std::string> endpoint_flag_names(uint32_t flags);
+// The reverse, for one word; nullopt when unknown.
+std::optional<uint32_t> endpoint_flag(const std::string& name);
 
+// In-kernel path manager.
 Result<PmLimits> pm_get_limits();
+Result<void> pm_set_limits(const PmLimits& l);
 Result<std::vector<PmEndpoint>> pm_list_endpoints();
+// ep.id 0 lets the kernel choose; returns the endpoint as the kernel stored it.
+Result<PmEndpoint> pm_add_endpoint(const PmEndpoint& ep);
+Result<void> pm_del_endpoint(uint32_t id);
+Result<void> pm_flush_endpoints();
+// Only backup and fullmesh can change on an existing endpoint.
+Result<void> pm_set_endpoint_flags(uint32_t id, uint32_t flags);
+
+// ---- userspace path manager (net.mptcp.path_manager = userspace) ----
+
+struct PmSockAddr {
+    int family = 0;
+    std::string addr;
+    uint16_t port = 0;
+};
+
+// Creates a subflow of connection @token from @local (with local address id @local_id,
+// optionally bound to @ifindex) to @remote.
+Result<void> pm_subflow_create(uint32_t token, uint8_t local_id, const PmSockAddr& local,
+                               int ifindex, const PmSockAddr& remote);
+Result<void> pm_subflow_destroy(uint32_t token, const PmSockAddr& local,
+                                const PmSockAddr& remote);
+// MP_PRIO: mark the subflow local -> remote of @token backup or not.
+Result<void> pm_subflow_set_backup(uint32_t token, const PmSockAddr& local,
+                                   const PmSockAddr& remote, bool backup);
+
+// ---- events ----
+
+struct PmEvent {
+    int type = 0;                  // MPTCP_EVENT_*
+    uint32_t token = 0;
+    int family = 0;
+    std::optional<uint8_t> loc_id, rem_id;
+    std::string saddr, daddr;
+    uint16_t sport = 0, dport = 0;
+    bool backup = false;
+    int ifindex = 0;
+    int error = 0;
+    bool server_side = false;
+};
+const char* pm_event_name(int type);
+
+// A socket subscribed to the mptcp_pm_events group of the current netns.
+class PmEvents {
+public:
+    static Result<PmEvents> open();
+    int fd() const { return nl_.fd(); }
+    // Reads what is pending (blocks if nothing is) and passes each event to @cb.
+    Result<void> read(const std::function<void(const PmEvent&)>& cb);
+
+private:
+    PmEvents(NlSocket nl, uint16_t family) : nl_(std::move(nl)), family_(family) {}
+    NlSocket nl_;
+    uint16_t family_;
+};
 
 }  // namespace mptcp_sched
