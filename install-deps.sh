@@ -27,8 +27,8 @@ apt-get update -qq
 base=(cmake make g++ pkg-config git clang-19 llvm-19 libelf-dev zlib1g-dev libmnl-dev
       libcli11-dev nlohmann-json3-dev)
 bpo_pkgs=(libbpf-dev bpftool catch2)
-# Host tests and the lab: namespaces, veth, ss, sysctl.
-host=(iproute2 procps kmod util-linux python3)
+# Host tests and the lab: namespaces, veth, ss, sysctl; mptcpd to compare pathd with.
+host=(iproute2 procps kmod util-linux python3 mptcpd)
 # vmtest: kernel build (Debian source), QEMU runner.
 vm=(flex bison bc libssl-dev libelf-dev dwarves cpio xz-utils perl qemu-system-x86)
 

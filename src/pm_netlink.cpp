@@ -224,7 +224,7 @@ Result<void> pm_set_endpoint_flags(uint32_t id, uint32_t flags)
 }
 
 Result<void> pm_subflow_create(uint32_t token, uint8_t local_id, const PmSockAddr& local,
-                               int ifindex, const PmSockAddr& remote)
+                               int ifindex, const PmSockAddr& remote, bool backup)
 {
     auto pm = open_pm();
     if (!pm)
@@ -233,7 +233,7 @@ Result<void> pm_subflow_create(uint32_t token, uint8_t local_id, const PmSockAdd
                        MPTCP_PM_CMD_SUBFLOW_CREATE, false, [&](struct nlmsghdr* nlh) {
                            mnl_attr_put_u32(nlh, MPTCP_PM_ATTR_TOKEN, token);
                            put_addr(nlh, MPTCP_PM_ATTR_ADDR, local.family, local.addr, local.port,
-                                    local_id, std::nullopt, ifindex);
+                                    local_id, backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0u, ifindex);
                            put_addr(nlh, MPTCP_PM_ATTR_ADDR_REMOTE, remote.family, remote.addr,
                                     remote.port, std::nullopt, std::nullopt, 0);
                        });

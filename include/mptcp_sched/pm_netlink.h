@@ -57,9 +57,10 @@ struct PmSockAddr {
 };
 
 // Creates a subflow of connection @token from @local (with local address id @local_id,
-// optionally bound to @ifindex) to @remote.
+// optionally bound to @ifindex) to @remote, asking the peer to treat it as backup if
+// @backup.
 Result<void> pm_subflow_create(uint32_t token, uint8_t local_id, const PmSockAddr& local,
-                               int ifindex, const PmSockAddr& remote);
+                               int ifindex, const PmSockAddr& remote, bool backup);
 Result<void> pm_subflow_destroy(uint32_t token, const PmSockAddr& local,
                                 const PmSockAddr& remote);
 // MP_PRIO: mark the subflow local -> remote of @token backup or not.

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "cli.h"
 #include "mptcp_sched/btf_probe.h"
 #include "mptcp_sched/loader.h"
 #include "mptcp_sched/netns.h"
@@ -24,16 +25,9 @@
 #include "mptcp_sched/sysctl.h"
 
 using namespace mptcp_sched;
+using namespace mptcp_sched::cli;
 
 namespace {
-
-// Exit codes, documented in README.md and `mptcp-sched --help`.
-enum Exit {
-    kOk = 0,
-    kError = 1,
-    kUsage = 2,
-    kUnsupportedKernel = 3,
-};
 
 bool g_verbose = false;
 
@@ -45,12 +39,6 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args)
         return 0;
     (void)level;
     return std::vfprintf(stderr, fmt, args);
-}
-
-int report(const Error& e)
-{
-    std::cerr << "mptcp-sched: " << e.message << "\n";
-    return kError;
 }
 
 struct StatusOpts {
@@ -484,6 +472,10 @@ int main(int argc, char** argv)
     rdef->add_option("policy", rule_default, "minrtt, roundrobin (rr), redundant, backup")
         ->required();
 
+    int module_rc = -1;   // set by the callbacks of the command modules
+    add_path_commands(app, module_rc);
+    libbpf_set_print(libbpf_print);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -493,7 +485,8 @@ int main(int argc, char** argv)
                   << "Run with --help for usage.\n";
         return kUsage;
     }
-    libbpf_set_print(libbpf_print);
+    if (module_rc >= 0)
+        return module_rc;
 
     if (s->parsed())
         return cmd_status(status);

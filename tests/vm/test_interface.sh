@@ -4,7 +4,7 @@
 # with bpftool on objects built by the project. Runs inside the VM: vmtest/run -- this BUILD
 set -u
 build=${1:?usage: test_interface.sh BUILD_DIR}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 pins=/sys/fs/bpf/ms-vmtest
 rm -rf "$pins"; mkdir -p "$pins"/rr "$pins"/rr2 "$pins"/bad "$pins"/okwr "$pins"/nosend
 trap 'topo_down; rm -rf "$pins"' EXIT

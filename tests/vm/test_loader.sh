@@ -4,7 +4,7 @@
 # acceptance 5 and 6, plus stats while traffic flows). Runs inside the VM.
 set -u
 build=${1:?usage: test_loader.sh BUILD_DIR}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 M="$build/mptcp-sched"
 root=/sys/fs/bpf/mptcp-sched
 trap 'topo_down; for s in ms_rr ms_minrtt ms_red ms_bkup; do $M unload $s >/dev/null 2>&1; done' EXIT

@@ -10,7 +10,7 @@
 set -u
 build=${1:?usage: test_schedulers.sh BUILD_DIR [--bench]}
 bench=0; [ "${2:-}" = --bench ] && bench=1
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 M="$(cd "$build" && pwd)/mptcp-sched"
 trap 'topo_down; for s in rr minrtt redundant backup; do $M unload $s >/dev/null 2>&1; done' EXIT
 # target DESC CMD...: a timing target, enforced with --bench, reported otherwise.

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Helpers for the VM test scripts: a tiny TAP-like reporter and a two-path MPTCP topology.
+# Helpers for the VM and host test scripts: a tiny TAP-like reporter and a two-path MPTCP topology.
 #
 #   ms-cli  cli1 10.0.1.1/24 <----> srv1 10.0.1.2/24  ms-srv
 #           cli2 10.0.2.1/24 <----> srv2 10.0.2.2/24
@@ -9,8 +9,8 @@
 
 MS_PASS=0
 MS_FAIL=0
-VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-XFER="python3 $VMDIR/mptcp_xfer.py"
+TESTDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+XFER="python3 $TESTDIR/mptcp_xfer.py"
 
 check() {
     local desc=$1; shift

@@ -113,6 +113,31 @@ def subflows(dport):
     return rows
 
 
+def watch(args):
+    """After a path comes back (TRIGGER): how long until a new subflow from LOCAL exists, and
+    until a subflow from LOCAL has data acknowledged again (polls `ss` every 20 ms)."""
+    def rows():
+        return [r for r in subflows(args.port)
+                if re.sub(r"%[^:\]]*", "", r["local"]).startswith(args.local + ":")]
+    before = {r["local"]: r.get("bytes_acked", 0) for r in rows()}
+    if args.trigger:
+        subprocess.run(args.trigger, shell=True, check=True)
+    start = time.monotonic()
+    new_s = data_s = None
+    while time.monotonic() - start < args.timeout and (new_s is None or data_s is None):
+        now = time.monotonic() - start
+        for r in rows():
+            if r["local"] not in before and new_s is None:
+                new_s = now
+            if data_s is None and r.get("bytes_acked", 0) > before.get(r["local"], 0) + 1:
+                data_s = now
+        time.sleep(0.02)
+    print(json.dumps({"new_subflow_s": None if new_s is None else round(new_s, 3),
+                      "data_resumed_s": None if data_s is None else round(data_s, 3),
+                      "timeout_s": args.timeout}))
+    return 0
+
+
 def connect(args):
     fam = socket.AF_INET6 if ":" in args.addr or args.v6 else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM, 0 if args.tcp else IPPROTO_MPTCP)
@@ -222,10 +247,18 @@ def main():
                     help="make N sequential transfers of BYTES; print one summary")
     pc.add_argument("--sample-cmd", default="",
                     help="shell command run after the transfer, before the connection closes")
+    pw = sub.add_parser("watch", help=watch.__doc__)
+    pw.add_argument("--port", type=int, required=True)
+    pw.add_argument("--local", required=True, help="local address of the returning path")
+    pw.add_argument("--timeout", type=float, default=5)
+    pw.add_argument("--trigger", default="",
+                    help="shell command that brings the path back, run after the first sample")
     a = p.parse_args()
     if a.cmd == "subflows":
         print(json.dumps(subflows(a.port)))
         return 0
+    if a.cmd == "watch":
+        return watch(a)
     return server(a) if a.cmd == "server" else client(a)
 
 

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+// What the command modules of the CLI share: exit codes, error reporting and the hook each
+// module uses to add its subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
+
+#include "mptcp_sched/netns.h"
+#include "mptcp_sched/result.h"
+
+namespace mptcp_sched::cli {
+
+// Exit codes, documented in README.md and `mptcp-sched --help`.
+enum Exit {
+    kOk = 0,
+    kError = 1,
+    kUsage = 2,
+    kUnsupportedKernel = 3,
+};
+
+inline int report(const Error& e)
+{
+    std::cerr << "mptcp-sched: " << e.message << "\n";
+    return kError;
+}
+
+// Runs @f inside netns @ns ("" = here); a failure to enter is reported like any error.
+template <typename F>
+int in_netns(const std::string& ns, F&& f)
+{
+    auto scope = NetnsScope::enter(ns);
+    if (!scope)
+        return report(scope.error());
+    return f();
+}
+
+// Each module adds its subcommands to @app; a subcommand's callback stores its exit code
+// in @rc.
+void add_path_commands(CLI::App& app, int& rc);
+void add_everyday_commands(CLI::App& app, int& rc);
+
+}  // namespace mptcp_sched::cli
