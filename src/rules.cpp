@@ -58,23 +58,6 @@ bool parse_u32(const std::string& s, uint32_t& out)
     return ec == std::errc() && p == e && b != e;
 }
 
-std::string cgroup2_root()
-{
-    std::ifstream in("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(in, line)) {
-        // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS... - FSTYPE SOURCE SUPEROPTS
-        auto dash = line.find(" - ");
-        if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0)
-            continue;
-        std::istringstream f(line.substr(0, dash));
-        std::string id, parent, dev, root, mnt;
-        f >> id >> parent >> dev >> root >> mnt;
-        return mnt;
-    }
-    return "";
-}
-
 // The cgroup directory with kernfs id @id, searched below @root down to @level.
 std::string cgroup_path_of(uint64_t id, uint32_t level, const std::string& root)
 {
@@ -235,6 +218,23 @@ auto modify(F&& change) -> std::invoke_result_t<F, RuleTable&, ms_rules_cfg&>
 }
 
 }  // namespace
+
+std::string cgroup2_root()
+{
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS... - FSTYPE SOURCE SUPEROPTS
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0)
+            continue;
+        std::istringstream f(line.substr(0, dash));
+        std::string id, parent, dev, root, mnt;
+        f >> id >> parent >> dev >> root >> mnt;
+        return mnt;
+    }
+    return "";
+}
 
 Result<ms_policy> parse_policy(const std::string& name)
 {

@@ -35,6 +35,9 @@ Result<std::pair<uint16_t, uint16_t>> parse_port_range(const std::string& what,
 Result<ms_prefix> parse_prefix(const std::string& what, const std::string& s);
 Result<std::pair<uint32_t, uint32_t>> parse_mark(const std::string& s);
 
+// Where cgroup v2 is mounted ("" = nowhere), from /proc/self/mountinfo.
+std::string cgroup2_root();
+
 // cgroup v2 directory -> (kernfs id, level below the root). CGROUP_ROOT is the cgroup2
 // mount ("" = find it in /proc/self/mountinfo).
 struct CgroupRef {

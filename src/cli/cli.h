@@ -20,6 +20,9 @@ enum Exit {
     kUnsupportedKernel = 3,
 };
 
+// -v: show libbpf's own diagnostics and extra reports.
+inline bool g_verbose = false;
+
 inline int report(const Error& e)
 {
     std::cerr << "mptcp-sched: " << e.message << "\n";

@@ -150,7 +150,7 @@ void add_pathd_command(CLI::App& path, const std::string& netns, PathdOptions& o
                 rc = report(ok.error());
                 return;
             }
-        rc = in_netns(netns, [&o] {
+        rc = in_netns(netns, [&o]() -> int {
             auto r = run_pathd(o, [](const std::string& line) {
                 std::cout << line << std::endl;
             });
@@ -193,7 +193,7 @@ void add_path_commands(CLI::App& app, int& rc)
                 "it; backup: subflows from it are backup; fullmesh: a subflow to every peer\n"
                 "address. Example: mptcp-sched path endpoint add 10.0.2.1 --dev eth1 subflow");
     add->callback([&rc] {
-        rc = in_netns(o.netns, [] {
+        rc = in_netns(o.netns, []() -> int {
             auto e = path_endpoint_add(o.ep);
             return e ? show_one(*e, "added") : report(e.error());
         });
@@ -201,26 +201,26 @@ void add_path_commands(CLI::App& app, int& rc)
     auto* del = ep->add_subcommand("del", "Delete an endpoint by id or address");
     del->add_option("endpoint", o.target, "id or address")->required();
     del->callback([&rc] {
-        rc = in_netns(o.netns, [] {
+        rc = in_netns(o.netns, []() -> int {
             auto e = path_endpoint_del(o.target);
             return e ? show_one(*e, "deleted") : report(e.error());
         });
     });
     auto* ls = ep->add_subcommand("list", "List endpoints (as `ip mptcp endpoint show`)");
     ls->add_flag("--json", o.json, "print JSON");
-    ls->callback([&rc] { rc = in_netns(o.netns, [] { return endpoint_list(o); }); });
+    ls->callback([&rc] { rc = in_netns(o.netns, []() -> int { return endpoint_list(o); }); });
     auto* fl = ep->add_subcommand("flags", "Change flags: ENDPOINT [no]backup|[no]fullmesh ...");
     fl->add_option("endpoint", o.target, "id or address")->required();
     fl->add_option("flags", o.words, "backup, nobackup, fullmesh, nofullmesh")->required();
     fl->callback([&rc] {
-        rc = in_netns(o.netns, [] {
+        rc = in_netns(o.netns, []() -> int {
             auto e = path_endpoint_flags(o.target, o.words);
             return e ? show_one(*e, "changed") : report(e.error());
         });
     });
     auto* fsh = ep->add_subcommand("flush", "Delete every endpoint");
     fsh->callback([&rc] {
-        rc = in_netns(o.netns, [] {
+        rc = in_netns(o.netns, []() -> int {
             auto r = pm_flush_endpoints();
             return r ? kOk : report(r.error());
         });
@@ -232,7 +232,7 @@ void add_path_commands(CLI::App& app, int& rc)
     auto* lget = lim->add_subcommand("get", "Show the limits (as `ip mptcp limits show`)");
     lget->add_flag("--json", o.json, "print JSON");
     lget->callback([&rc] {
-        rc = in_netns(o.netns, [] {
+        rc = in_netns(o.netns, []() -> int {
             auto l = pm_get_limits();
             return l ? limits_show(o, *l) : report(l.error());
         });
@@ -241,7 +241,7 @@ void add_path_commands(CLI::App& app, int& rc)
     lset->add_option("--subflows", o.subflows, "additional subflows per connection");
     lset->add_option("--add-addr-accepted", o.add_addr, "ADD_ADDRs accepted per connection");
     lset->callback([&rc] {
-        rc = in_netns(o.netns, [] {
+        rc = in_netns(o.netns, []() -> int {
             auto l = path_limits_set(o.subflows, o.add_addr);
             return l ? limits_show(o, *l) : report(l.error());
         });
@@ -259,11 +259,11 @@ void add_path_commands(CLI::App& app, int& rc)
                "that. check exits 1 while anything is missing.");
     auto* rc_check = rt->add_subcommand("check", "Report what is missing, with fix commands");
     rc_check->add_flag("--json", o.json, "print JSON");
-    rc_check->callback([&rc] { rc = in_netns(o.netns, [] { return routes_check(o); }); });
+    rc_check->callback([&rc] { rc = in_netns(o.netns, []() -> int { return routes_check(o); }); });
     auto* rc_apply = rt->add_subcommand("apply", "Create what is missing (idempotent)");
-    rc_apply->callback([&rc] { rc = in_netns(o.netns, [] { return routes_apply(o); }); });
+    rc_apply->callback([&rc] { rc = in_netns(o.netns, []() -> int { return routes_apply(o); }); });
     auto* rc_rm = rt->add_subcommand("remove", "Remove every rule and route apply created");
-    rc_rm->callback([&rc] { rc = in_netns(o.netns, [] { return routes_remove(); }); });
+    rc_rm->callback([&rc] { rc = in_netns(o.netns, []() -> int { return routes_remove(); }); });
 
     add_pathd_command(*path, o.netns, o.pathd, rc);
 }

@@ -29,8 +29,6 @@ using namespace mptcp_sched::cli;
 
 namespace {
 
-bool g_verbose = false;
-
 int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args)
 {
     // libbpf explains failures at length; we report them ourselves in one line and show
@@ -474,6 +472,7 @@ int main(int argc, char** argv)
 
     int module_rc = -1;   // set by the callbacks of the command modules
     add_path_commands(app, module_rc);
+    add_everyday_commands(app, module_rc);
     libbpf_set_print(libbpf_print);
 
     try {

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "mptcp_sched/demo.h"
+
+#include <arpa/inet.h>
+#include <linux/mptcp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "mptcp_sched/fd.h"
+
+#ifndef SOL_MPTCP
+#define SOL_MPTCP 284
+#endif
+
+namespace mptcp_sched {
+
+namespace {
+
+constexpr const char* kHello = "mptcp-sched-demo 1\n";
+
+// A socket of @family for MPTCP (or TCP), with a message that says what to do when the
+// kernel refuses MPTCP.
+Result<UniqueFd> stream_socket(int family, bool tcp)
+{
+    UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, tcp ? IPPROTO_TCP : IPPROTO_MPTCP));
+    if (fd)
+        return fd;
+    const int err = errno;
+    if (!tcp && (err == EPROTONOSUPPORT || err == ENOPROTOOPT || err == EINVAL))
+        return fail_msg("cannot create an MPTCP socket: " + std::string(std::strerror(err)) +
+                        " (kernel without MPTCP, or net.mptcp.enabled = 0 in this network "
+                        "namespace; `mptcp-sched doctor` says which; --tcp uses plain TCP)", err);
+    return fail_errno("cannot create a socket", err);
+}
+
+std::string read_line(int fd, int timeout_ms)
+{
+    std::string line;
+    char c;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (line.size() < 65536) {
+        int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        deadline - std::chrono::steady_clock::now()).count());
+        struct pollfd p = {fd, POLLIN, 0};
+        if (left <= 0 || ::poll(&p, 1, left) <= 0)
+            break;
+        if (::read(fd, &c, 1) != 1)
+            break;
+        if (c == '\n')
+            return line;
+        line += c;
+    }
+    return line;
+}
+
+bool write_all(int fd, const std::string& s)
+{
+    size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+        if (n <= 0)
+            return false;
+        off += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+nlohmann::json subflows_json(const std::vector<SubflowInfo>& subs)
+{
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& s : subs)
+        arr.push_back({{"local", s.local}, {"remote", s.remote}});
+    return arr;
+}
+
+uint8_t subflow_count(int fd)
+{
+    struct mptcp_info info {};
+    socklen_t len = sizeof(info);
+    return getsockopt(fd, SOL_MPTCP, MPTCP_INFO, &info, &len) == 0 ? info.mptcpi_subflows : 0;
+}
+
+}  // namespace
+
+Result<void> run_demo_server(const DemoServerOptions& o,
+                             const std::function<void(const std::string&)>& log)
+{
+    const bool v6 = o.addr.find(':') != std::string::npos;
+    auto fd = stream_socket(v6 ? AF_INET6 : AF_INET, o.tcp);
+    if (!fd)
+        return std::unexpected(fd.error());
+    int one = 1;
+    setsockopt(fd->get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_storage ss {};
+    socklen_t slen;
+    if (v6) {
+        auto* in6 = reinterpret_cast<struct sockaddr_in6*>(&ss);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(o.port);
+        if (inet_pton(AF_INET6, o.addr.c_str(), &in6->sin6_addr) != 1)
+            return fail_msg("invalid listen address '" + o.addr + "'", EINVAL);
+        slen = sizeof(*in6);
+    } else {
+        auto* in = reinterpret_cast<struct sockaddr_in*>(&ss);
+        in->sin_family = AF_INET;
+        in->sin_port = htons(o.port);
+        if (inet_pton(AF_INET, o.addr.c_str(), &in->sin_addr) != 1)
+            return fail_msg("invalid listen address '" + o.addr + "'", EINVAL);
+        slen = sizeof(*in);
+    }
+    if (::bind(fd->get(), reinterpret_cast<struct sockaddr*>(&ss), slen) != 0)
+        return fail_errno("cannot listen on " + o.addr + " port " + std::to_string(o.port));
+    if (::listen(fd->get(), 64) != 0)
+        return fail_errno("cannot listen");
+    log(std::string("listening on ") + (v6 ? "[" + o.addr + "]" : o.addr) + ":" +
+        std::to_string(o.port) + (o.tcp ? " (plain TCP)" : " (MPTCP)"));
+    for (int served = 0; o.count == 0 || served < o.count; served++) {
+        struct sockaddr_storage peer {};
+        socklen_t plen = sizeof(peer);
+        UniqueFd c(::accept4(fd->get(), reinterpret_cast<struct sockaddr*>(&peer), &plen,
+                             SOCK_CLOEXEC));
+        if (!c) {
+            if (errno == EINTR)
+                continue;
+            return fail_errno("accept failed");
+        }
+        std::string req = read_line(c.get(), 5000);
+        SocketMptcp st = socket_mptcp_state(c.get());
+        nlohmann::json ans = {{"mptcp", st.mptcp},
+                              {"why", st.mptcp ? "" : st.why},
+                              {"client", sockaddr_text(&peer)},
+                              {"subflows", subflows_json(st.subflows)},
+                              {"request_ok", req + "\n" == kHello}};
+        write_all(c.get(), ans.dump() + "\n");
+        log(sockaddr_text(&peer) + ": " + (st.mptcp ? "MPTCP, " + std::to_string(st.subflows.size()) +
+                                                          " subflow(s)"
+                                                    : "plain TCP (" + st.why + ")"));
+    }
+    return {};
+}
+
+Result<DemoClientResult> run_demo_client(const std::string& host, uint16_t port, bool tcp,
+                                         int settle_ms)
+{
+    struct addrinfo hints {};
+    hints.ai_socktype = SOCK_STREAM;
+    struct addrinfo* res = nullptr;
+    if (int e = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); e)
+        return fail_msg("cannot resolve '" + host + "': " + gai_strerror(e), EINVAL);
+    std::unique_ptr<struct addrinfo, decltype(&freeaddrinfo)> guard(res, freeaddrinfo);
+    Error last{ECONNREFUSED, "no address"};
+    for (auto* ai = res; ai; ai = ai->ai_next) {
+        auto fd = stream_socket(ai->ai_family, tcp);
+        if (!fd)
+            return std::unexpected(fd.error());
+        if (::connect(fd->get(), ai->ai_addr, ai->ai_addrlen) != 0) {
+            last = Error::sys(errno, "cannot connect to " + sockaddr_text(ai->ai_addr));
+            continue;
+        }
+        DemoClientResult r;
+        r.peer = sockaddr_text(ai->ai_addr);
+        // Additional subflows join just after the handshake: wait until the count has not
+        // changed for 200 ms (or settle_ms passed).
+        const auto start = std::chrono::steady_clock::now();
+        auto since = start;
+        uint8_t n = subflow_count(fd->get());
+        while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(settle_ms) &&
+               std::chrono::steady_clock::now() - since < std::chrono::milliseconds(200)) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            uint8_t m = subflow_count(fd->get());
+            if (m != n) {
+                n = m;
+                since = std::chrono::steady_clock::now();
+            }
+        }
+        if (!write_all(fd->get(), kHello)) {
+            r.server_error = std::string("sending the request failed: ") + std::strerror(errno);
+        } else {
+            std::string line = read_line(fd->get(), 3000);
+            try {
+                r.server = nlohmann::json::parse(line);
+            } catch (const std::exception&) {
+                r.server_error = line.empty() ? "no answer within 3 s: not an mptcp-sched demo server?"
+                                              : "answer is not from an mptcp-sched demo server";
+            }
+        }
+        r.local = socket_mptcp_state(fd->get());
+        return r;
+    }
+    return std::unexpected(last);
+}
+
+std::string render_demo_client(const DemoClientResult& r)
+{
+    std::string out = "connected to " + r.peer + " ";
+    if (r.local.mptcp) {
+        out += "over MPTCP: " + std::to_string(r.local.subflows.size()) + " subflow(s)\n";
+        for (const auto& s : r.local.subflows)
+            out += "  subflow " + s.local + " -> " + s.remote + "\n";
+    } else {
+        out += "over plain TCP: " + r.local.why + "\n";
+        if (r.local.why.rfind("fell back", 0) == 0)
+            out += "  FALLBACK: this connection gets none of MPTCP's paths; check the server's "
+                   "net.mptcp.enabled and that it opens IPPROTO_MPTCP sockets\n";
+    }
+    if (r.server.is_null()) {
+        out += "server: " + r.server_error + "\n";
+        return out;
+    }
+    out += "server says: ";
+    if (r.server.value("mptcp", false))
+        out += "MPTCP, " + std::to_string(r.server["subflows"].size()) + " subflow(s), ";
+    else
+        out += "plain TCP (" + r.server.value("why", std::string()) + "), ";
+    out += "it sees us as " + r.server.value("client", std::string("?")) + "\n";
+    return out;
+}
+
+}  // namespace mptcp_sched
