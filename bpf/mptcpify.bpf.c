@@ -9,6 +9,9 @@
  * below it), so nothing else on the machine changes. Because it acts in the kernel, it
  * also covers statically linked programs that an LD_PRELOAD wrapper cannot reach.
  *
+ * The hook sees the type as the program passed it, SOCK_CLOEXEC and SOCK_NONBLOCK included
+ * (Python, Go and most runtimes set SOCK_CLOEXEC), so only the type bits are compared.
+ *
  * A peer without MPTCP is no problem: the connection falls back to TCP as usual.
  */
 #include "vmlinux.h"
@@ -18,6 +21,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define SOCK_STREAM 1
+#define SOCK_TYPE_MASK 0xf
 #define IPPROTO_TCP 6
 #define IPPROTO_MPTCP 262
 
@@ -33,7 +37,7 @@ __u64 mptcpified;
 SEC("fmod_ret/update_socket_protocol")
 int BPF_PROG(mptcpify, int family, int type, int protocol)
 {
-	if ((family != AF_INET && family != AF_INET6) || type != SOCK_STREAM ||
+	if ((family != AF_INET && family != AF_INET6) || (type & SOCK_TYPE_MASK) != SOCK_STREAM ||
 	    (protocol != 0 && protocol != IPPROTO_TCP))
 		return protocol;
 	if (bpf_get_current_ancestor_cgroup_id(target_cgroup_level) != target_cgroup_id)

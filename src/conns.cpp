@@ -47,7 +47,8 @@ struct DiagRow {
     const struct nlmsghdr* nlh;
 };
 
-// One sock_diag dump of @protocol sockets of @family, all states but LISTEN.
+// One sock_diag dump of @protocol sockets of @family in the states `ss` lists by default:
+// not LISTEN, SYN-RECV, TIME-WAIT or CLOSE (closed connections linger in those).
 template <typename F>
 Result<void> diag_dump(NlSocket& nl, int family, int protocol, F&& each)
 {
@@ -56,9 +57,12 @@ Result<void> diag_dump(NlSocket& nl, int family, int protocol, F&& each)
             auto* req = static_cast<struct inet_diag_req_v2*>(
                 mnl_nlmsg_put_extra_header(nlh, sizeof(struct inet_diag_req_v2)));
             req->sdiag_family = static_cast<uint8_t>(family);
-            req->sdiag_protocol = static_cast<uint8_t>(protocol);
+            // sdiag_protocol is 8 bits: MPTCP (262) is asked for with an attribute.
+            req->sdiag_protocol = protocol > 255 ? 0 : static_cast<uint8_t>(protocol);
             req->idiag_ext = 1 << (INET_DIAG_INFO - 1);
-            req->idiag_states = 0xfff & ~(1u << 10);   // all TCP states but LISTEN
+            req->idiag_states = 0xfff & ~((1u << 10) | (1u << 3) | (1u << 6) | (1u << 7));
+            if (protocol > 255)
+                mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL, static_cast<uint32_t>(protocol));
         },
         [&](const struct nlmsghdr* nlh) {
             if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)

@@ -23,6 +23,10 @@ namespace mptcp_sched {
 
 namespace {
 
+// The exchange: the server greets first (its data makes the connection fully established
+// at the client, which is when the client's path manager adds subflows), the client waits
+// for the subflows to settle, then asks, and the server answers with one JSON line.
+constexpr const char* kGreeting = "mptcp-sched-demo 1 ready";
 constexpr const char* kHello = "mptcp-sched-demo 1\n";
 
 // A socket of @family for MPTCP (or TCP), with a message that says what to do when the
@@ -131,6 +135,7 @@ Result<void> run_demo_server(const DemoServerOptions& o,
                 continue;
             return fail_errno("accept failed");
         }
+        write_all(c.get(), std::string(kGreeting) + "\n");
         std::string req = read_line(c.get(), 5000);
         SocketMptcp st = socket_mptcp_state(c.get());
         nlohmann::json ans = {{"mptcp", st.mptcp},
@@ -166,6 +171,12 @@ Result<DemoClientResult> run_demo_client(const std::string& host, uint16_t port,
         }
         DemoClientResult r;
         r.peer = sockaddr_text(ai->ai_addr);
+        if (read_line(fd->get(), 3000) != kGreeting) {
+            r.server_error = "no greeting within 3 s: not an mptcp-sched demo server?";
+            r.local = socket_mptcp_state(fd->get());
+            r.conn = std::move(*fd);
+            return r;
+        }
         // Additional subflows join just after the handshake: wait until the count has not
         // changed for 200 ms (or settle_ms passed).
         const auto start = std::chrono::steady_clock::now();
@@ -187,11 +198,12 @@ Result<DemoClientResult> run_demo_client(const std::string& host, uint16_t port,
             try {
                 r.server = nlohmann::json::parse(line);
             } catch (const std::exception&) {
-                r.server_error = line.empty() ? "no answer within 3 s: not an mptcp-sched demo server?"
+                r.server_error = line.empty() ? "no answer within 3 s"
                                               : "answer is not from an mptcp-sched demo server";
             }
         }
         r.local = socket_mptcp_state(fd->get());
+        r.conn = std::move(*fd);
         return r;
     }
     return std::unexpected(last);

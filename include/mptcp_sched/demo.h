@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mptcp_sched/conns.h"
+#include "mptcp_sched/fd.h"
 #include "mptcp_sched/result.h"
 
 namespace mptcp_sched {
@@ -32,6 +33,7 @@ struct DemoClientResult {
     SocketMptcp local;             // our own socket's view
     nlohmann::json server;         // the server's answer; null if it gave none
     std::string server_error;      // why there is no answer
+    UniqueFd conn;                 // the connection, still open
 };
 
 // Connects to HOST:PORT with MPTCP (plain TCP with @tcp), waits until the subflow count

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // The everyday commands: demo client/server, conns, doctor, run.
+#include <chrono>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -20,6 +23,7 @@ struct EverydayOpts {
     uint16_t port = 4242;
     bool tcp = false;
     int settle_ms = 1000;
+    double hold_s = 0;
     RunOptions run;
 };
 
@@ -56,6 +60,9 @@ void add_everyday_commands(CLI::App& app, int& rc)
     cl->add_flag("--tcp", o.tcp, "connect with plain TCP instead of MPTCP");
     cl->add_option("--settle", o.settle_ms, "wait up to MS for extra subflows before asking "
                                             "(default 1000)");
+    cl->add_option("--hold", o.hold_s, "keep the connection open for SECONDS after the answer "
+                                       "(to look at it with `conns` or `ss -tiM`)")
+        ->check(CLI::Range(0.0, 86400.0));
     cl->add_flag("--json", o.json, "print JSON");
     cl->callback([&rc] {
         rc = in_netns(o.netns, []() -> int {
@@ -78,6 +85,9 @@ void add_everyday_commands(CLI::App& app, int& rc)
             } else {
                 std::cout << render_demo_client(*r);
             }
+            std::cout.flush();
+            if (o.hold_s > 0)
+                std::this_thread::sleep_for(std::chrono::duration<double>(o.hold_s));
             return r->server.is_null() ? kError : kOk;
         });
     });
