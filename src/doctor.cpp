@@ -78,9 +78,10 @@ void check_limits(std::vector<Check>& out, const Fix& fix, const PmLimits& lim,
                         ", add_addr_accepted " + std::to_string(lim.add_addr_accepted) + "; " +
                         std::to_string(eps.size()) + " endpoint(s)";
     if (eps.empty()) {
+        // No fix line: it would need the user's addresses (fixes are runnable as printed).
         out.push_back({Check::Warn, "endpoints", state + ": connections stay on one path "
-                       "unless the peer announces addresses",
-                       {"mptcp-sched path endpoint add ADDR --dev IFACE subflow"}});
+                       "unless the peer announces addresses; add one endpoint per extra "
+                       "interface: mptcp-sched path endpoint add ADDR --dev IFACE subflow", {}});
         return;
     }
     const size_t need = std::max(want, signal ? size_t{1} : size_t{0});
