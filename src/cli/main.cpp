@@ -473,6 +473,7 @@ int main(int argc, char** argv)
     int module_rc = -1;   // set by the callbacks of the command modules
     add_path_commands(app, module_rc);
     add_everyday_commands(app, module_rc);
+    add_bench_command(app, module_rc);
     libbpf_set_print(libbpf_print);
 
     try {

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+// `mptcp-sched bench`: emulated multi-path topologies (client, router, server network
+// namespaces; netem shaping in the router), workloads run once per scheduler and against
+// single-path TCP baselines measured in the same run, figures as JSON and SVG charts.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mptcp_sched/result.h"
+
+namespace mptcp_sched {
+
+struct BenchPath {
+    double rate_mbit = 0;     // 0 = unshaped
+    double rtt_ms = 0;        // split evenly over both directions
+    double jitter_ms = 0;     // on the data direction
+    double loss_pct = 0;      // both directions
+    bool backup = false;      // its MPTCP endpoint carries the backup flag
+};
+
+struct BenchEvent {
+    double at_s = 0;
+    size_t path = 0;
+    bool down = true;         // down: the router drops everything on the path; up: restores
+};
+
+struct BenchWorkload {
+    enum Kind { Bulk, Rate, RequestResponse } kind = Bulk;
+    double seconds = 6;        // bulk and rate
+    double rate_mbit = 0;      // rate: the application's sending rate
+    int requests = 200;        // request/response
+    size_t request_bytes = 100;
+    size_t response_bytes = 10000;
+};
+
+struct BenchScenario {
+    std::string name;
+    std::string description;
+    std::vector<BenchPath> paths;
+    BenchWorkload workload;
+    std::vector<BenchEvent> events;
+};
+
+// Parses one scenario (the JSON format in README "Benchmarks"); errors name the field.
+Result<BenchScenario> parse_scenario(const nlohmann::json& j);
+nlohmann::json scenario_to_json(const BenchScenario& s);
+// equal, hetero-rtt, unequal-bw, lossy, failover, backup-failover, unshaped.
+const std::vector<BenchScenario>& builtin_scenarios();
+// A built-in name or a path to a JSON file holding one scenario or an array of them.
+Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what);
+
+struct BenchOptions {
+    std::vector<BenchScenario> scenarios;
+    std::vector<std::string> schedulers{"default", "minrtt", "roundrobin", "redundant", "backup"};
+    int repeat = 3;
+    std::string out_dir = "bench-results";
+    double time_scale = 1.0;   // multiplies workload durations and event times (quick runs)
+};
+
+// Median and spread of one figure over the repeats.
+struct Spread {
+    double median = 0, min = 0, max = 0;
+    size_t n = 0;
+};
+Spread spread_of(std::vector<double> v);
+
+// Runs everything; progress lines go to @progress. Returns the results document, also
+// written to OUT_DIR/results.json, with one OUT_DIR/<scenario>.svg chart per scenario.
+Result<nlohmann::json> run_bench(const BenchOptions& o,
+                                 const std::function<void(const std::string&)>& progress);
+
+// The chart of one scenario's results (a results.json "scenarios" entry) as SVG.
+std::string bench_chart_svg(const nlohmann::json& scenario_result);
+// The summary table printed at the end (and in the closing notes).
+std::string render_bench_table(const nlohmann::json& results);
+
+}  // namespace mptcp_sched

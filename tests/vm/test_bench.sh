@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `mptcp-sched bench` (bench issue) end to end at a small scale: two scenarios, two
+# schedulers, one round, half durations. Checks that every figure is measured and sane and
+# that nothing is left behind; the figures themselves come from full runs (README).
+# Runs inside the VM: vmtest/run -- tests/vm/test_bench.sh BUILD_DIR
+set -u
+build=${1:?usage: test_bench.sh BUILD_DIR}
+. "$(dirname "$0")/../lib.sh"
+M="$(cd "$build" && pwd)/mptcp-sched"
+out="$(cd "$build" && pwd)/bench-test"
+rm -rf "$out"
+one_line_error() {
+    local want=$1; shift
+    local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
+    echo "#   $*: $err"
+    [ $rc -ne 0 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *"$want"* ]]
+}
+R=$out/results.json
+S="j['scenarios']"
+
+$M bench equal failover --sched default,roundrobin --repeat 1 --time-scale 0.5 --out "$out" \
+    > /tmp/bench.txt 2> /tmp/bench.err
+rc=$?
+sed 's/^/#   /' /tmp/bench.txt
+check "bench exits 0" test $rc = 0
+check "progress went to stderr, one line per run" test "$(grep -c 'round 1/1' /tmp/bench.err)" = 8
+check "results.json holds both scenarios" test "$(json $R "[s['scenario']['name'] for s in $S]")" = "['equal', 'failover']"
+check "equal: every run succeeded" test "$(json $R "all(f['runs_ok'] == 1 for f in list($S[0]['schedulers'].values()) + $S[0]['single_path'])")" = True
+check "equal: single-path TCP goodput measured on both paths (5-60 Mbit/s each)" \
+    test "$(json $R "all(5 < b['goodput_mbit']['median'] < 60 for b in $S[0]['single_path'])")" = True
+check "equal: efficiency = goodput / sum of single paths" \
+    test "$(json $R "abs($S[0]['schedulers']['roundrobin']['efficiency_pct']['median'] - 100 * $S[0]['schedulers']['roundrobin']['goodput_mbit']['median'] / $S[0]['sum_single_path_mbit']) < 0.01")" = True
+check "equal: round-robin puts 20-80% of the bytes on each path" \
+    test "$(json $R "all(20 <= p['median'] <= 80 for p in $S[0]['schedulers']['roundrobin']['path_share_pct'])")" = True
+check "equal: BPF decision cost measured for round-robin" test "$(json $R "$S[0]['schedulers']['roundrobin']['decision_ns']['median'] > 0")" = True
+check "equal: no BPF cost for the in-kernel default" test "$(json $R "$S[0]['schedulers']['default']['decision_ns']")" = None
+check "equal: sender CPU per KiB measured" test "$(json $R "$S[0]['schedulers']['default']['cpu_ns_per_kib']['median'] > 0")" = True
+check "failover: the connections survived path 0 failing (runs ok)" \
+    test "$(json $R "all(f['runs_ok'] == 1 for f in $S[1]['schedulers'].values())")" = True
+check "failover: after the failure the data went over path 1" \
+    test "$(json $R "all(f['path_share_pct'][1]['median'] > 30 for f in $S[1]['schedulers'].values())")" = True
+check "failover: longest receive gap measured" test "$(json $R "all(f['max_gap_ms']['median'] > 0 for f in $S[1]['schedulers'].values())")" = True
+check "one SVG chart per scenario, naming the schedulers" \
+    bash -c "grep -q '>roundrobin</text>' $out/equal.svg && grep -q 'longest receive gap' $out/failover.svg"
+check "the table names the efficiency" grep -q "efficiency %" /tmp/bench.txt
+check "no bench network namespace is left" bash -c "! ip netns list | grep -q ms-bench"
+check "the schedulers the bench loaded are unloaded again" bash -c "! ls /sys/fs/bpf/mptcp-sched 2>/dev/null | grep -q ms_rr"
+check "unknown scheduler: one line" one_line_error "unknown scheduler 'fastest'" $M bench equal --sched fastest --out "$out"
+echo '{"name": "x", "paths": [{"rate_mbit": -1}]}' > /tmp/bad-scenario.json
+check "bad scenario file: one line naming the field" one_line_error "'rate_mbit' = -1 is out of range" $M bench /tmp/bad-scenario.json
+finish
