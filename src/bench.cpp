@@ -471,38 +471,6 @@ uint64_t now_ns()
                                      Clock::now().time_since_epoch()).count());
 }
 
-bool read_full(int fd, void* buf, size_t n)
-{
-    auto* p = static_cast<char*>(buf);
-    while (n) {
-        ssize_t r = ::read(fd, p, n);
-        if (r <= 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
-            return false;
-        }
-        p += r;
-        n -= static_cast<size_t>(r);
-    }
-    return true;
-}
-
-bool write_full(int fd, const void* buf, size_t n)
-{
-    const auto* p = static_cast<const char*>(buf);
-    while (n) {
-        ssize_t r = ::write(fd, p, n);
-        if (r <= 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
-            return false;
-        }
-        p += r;
-        n -= static_cast<size_t>(r);
-    }
-    return true;
-}
-
 void serve_one(int fd)
 {
     Hello h{};
@@ -650,6 +618,8 @@ void record_subflows(int fd, size_t npaths, uint64_t payload, RunFigures& f)
     SocketMptcp st = socket_mptcp_state(fd);
     f.mptcp = st.mptcp;
     f.subflows = st.subflows.size();
+    if (!st.mptcp)
+        return;   // plain TCP (baselines): one path by construction
     f.path_share_pct.assign(npaths, 0.0);
     if (!payload)
         return;
@@ -850,6 +820,17 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
     return f;
 }
 
+// One progress line for a finished run.
+std::string outcome(const RunFigures& f, const BenchScenario& s)
+{
+    auto r1 = [](double v) { return num(std::round(v * 10) / 10); };
+    if (!f.ok)
+        return "    failed: " + f.error;
+    if (s.workload.kind == BenchWorkload::RequestResponse)
+        return "    p50 " + r1(f.p50_ms) + " ms, p99 " + r1(f.p99_ms) + " ms";
+    return "    " + r1(f.goodput_mbit) + " Mbit/s, longest gap " + num(std::round(f.max_gap_ms)) + " ms";
+}
+
 json figures_json(const std::vector<RunFigures>& runs, const BenchScenario& s,
                   const std::vector<std::pair<uint64_t, uint64_t>>* cost)
 {
@@ -989,6 +970,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 BenchScenario no_events = s;
                 no_events.events.clear();
                 base[i].push_back(measure(no_events, o.time_scale, false, cli_addr(i)));
+                progress(outcome(base[i].back(), s));
             }
             for (const auto& sched : o.schedulers) {
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
@@ -1001,15 +983,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 per[sched].push_back(measure(s, o.time_scale, true, ""));
                 auto c1 = get_send_stats();
                 cost[sched].push_back({c1.first - c0.first, c1.second - c0.second});
-                const auto& f = per[sched].back();
-                if (!f.ok)
-                    progress("    failed: " + f.error);
-                else if (s.workload.kind == BenchWorkload::RequestResponse)
-                    progress("    p50 " + num(std::round(f.p50_ms * 10) / 10) + " ms, p99 " +
-                             num(std::round(f.p99_ms * 10) / 10) + " ms");
-                else
-                    progress("    " + num(std::round(f.goodput_mbit * 10) / 10) + " Mbit/s, longest gap " +
-                             num(std::round(f.max_gap_ms)) + " ms");
+                progress(outcome(per[sched].back(), s));
             }
         }
         server.stop();

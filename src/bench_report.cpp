@@ -72,6 +72,11 @@ std::string bench_chart_svg(const json& sj)
         top = std::max(top, b.hi);
     const double ref = m.key == std::string("goodput_mbit") ? sj.value("sum_single_path_mbit", 0.0) : 0;
     top = std::max(top, ref) * 1.15;
+    // round ticks: a step of 1, 2 or 5 times a power of ten, four or five of them
+    const double raw = top / 4, mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double step = raw / mag <= 1 ? mag : raw / mag <= 2 ? 2 * mag : raw / mag <= 5 ? 5 * mag : 10 * mag;
+    const int ticks = static_cast<int>(std::ceil(top / step));
+    top = step * ticks;
 
     const int W = 120 + 90 * static_cast<int>(bars.size()), H = 360, x0 = 70, y0 = 300, ph = 240;
     std::ostringstream o;
@@ -83,12 +88,12 @@ std::string bench_chart_svg(const json& sj)
       << esc(sj["scenario"]["description"].get<std::string>()) << "</text>\n"
       << "<text x=\"" << x0 << "\" y=\"38\">" << m.label
       << "; bars: median, whiskers: min-max over repeats</text>\n";
-    for (int t = 0; t <= 4; t++) {
-        double v = top * t / 4;
-        int y = y0 - static_cast<int>(ph * t / 4);
+    for (int t = 0; t <= ticks; t++) {
+        const double v = step * t;
+        const int y = y0 - static_cast<int>(ph * t / ticks);
         o << "<line x1=\"" << x0 << "\" x2=\"" << W - 20 << "\" y1=\"" << y << "\" y2=\"" << y
           << "\" stroke=\"#ddd\"/><text x=\"" << x0 - 6 << "\" y=\"" << y + 4
-          << "\" text-anchor=\"end\">" << fmt(v, v < 10 ? 1 : 0) << "</text>\n";
+          << "\" text-anchor=\"end\">" << fmt(v, step < 1 ? 1 : 0) << "</text>\n";
     }
     auto ypos = [&](double v) { return y0 - ph * v / top; };
     for (size_t i = 0; i < bars.size(); i++) {
@@ -137,7 +142,10 @@ std::string render_bench_table(const json& results)
             };
             std::string share;
             for (const auto& p : f["path_share_pct"])
-                share += (share.empty() ? "" : " / ") + fmt(p["median"].get<double>(), 0);
+                if (p["n"].get<size_t>() > 0)
+                    share += (share.empty() ? "" : " / ") + fmt(p["median"].get<double>(), 0);
+            if (share.empty())
+                share = "-";
             const std::string cost = f.contains("decision_ns") && f["decision_ns"].is_object()
                                          ? fmt(fig(f, "decision_ns"), 0) : "-";
             if (rr)

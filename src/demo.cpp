@@ -66,14 +66,7 @@ std::string read_line(int fd, int timeout_ms)
 
 bool write_all(int fd, const std::string& s)
 {
-    size_t off = 0;
-    while (off < s.size()) {
-        ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-        if (n <= 0)
-            return false;
-        off += static_cast<size_t>(n);
-    }
-    return true;
+    return write_full(fd, s.data(), s.size());
 }
 
 nlohmann::json subflows_json(const std::vector<SubflowInfo>& subs)

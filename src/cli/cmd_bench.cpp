@@ -13,6 +13,7 @@ void add_bench_command(CLI::App& app, int& rc)
     static std::vector<std::string> names;
     static std::vector<std::string> scheds;
     static bool list = false, json_out = false;
+    static std::string replot;
     auto* b = app.add_subcommand("bench", "Compare schedulers on emulated multi-path topologies");
     b->add_option("scenario", names, "built-in scenario names or JSON scenario files");
     b->add_option("--sched", scheds, "schedulers to compare, 'default' is the kernel's own "
@@ -24,8 +25,10 @@ void add_bench_command(CLI::App& app, int& rc)
                                       "scenario (default bench-results)");
     b->add_option("--time-scale", o.time_scale, "multiply workload durations and event times "
                                                 "(quick looks: 0.5)")->check(CLI::Range(0.1, 10.0));
-    b->add_flag("--list", list, "print the built-in scenarios as JSON (a starting point for "
-                                "your own) and exit");
+    b->add_flag("--list", list, "print the named scenarios (default: the built-ins) as JSON "
+                                "and exit: a starting point for your own, or a check of a file");
+    b->add_option("--replot", replot, "redraw the charts and the table of an earlier run's "
+                                      "results.json (into --out) without running anything");
     b->add_flag("--json", json_out, "print the results document instead of the table");
     b->footer(
         "Builds client, router and server network namespaces with one veth pair per path on\n"
@@ -39,17 +42,27 @@ void add_bench_command(CLI::App& app, int& rc)
         "Examples:\n"
         "  vmtest/run -- build/mptcp-sched bench equal hetero-rtt\n"
         "  vmtest/run -- build/mptcp-sched bench failover --sched default,minrtt --repeat 5\n"
-        "  build/mptcp-sched bench --list > mine.json   # edit, then: bench mine.json");
+        "  build/mptcp-sched bench --list > mine.json   # edit; check: bench --list mine.json");
     b->callback([&rc] {
-        if (list) {
-            nlohmann::json arr = nlohmann::json::array();
-            for (const auto& s : builtin_scenarios())
-                arr.push_back(scenario_to_json(s));
-            std::cout << arr.dump(2) << "\n";
+        if (!replot.empty()) {
+            std::ifstream f(replot);
+            nlohmann::json r;
+            try {
+                r = nlohmann::json::parse(f);
+                for (auto& sj : r.at("scenarios")) {
+                    const std::string chart = o.out_dir + "/" + sj.at("scenario").at("name").get<std::string>() + ".svg";
+                    std::ofstream(chart) << bench_chart_svg(sj);
+                    sj["chart"] = chart;
+                }
+                std::cout << render_bench_table(r);
+            } catch (const std::exception& e) {
+                rc = report(Error::msg(replot + ": not a bench results file: " + e.what()));
+                return;
+            }
             rc = kOk;
             return;
         }
-        if (names.empty()) {
+        if (names.empty() && !list) {
             std::cerr << "mptcp-sched: bench: name at least one scenario (see --list)\n";
             rc = kUsage;
             return;
@@ -62,6 +75,14 @@ void add_bench_command(CLI::App& app, int& rc)
                 return;
             }
             o.scenarios.insert(o.scenarios.end(), s->begin(), s->end());
+        }
+        if (list) {
+            nlohmann::json arr = nlohmann::json::array();
+            for (const auto& s : names.empty() ? builtin_scenarios() : o.scenarios)
+                arr.push_back(scenario_to_json(s));
+            std::cout << arr.dump(2) << "\n";
+            rc = kOk;
+            return;
         }
         if (!scheds.empty())
             o.schedulers = scheds;

@@ -3,6 +3,9 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "mptcp_sched/bench.h"
 
 using namespace mptcp_sched;
@@ -100,4 +103,20 @@ TEST_CASE("bench: the chart shows every scheduler, the baselines and the single-
     CHECK_THAT(svg, ContainsSubstring(">91.5</text>"));
     CHECK_THAT(svg, ContainsSubstring("sum of single paths 93.0"));
     CHECK_THAT(svg, ContainsSubstring("goodput (Mbit/s)"));
+}
+
+TEST_CASE("bench: the scenario example in README.md is valid")
+{
+    std::ifstream f(SOURCE_DIR "/README.md");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string text = ss.str();
+    const auto start = text.find("```json\n");
+    REQUIRE(start != std::string::npos);
+    const auto end = text.find("```", start + 8);
+    auto s = parse_scenario(json::parse(text.substr(start + 8, end - start - 8)));
+    REQUIRE(s);
+    CHECK(s->paths.size() == 2);
+    CHECK(s->paths[1].backup);
+    CHECK(s->events.size() == 1);
 }
