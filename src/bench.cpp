@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,223 +58,6 @@ namespace mptcp_sched {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// ---------------------------------------------------------------- scenarios ----------
-
-namespace {
-
-template <typename T>
-Result<void> get_num(const json& j, const char* key, T& out, double lo, double hi,
-                     const std::string& where)
-{
-    if (!j.contains(key))
-        return {};
-    if (!j[key].is_number())
-        return fail_msg(where + ": '" + key + "' must be a number", EINVAL);
-    double v = j[key].get<double>();
-    if (v < lo || v > hi) {
-        std::ostringstream m;
-        m << where << ": '" << key << "' = " << v << " is out of range (" << lo << "-" << hi << ")";
-        return fail_msg(m.str(), EINVAL);
-    }
-    out = static_cast<T>(v);
-    return {};
-}
-
-BenchScenario make(std::string name, std::string desc, std::vector<BenchPath> paths,
-                   BenchWorkload w = {}, std::vector<BenchEvent> ev = {})
-{
-    return BenchScenario{std::move(name), std::move(desc), std::move(paths), w, std::move(ev)};
-}
-
-}  // namespace
-
-Result<BenchScenario> parse_scenario(const json& j)
-{
-    if (!j.is_object())
-        return fail_msg("a scenario must be a JSON object", EINVAL);
-    static const std::vector<std::string> known = {"name", "description", "paths", "workload",
-                                                   "events"};
-    for (auto it = j.begin(); it != j.end(); ++it)
-        if (std::find(known.begin(), known.end(), it.key()) == known.end())
-            return fail_msg("scenario: unknown field '" + it.key() + "' (fields: name, "
-                            "description, paths, workload, events)", EINVAL);
-    BenchScenario s;
-    if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
-        return fail_msg("scenario: 'name' (a non-empty string) is required", EINVAL);
-    s.name = j["name"];
-    for (char c : s.name)
-        if (!isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-            return fail_msg("scenario '" + s.name + "': names use letters, digits, - and _",
-                            EINVAL);
-    const std::string where = "scenario '" + s.name + "'";
-    s.description = j.value("description", "");
-    if (!j.contains("paths") || !j["paths"].is_array() || j["paths"].size() < 1 ||
-        j["paths"].size() > 4)
-        return fail_msg(where + ": 'paths' must be an array of 1 to 4 paths", EINVAL);
-    for (size_t i = 0; i < j["paths"].size(); i++) {
-        const json& p = j["paths"][i];
-        const std::string pw = where + " path " + std::to_string(i);
-        if (!p.is_object())
-            return fail_msg(pw + ": must be an object", EINVAL);
-        for (auto it = p.begin(); it != p.end(); ++it)
-            if (it.key() != "rate_mbit" && it.key() != "rtt_ms" && it.key() != "jitter_ms" &&
-                it.key() != "loss_pct" && it.key() != "backup")
-                return fail_msg(pw + ": unknown field '" + it.key() + "' (rate_mbit, rtt_ms, "
-                                "jitter_ms, loss_pct, backup)", EINVAL);
-        BenchPath bp;
-        for (auto r : {get_num(p, "rate_mbit", bp.rate_mbit, 0, 10000, pw),
-                       get_num(p, "rtt_ms", bp.rtt_ms, 0, 2000, pw),
-                       get_num(p, "jitter_ms", bp.jitter_ms, 0, 1000, pw),
-                       get_num(p, "loss_pct", bp.loss_pct, 0, 100, pw)})
-            if (!r)
-                return std::unexpected(r.error());
-        if (p.contains("backup")) {
-            if (!p["backup"].is_boolean())
-                return fail_msg(pw + ": 'backup' must be true or false", EINVAL);
-            bp.backup = p["backup"];
-        }
-        s.paths.push_back(bp);
-    }
-    if (s.paths[0].backup)
-        return fail_msg(where + ": path 0 carries the initial subflow and cannot be backup",
-                        EINVAL);
-    if (j.contains("workload")) {
-        const json& w = j["workload"];
-        const std::string ww = where + " workload";
-        std::string type = w.value("type", "bulk");
-        if (type == "bulk")
-            s.workload.kind = BenchWorkload::Bulk;
-        else if (type == "rate")
-            s.workload.kind = BenchWorkload::Rate;
-        else if (type == "rr")
-            s.workload.kind = BenchWorkload::RequestResponse;
-        else
-            return fail_msg(ww + ": unknown type '" + type + "' (bulk, rate, rr)", EINVAL);
-        for (auto r : {get_num(w, "seconds", s.workload.seconds, 0.5, 600, ww),
-                       get_num(w, "rate_mbit", s.workload.rate_mbit, 0.1, 10000, ww),
-                       get_num(w, "requests", s.workload.requests, 1, 1000000, ww),
-                       get_num(w, "request_bytes", s.workload.request_bytes, 1, 1 << 20, ww),
-                       get_num(w, "response_bytes", s.workload.response_bytes, 1, 64 << 20, ww)})
-            if (!r)
-                return std::unexpected(r.error());
-        if (s.workload.kind == BenchWorkload::Rate && s.workload.rate_mbit <= 0)
-            return fail_msg(ww + ": type 'rate' needs 'rate_mbit'", EINVAL);
-    }
-    if (j.contains("events")) {
-        if (!j["events"].is_array())
-            return fail_msg(where + ": 'events' must be an array", EINVAL);
-        for (const json& e : j["events"]) {
-            BenchEvent ev;
-            const std::string ew = where + " event";
-            if (auto r = get_num(e, "at_s", ev.at_s, 0, 600, ew); !r)
-                return std::unexpected(r.error());
-            if (auto r = get_num(e, "path", ev.path, 0, 3, ew); !r)
-                return std::unexpected(r.error());
-            if (ev.path >= s.paths.size())
-                return fail_msg(ew + ": path " + std::to_string(ev.path) + " does not exist",
-                                EINVAL);
-            std::string a = e.value("action", "");
-            if (a != "down" && a != "up")
-                return fail_msg(ew + ": 'action' must be \"down\" or \"up\"", EINVAL);
-            ev.down = a == "down";
-            s.events.push_back(ev);
-        }
-    }
-    return s;
-}
-
-json scenario_to_json(const BenchScenario& s)
-{
-    json paths = json::array();
-    for (const auto& p : s.paths)
-        paths.push_back({{"rate_mbit", p.rate_mbit}, {"rtt_ms", p.rtt_ms},
-                         {"jitter_ms", p.jitter_ms}, {"loss_pct", p.loss_pct},
-                         {"backup", p.backup}});
-    static const char* kinds[] = {"bulk", "rate", "rr"};
-    json w = {{"type", kinds[s.workload.kind]}};
-    if (s.workload.kind == BenchWorkload::RequestResponse) {
-        w["requests"] = s.workload.requests;
-        w["request_bytes"] = s.workload.request_bytes;
-        w["response_bytes"] = s.workload.response_bytes;
-    } else {
-        w["seconds"] = s.workload.seconds;
-        if (s.workload.kind == BenchWorkload::Rate)
-            w["rate_mbit"] = s.workload.rate_mbit;
-    }
-    json ev = json::array();
-    for (const auto& e : s.events)
-        ev.push_back({{"at_s", e.at_s}, {"path", e.path}, {"action", e.down ? "down" : "up"}});
-    return {{"name", s.name}, {"description", s.description}, {"paths", paths},
-            {"workload", w}, {"events", ev}};
-}
-
-const std::vector<BenchScenario>& builtin_scenarios()
-{
-    static const std::vector<BenchScenario> all = [] {
-        BenchWorkload bulk;
-        BenchWorkload rr{BenchWorkload::RequestResponse, 0, 0, 300, 100, 10000};
-        return std::vector<BenchScenario>{
-            make("equal", "2 x 50 Mbit/s, 10 ms RTT each",
-                 {{50, 10, 0, 0, false}, {50, 10, 0, 0, false}}, bulk),
-            make("hetero-rtt", "2 x 50 Mbit/s, 10 ms and 100 ms RTT",
-                 {{50, 10, 0, 0, false}, {50, 100, 0, 0, false}}, bulk),
-            make("unequal-bw", "90 and 10 Mbit/s, 20 ms RTT each",
-                 {{90, 20, 0, 0, false}, {10, 20, 0, 0, false}}, bulk),
-            make("lossy", "2 x 20 Mbit/s, 20 ms RTT; 1% loss on path 1; request/response",
-                 {{20, 20, 0, 0, false}, {20, 20, 0, 1, false}}, rr),
-            make("failover", "2 x 20 Mbit/s, 20 ms RTT; path 0 fails at 3 s",
-                 {{20, 20, 0, 0, false}, {20, 20, 0, 0, false}}, bulk, {{3, 0, true}}),
-            make("backup-failover", "20 Mbit/s + 20 Mbit/s backup; path 0 fails at 3 s",
-                 {{20, 20, 0, 0, false}, {20, 20, 0, 0, true}}, bulk, {{3, 0, true}}),
-            make("unshaped", "2 unshaped veth paths: decision cost and throughput",
-                 {{0, 0, 0, 0, false}, {0, 0, 0, 0, false}}, BenchWorkload{BenchWorkload::Bulk, 4}),
-        };
-    }();
-    return all;
-}
-
-Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what)
-{
-    for (const auto& s : builtin_scenarios())
-        if (s.name == what)
-            return std::vector<BenchScenario>{s};
-    std::ifstream f(what);
-    if (!f) {
-        std::string names;
-        for (const auto& s : builtin_scenarios())
-            names += (names.empty() ? "" : ", ") + s.name;
-        return fail_msg("unknown scenario '" + what + "': neither a built-in (" + names +
-                        ") nor a readable file", ENOENT);
-    }
-    json j;
-    try {
-        j = json::parse(f);
-    } catch (const std::exception& e) {
-        return fail_msg(what + ": not valid JSON: " + e.what(), EINVAL);
-    }
-    std::vector<BenchScenario> out;
-    for (const json& one : j.is_array() ? j : json::array({j})) {
-        auto s = parse_scenario(one);
-        if (!s)
-            return fail_msg(what + ": " + s.error().message, EINVAL);
-        out.push_back(std::move(*s));
-    }
-    return out;
-}
-
-Spread spread_of(std::vector<double> v)
-{
-    Spread s;
-    s.n = v.size();
-    if (v.empty())
-        return s;
-    std::sort(v.begin(), v.end());
-    s.min = v.front();
-    s.max = v.back();
-    s.median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-    return s;
-}
-
 // ---------------------------------------------------------------- topology -----------
 
 namespace {
@@ -285,6 +69,9 @@ const char* kServiceAddr = "10.99.0.1";
 constexpr uint16_t kPort = 5201;
 
 bool g_verbose = false;
+// Set by SIGINT/SIGTERM: the current run ends early and the bench cleans up and stops.
+std::atomic<bool> g_interrupted{false};
+void on_signal(int) { g_interrupted = true; }
 
 // Runs argv; on failure the error carries the command and its stderr.
 Result<void> run_cmd(const std::vector<std::string>& argv)
@@ -647,7 +434,7 @@ RunFigures run_bulk(const BenchWorkload& w, double seconds, size_t npaths, bool 
     bool ok = write_full(fd->get(), &h, sizeof(h));
     const auto start = Clock::now();
     const auto end = start + std::chrono::duration<double>(seconds);
-    while (ok && Clock::now() < end) {
+    while (ok && Clock::now() < end && !g_interrupted) {
         size_t n = chunk.size();
         if (w.kind == BenchWorkload::Rate) {
             // keep to rate_mbit: send what the schedule allows, in 16 KiB pieces
@@ -714,7 +501,7 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::vector<double> lat;
     const uint64_t cpu0 = thread_cpu_ns();
-    for (int i = 0; i < w.requests; i++) {
+    for (int i = 0; i < w.requests && !g_interrupted; i++) {
         auto t0 = Clock::now();
         if (!write_full(fd->get(), req.data(), req.size()) ||
             !read_full(fd->get(), resp.data(), resp.size())) {
@@ -726,6 +513,10 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
     const uint64_t cpu1 = thread_cpu_ns();
     const uint64_t payload = static_cast<uint64_t>(w.requests) * w.request_bytes;
     record_subflows(fd->get(), npaths, payload, f);
+    if (lat.empty()) {
+        f.error = "interrupted";
+        return f;
+    }
     std::sort(lat.begin(), lat.end());
     f.p50_ms = lat[lat.size() / 2];
     f.p99_ms = lat[std::min(lat.size() - 1, static_cast<size_t>(std::ceil(lat.size() * 0.99)) - 1)];
@@ -882,6 +673,10 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                         "schedulers (run it as root, in the VM: vmtest/run -- mptcp-sched bench ...)",
                         EPERM);
     g_verbose = std::getenv("MPTCP_SCHED_BENCH_VERBOSE") != nullptr;
+    for (const auto& sched : o.schedulers)
+        if (sched != "default" && !find_builtin(sched))
+            return fail_msg("unknown scheduler '" + sched + "': use default or a built-in: " +
+                            builtin_names_for_humans(), EINVAL);
     // netem is the first thing a kernel may lack: probe it on a throwaway device.
     topo_down();
     if (auto r = run_all({{"ip", "netns", "add", kRtr},
@@ -912,9 +707,6 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         const std::string reg = registered_name(sched);
         if (std::find(registered.begin(), registered.end(), reg) != registered.end())
             continue;
-        if (!find_builtin(sched))
-            return fail_msg("unknown scheduler '" + sched + "': use default or a built-in: " +
-                            builtin_names_for_humans(), EINVAL);
         auto r = load_scheduler(LoadRequest{sched, {}, false, ""});
         if (!r)
             return std::unexpected(r.error());
@@ -931,6 +723,20 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 (void)write_sysctl("kernel.bpf_stats_enabled", v);
         }
     } stats_restore{stats_was ? *stats_was : ""};
+
+    g_interrupted = false;
+    struct sigaction sa {}, old_int {}, old_term {};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    struct SignalRestore {
+        struct sigaction i, t;
+        ~SignalRestore()
+        {
+            sigaction(SIGINT, &i, nullptr);
+            sigaction(SIGTERM, &t, nullptr);
+        }
+    } signal_restore{old_int, old_term};
 
     if (::mkdir(o.out_dir.c_str(), 0755) != 0 && errno != EEXIST)
         return fail_errno("failed to create " + o.out_dir);
@@ -961,8 +767,8 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         std::vector<std::vector<RunFigures>> base(s.paths.size());
         std::map<std::string, std::vector<RunFigures>> per;
         std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> cost;
-        for (int round = 0; round < o.repeat; round++) {
-            for (size_t i = 0; i < s.paths.size(); i++) {
+        for (int round = 0; round < o.repeat && !g_interrupted; round++) {
+            for (size_t i = 0; i < s.paths.size() && !g_interrupted; i++) {
                 if (s.paths[i].backup)
                     continue;
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
@@ -973,6 +779,8 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 progress(outcome(base[i].back(), s));
             }
             for (const auto& sched : o.schedulers) {
+                if (g_interrupted)
+                    break;
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
                          ": " + sched);
                 if (auto r = select_in_both(sched); !r) {
@@ -988,6 +796,10 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         }
         server.stop();
         topo_down();
+        if (g_interrupted)
+            return fail_msg("interrupted; network namespaces removed, schedulers the bench "
+                            "loaded unloaded; finished scenarios are in " + o.out_dir +
+                            "/results.json", EINTR);
         double best_single = 0, sum_single = 0;
         double best_p99 = 0;
         for (size_t i = 0; i < s.paths.size(); i++) {
