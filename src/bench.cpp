@@ -513,6 +513,8 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
     const uint64_t cpu1 = thread_cpu_ns();
     const uint64_t payload = static_cast<uint64_t>(w.requests) * w.request_bytes;
     record_subflows(fd->get(), npaths, payload, f);
+    // CPU per KiB moved either way: the client sends the requests and reads the responses.
+    const uint64_t moved = static_cast<uint64_t>(w.requests) * (w.request_bytes + w.response_bytes);
     if (lat.empty()) {
         f.error = "interrupted";
         return f;
@@ -520,7 +522,7 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
     std::sort(lat.begin(), lat.end());
     f.p50_ms = lat[lat.size() / 2];
     f.p99_ms = lat[std::min(lat.size() - 1, static_cast<size_t>(std::ceil(lat.size() * 0.99)) - 1)];
-    f.cpu_ns_per_kib = static_cast<double>(cpu1 - cpu0) * 1024 / static_cast<double>(payload);
+    f.cpu_ns_per_kib = static_cast<double>(cpu1 - cpu0) * 1024 / static_cast<double>(moved);
     f.ok = true;
     return f;
 }
@@ -761,7 +763,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
             return std::unexpected(r.error());
         }
         json sj = {{"scenario", scenario_to_json(s)}, {"single_path", json::array()},
-                   {"schedulers", json::object()}};
+                   {"schedulers", json::object()}, {"scheduler_order", o.schedulers}};
         // Runs interleave (baselines and schedulers in each round) so slow drift of a noisy
         // machine spreads over all of them instead of biasing one.
         std::vector<std::vector<RunFigures>> base(s.paths.size());
@@ -838,6 +840,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         std::ofstream(chart) << bench_chart_svg(sj);
         sj["chart"] = chart;
         results["scenarios"].push_back(sj);
+        results["targets"] = bench_targets(results);
         std::ofstream(o.out_dir + "/results.json") << results.dump(2) << "\n";
         progress("  wrote " + chart);
     }

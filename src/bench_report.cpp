@@ -45,6 +45,20 @@ std::string esc(const std::string& s)
     return o;
 }
 
+// Scheduler names in the order they were given (JSON objects sort their keys).
+std::vector<std::string> scheduler_order(const json& sj)
+{
+    std::vector<std::string> names;
+    if (sj.contains("scheduler_order"))
+        for (const auto& n : sj["scheduler_order"])
+            if (sj["schedulers"].contains(n.get<std::string>()))
+                names.push_back(n);
+    for (auto it = sj["schedulers"].begin(); it != sj["schedulers"].end(); ++it)
+        if (std::find(names.begin(), names.end(), it.key()) == names.end())
+            names.push_back(it.key());
+    return names;
+}
+
 double fig(const json& f, const char* key, const char* which = "median")
 {
     return f.contains(key) && f[key].is_object() ? f[key][which].get<double>() : 0.0;
@@ -64,9 +78,10 @@ std::string bench_chart_svg(const json& sj)
     for (const auto& b : sj["single_path"])
         bars.push_back({"TCP path " + std::to_string(b["path"].get<int>()), fig(b, m.key),
                         fig(b, m.key, "min"), fig(b, m.key, "max"), true});
-    for (auto it = sj["schedulers"].begin(); it != sj["schedulers"].end(); ++it)
-        bars.push_back({it.key(), fig(*it, m.key), fig(*it, m.key, "min"), fig(*it, m.key, "max"),
-                        false});
+    for (const auto& name : scheduler_order(sj)) {
+        const json& f = sj["schedulers"][name];
+        bars.push_back({name, fig(f, m.key), fig(f, m.key, "min"), fig(f, m.key, "max"), false});
+    }
     double top = 1;
     for (const auto& b : bars)
         top = std::max(top, b.hi);
@@ -163,9 +178,76 @@ std::string render_bench_table(const json& results)
         };
         for (const auto& b : sj["single_path"])
             row("TCP path " + std::to_string(b["path"].get<int>()), b);
-        for (auto it = sj["schedulers"].begin(); it != sj["schedulers"].end(); ++it)
-            row(it.key(), *it);
+        for (const auto& name : scheduler_order(sj))
+            row(name, sj["schedulers"][name]);
     }
+    return out;
+}
+
+json bench_targets(const json& results)
+{
+    json out = json::array();
+    auto add = [&](const std::string& target, const std::string& measured, bool met) {
+        out.push_back({{"target", target}, {"measured", measured}, {"met", met}});
+    };
+    for (const auto& sj : results["scenarios"]) {
+        const std::string name = sj["scenario"]["name"];
+        const json& sc = sj["schedulers"];
+        auto has = [&](const char* n) { return sc.contains(n) && sc[n]["runs_ok"].get<size_t>() > 0; };
+        if (name == "equal")
+            for (const char* n : {"minrtt", "roundrobin"})
+                if (has(n)) {
+                    const double e = fig(sc[n], "efficiency_pct");
+                    add(std::string("equal: ") + n + " aggregation efficiency >= 95%", fmt(e) + "%", e >= 95);
+                }
+        if (name == "hetero-rtt" && has("minrtt")) {
+            const double g = fig(sc["minrtt"], "goodput_mbit"), e = fig(sc["minrtt"], "efficiency_pct");
+            const double best = sj["best_single_path_mbit"];
+            add("hetero-rtt: minrtt >= the best single path", fmt(g) + " vs " + fmt(best) + " Mbit/s", g >= best);
+            add("hetero-rtt: minrtt aggregation efficiency >= 85%", fmt(e) + "%", e >= 85);
+        }
+        if (name == "failover" || name == "backup-failover") {
+            const double limit = name == "failover" ? 1000 : 1500;
+            for (const auto& n : scheduler_order(sj))
+                if (has(n.c_str())) {
+                    const double gap = fig(sc[n], "max_gap_ms");
+                    add(name + ": " + n + " longest receive gap <= " + fmt(limit / 1000) + " s",
+                        fmt(gap, 0) + " ms", gap <= limit);
+                }
+        }
+        if (name == "lossy" && has("redundant") && sj.contains("best_single_path_p99_ms")) {
+            const double p = fig(sc["redundant"], "p99_ms"), best = sj["best_single_path_p99_ms"];
+            add("lossy: redundant p99 <= the best single path's p99", fmt(p) + " vs " + fmt(best) + " ms",
+                p <= best);
+        }
+        if (name == "unshaped") {
+            const double base = has("default") ? fig(sc["default"], "goodput_mbit") : 0;
+            for (const auto& n : scheduler_order(sj)) {
+                if (n == "default" || !has(n.c_str()))
+                    continue;
+                if (sc[n].contains("decision_ns") && sc[n]["decision_ns"].is_object()) {
+                    const double c = fig(sc[n], "decision_ns");
+                    add("unshaped: " + n + " BPF decision cost <= 200 ns", fmt(c, 0) + " ns", c <= 200);
+                }
+                if (base > 0 && n != "redundant") {
+                    const double g = fig(sc[n], "goodput_mbit");
+                    add("unshaped: " + n + " throughput within 5% of default",
+                        fmt(100 * g / base) + "% of default", g >= 0.95 * base);
+                }
+            }
+        }
+    }
+    return out;
+}
+
+std::string render_bench_targets(const json& targets)
+{
+    if (targets.empty())
+        return "";
+    std::string out = "targets (medians; built-in scenarios):\n";
+    for (const auto& t : targets)
+        out += std::string(t["met"].get<bool>() ? "  met      " : "  NOT MET  ") +
+               t["target"].get<std::string>() + ": " + t["measured"].get<std::string>() + "\n";
     return out;
 }
 

@@ -77,5 +77,9 @@ Result<nlohmann::json> run_bench(const BenchOptions& o,
 std::string bench_chart_svg(const nlohmann::json& scenario_result);
 // The summary table printed at the end (and in the closing notes).
 std::string render_bench_table(const nlohmann::json& results);
+// The targets, evaluated on the built-in scenarios present in @results:
+// [{target, measured, met}]; and their text form.
+nlohmann::json bench_targets(const nlohmann::json& results);
+std::string render_bench_targets(const nlohmann::json& targets);
 
 }  // namespace mptcp_sched

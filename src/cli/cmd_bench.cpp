@@ -54,7 +54,7 @@ void add_bench_command(CLI::App& app, int& rc)
                     std::ofstream(chart) << bench_chart_svg(sj);
                     sj["chart"] = chart;
                 }
-                std::cout << render_bench_table(r);
+                std::cout << render_bench_table(r) << render_bench_targets(bench_targets(r));
             } catch (const std::exception& e) {
                 rc = report(Error::msg(replot + ": not a bench results file: " + e.what()));
                 return;
@@ -96,7 +96,8 @@ void add_bench_command(CLI::App& app, int& rc)
         if (json_out)
             std::cout << r->dump(2) << "\n";
         else
-            std::cout << render_bench_table(*r) << "results: " << o.out_dir << "/results.json\n";
+            std::cout << render_bench_table(*r) << render_bench_targets((*r)["targets"])
+                      << "results: " << o.out_dir << "/results.json\n";
         rc = kOk;
     });
 }

@@ -120,3 +120,22 @@ TEST_CASE("bench: the scenario example in README.md is valid")
     CHECK(s->paths[1].backup);
     CHECK(s->events.size() == 1);
 }
+
+TEST_CASE("bench: targets are judged from the medians")
+{
+    auto fig = [](double m) { return json{{"median", m}, {"min", m}, {"max", m}, {"n", 3}}; };
+    json failover = {{"scenario", {{"name", "failover"}}},
+                     {"scheduler_order", {"default", "minrtt"}},
+                     {"schedulers", {{"default", {{"runs_ok", 3}, {"max_gap_ms", fig(400)}}},
+                                     {"minrtt", {{"runs_ok", 3}, {"max_gap_ms", fig(1200)}}}}}};
+    json lossy = {{"scenario", {{"name", "lossy"}}}, {"best_single_path_p99_ms", 30.0},
+                  {"schedulers", {{"redundant", {{"runs_ok", 3}, {"p99_ms", fig(29)}}}}}};
+    auto t = bench_targets(json{{"scenarios", {failover, lossy}}});
+    REQUIRE(t.size() == 3);
+    CHECK(t[0]["target"] == "failover: default longest receive gap <= 1.0 s");
+    CHECK(t[0]["met"] == true);
+    CHECK(t[1]["met"] == false);
+    CHECK(t[1]["measured"] == "1200 ms");
+    CHECK(t[2]["met"] == true);
+    CHECK_THAT(render_bench_targets(t), ContainsSubstring("NOT MET  failover: minrtt"));
+}
