@@ -26,6 +26,14 @@ finish() {
     [ "$MS_FAIL" = 0 ]
 }
 
+# one_line_error WANT CMD...: fails with exactly one line on stderr that contains WANT.
+one_line_error() {
+    local want=$1; shift
+    local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
+    echo "#   $*: $err"
+    [ $rc -ne 0 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *"$want"* ]]
+}
+
 # json FILE PYEXPR: evaluates PYEXPR with `j` bound to the JSON in FILE.
 json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 

@@ -10,13 +10,6 @@ build=${1:?usage: test_everyday.sh BUILD_DIR}
 . "$(dirname "$0")/../lib.sh"
 M="$(cd "$build" && pwd)/mptcp-sched"
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; topo_down' EXIT
-# one_line_error WANT CMD...: fails with exactly one line on stderr that contains WANT.
-one_line_error() {
-    local want=$1; shift
-    local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
-    echo "#   $*: $err"
-    [ $rc -ne 0 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *"$want"* ]]
-}
 wait_listen() { for _ in $(seq 50); do in_srv ss -ltnH "( sport = :$1 )" | grep -q . && return 0; sleep 0.1; done; return 1; }
 
 # ---- 1. demo over two paths, and against a plain TCP server --------------------------

@@ -11,13 +11,6 @@ M="$(cd "$build" && pwd)/mptcp-sched"
 P="$M path --netns ms-cli"
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; topo_down' EXIT
 atmost() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)" "$1" "$2"; }
-# one_line_error WANT CMD...: fails with exactly one line on stderr that contains WANT.
-one_line_error() {
-    local want=$1; shift
-    local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
-    echo "#   $*: $err"
-    [ $rc -ne 0 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *"$want"* ]]
-}
 same_as_ip() { diff <($P endpoint list) <(in_cli ip mptcp endpoint show) >&2; }
 
 # ---- 1. endpoints and limits match `ip mptcp` ----------------------------------------

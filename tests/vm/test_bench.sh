@@ -10,12 +10,6 @@ build=${1:?usage: test_bench.sh BUILD_DIR}
 M="$(cd "$build" && pwd)/mptcp-sched"
 out="$(cd "$build" && pwd)/bench-test"
 rm -rf "$out"
-one_line_error() {
-    local want=$1; shift
-    local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
-    echo "#   $*: $err"
-    [ $rc -ne 0 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *"$want"* ]]
-}
 R=$out/results.json
 S="j['scenarios']"
 
