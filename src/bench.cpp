@@ -167,7 +167,7 @@ std::vector<std::string> netem_cmd(const std::string& dev, const BenchPath& p, b
 void topo_down()
 {
     for (const char* ns : {kCli, kRtr, kSrv}) {
-        std::string path = "/run/netns/" + std::string(ns);
+        std::string path = netns_dir() + "/" + ns;
         if (::access(path.c_str(), F_OK) == 0)
             (void)run_cmd({"ip", "netns", "del", ns});
     }
@@ -556,20 +556,6 @@ std::pair<uint64_t, uint64_t> get_send_stats()
 
 // ---------------------------------------------------------------- orchestration ------
 
-Result<void> select_in_both(const std::string& sched)
-{
-    const std::string reg = sched == "default" ? "default" : registered_name(sched);
-    for (const char* ns : {kCli, kSrv}) {
-        auto scope = NetnsScope::enter(ns);
-        if (!scope)
-            return std::unexpected(scope.error());
-        if (auto r = write_sysctl("net.mptcp.scheduler", reg); !r)
-            return fail_msg("failed to select scheduler " + reg + " in " + ns + ": " +
-                            r.error().message, r.error().code);
-    }
-    return {};
-}
-
 json spread_json(const std::vector<double>& v)
 {
     Spread s = spread_of(v);
@@ -586,9 +572,11 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
         f.error = scope.error().message;
         return f;
     }
+    // Events apply to the MPTCP runs; single-path baselines measure the undisturbed paths.
+    const bool with_events = mptcp && !s.events.empty();
     std::atomic<bool> done{false};
     std::thread events;
-    if (mptcp && !s.events.empty()) {
+    if (with_events) {
         events = std::thread([&] {
             const auto t0 = Clock::now();
             for (const auto& e : s.events) {
@@ -605,11 +593,12 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
                        : run_bulk(s.workload, s.workload.seconds * scale, s.paths.size(), mptcp,
                                   src_addr);
     done = true;
-    if (events.joinable())
+    if (with_events) {
         events.join();
-    // events leave the topology changed: restore every path for the next run
-    for (const auto& e : s.events)
-        (void)set_path_down(s, e.path, false);
+        // events leave the topology changed: restore every path for the next run
+        for (const auto& e : s.events)
+            (void)set_path_down(s, e.path, false);
+    }
     return f;
 }
 
@@ -775,9 +764,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                     continue;
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
                          ": single-path TCP on path " + std::to_string(i));
-                BenchScenario no_events = s;
-                no_events.events.clear();
-                base[i].push_back(measure(no_events, o.time_scale, false, cli_addr(i)));
+                base[i].push_back(measure(s, o.time_scale, false, cli_addr(i)));
                 progress(outcome(base[i].back(), s));
             }
             for (const auto& sched : o.schedulers) {
@@ -785,10 +772,11 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                     break;
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
                          ": " + sched);
-                if (auto r = select_in_both(sched); !r) {
-                    topo_down();
-                    return std::unexpected(r.error());
-                }
+                for (const char* ns : {kCli, kSrv})
+                    if (auto r = select_scheduler(sched, ns); !r) {
+                        topo_down();
+                        return std::unexpected(r.error());
+                    }
                 auto c0 = get_send_stats();
                 per[sched].push_back(measure(s, o.time_scale, true, ""));
                 auto c1 = get_send_stats();
