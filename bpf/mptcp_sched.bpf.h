@@ -119,17 +119,6 @@ static __always_inline struct tcp_sock *ms_tcp(struct mptcp_subflow_context *sf)
 	return ssk ? bpf_skc_to_tcp_sock(ssk) : NULL;
 }
 
-/* Let the core push up to a full burst, bounded by the MPTCP-level send window, before it
- * asks again (what the default scheduler does). */
-static __always_inline void ms_set_burst(struct mptcp_sock *msk, __u32 max)
-{
-	__s64 room = (__s64)(mptcp_wnd_end(msk) - msk->snd_nxt);
-
-	if (room < 0)
-		room = 0;
-	msk->snd_burst = room < max ? (int)room : (int)max;
-}
-
 /* ---- per-connection state and statistics ---- */
 
 /* Start of every decision: count it and return the connection's state (created on first

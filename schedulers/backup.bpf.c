@@ -2,11 +2,14 @@
 /*
  * ms_bkup - backup-aware scheduler.
  *
- * Policy: lowest RTT among the non-backup subflows (as ms_minrtt). Backup subflows carry
- * data only when *every* non-backup subflow is unusable (closed, not yet joined, or marked
- * stale by the path manager after retransmission timeouts) - not merely busy: a primary
- * with a full send buffer makes the connection wait rather than leak data onto a metered
- * backup link. When a primary becomes active again, the next decision returns to it.
+ * Policy: earliest arrival among the non-backup subflows (as ms_minrtt). Backup subflows
+ * carry data only when *every* non-backup subflow is unusable (closed, not yet joined, or
+ * marked stale by the path manager after retransmission timeouts) - not merely busy: a
+ * primary with a full send buffer makes the connection wait rather than leak data onto a
+ * metered backup link. When a primary becomes active again, the next decision returns to
+ * it. New data is placed exactly as ms_minrtt places it (which honours the backup flag the
+ * same way); the difference is the repair: retransmissions may use any active subflow,
+ * backups included, so data stuck on a dying primary is re-sent on the backup at once.
  *
  * Assumes: the path manager flags backup endpoints (`mptcp-sched path endpoint ... backup`
  * or the peer's MP_PRIO), and stale detection (net.mptcp.stale_loss_cnt) notices a dead
@@ -22,7 +25,7 @@ int BPF_PROG(bkup_get_send, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_BACKUP);
 
-	return ms_pick_minrtt(msk, st, MS_DECISION_SEND, true);
+	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, false);
 }
 
 SEC("struct_ops")
@@ -31,7 +34,7 @@ int BPF_PROG(bkup_get_retrans, struct mptcp_sock *msk)
 	/* Reinjection must be able to leave a dead primary: any active subflow will do. */
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_BACKUP);
 
-	return ms_pick_minrtt(msk, st, MS_DECISION_RETRANS, false);
+	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, true, false);
 }
 
 SEC("struct_ops")

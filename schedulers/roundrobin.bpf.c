@@ -5,12 +5,17 @@
  * Policy: rotate over the subflows that can send, in subflow-id order, giving each a
  * quantum of bytes per turn (tunable `rr_quantum`, default one send burst of 65428 bytes;
  * `mptcp-sched load rr --rr_quantum=16384`). The position is kept per connection in socket
- * storage. Backup subflows take turns only when no non-backup subflow can send.
- * Retransmissions go to the lowest-RTT subflow instead: a rotation there would only delay
- * the repair.
+ * storage. A subflow that still holds a quantum or more unsent from its earlier turns
+ * misses its turn. Backup subflows take turns only while no non-backup subflow is active.
+ * Retransmissions go to the earliest-arrival subflow instead (as ms_minrtt): a rotation
+ * there would only delay the repair.
  *
- * Assumes: paths of similar capacity. On unequal paths the split stays equal, so the slow
- * path bounds the connection (use ms_minrtt there).
+ * What it trades: on equal paths, an even byte split and traffic on every path all the
+ * time (what people use it for: testing paths, spreading load). On unequal paths the turn
+ * skipping makes each path's share follow its capacity, so the slow path no longer paces
+ * the whole connection, but bytes still alternate between paths of different delay: the
+ * receiver reorders more than with ms_minrtt, and a receive-buffer-limited connection
+ * does worse (see README "Built-in schedulers" for the measured ratios).
  *
  * Fails: with -EAGAIN, marking nothing, when no subflow is active with send-buffer room; a
  * subflow without room is skipped, never marked (marking one made early round-robin
@@ -31,7 +36,7 @@ int BPF_PROG(rr_get_retrans, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_RR);
 
-	return ms_pick_minrtt(msk, st, MS_DECISION_RETRANS, false);
+	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, false, false);
 }
 
 SEC("struct_ops")

@@ -7,7 +7,7 @@
  * port range, destination / source prefix, cgroup v2 of the socket's creator, socket
  * mark); no match means the default policy. The choice and the rule id are stored in the
  * connection's socket storage and every later decision goes straight to that policy
- * (min-RTT, round-robin, redundant or backup-aware, the same code as the single-policy
+ * (min-RTT, round-robin, redundant, backup-aware or BLEST, the same code as the single-policy
  * schedulers, bpf/policies.bpf.h). The rules and the default live in the pinned maps
  * ms_rules and ms_rules_cfg, written by `mptcp-sched rule ...`.
  *
@@ -206,15 +206,17 @@ static __always_inline int ms_rules_pick(struct mptcp_sock *msk, enum ms_decisio
 	}
 	switch (policy) {
 	case MS_POLICY_RR:
-		if (kind == MS_DECISION_RETRANS)	/* as ms_rr: repair on the fastest */
-			return ms_pick_minrtt(msk, st, kind, false);
+		if (kind == MS_DECISION_RETRANS)	/* as ms_rr: repair on the earliest */
+			return ms_pick_arrival(msk, st, kind, false, false);
 		return ms_pick_rr(msk, st, kind);
 	case MS_POLICY_REDUNDANT:
 		return ms_pick_redundant(msk, st, kind);
 	case MS_POLICY_BACKUP:
-		return ms_pick_minrtt(msk, st, kind, kind == MS_DECISION_SEND);
+		return ms_pick_arrival(msk, st, kind, kind == MS_DECISION_RETRANS, false);
+	case MS_POLICY_BLEST:
+		return ms_pick_arrival(msk, st, kind, false, true);
 	default:
-		return ms_pick_minrtt(msk, st, kind, false);
+		return ms_pick_arrival(msk, st, kind, false, false);
 	}
 }
 

@@ -190,6 +190,13 @@ Result<void> topo_up(const BenchScenario& s)
         c.push_back(ipn(ns, {"mptcp", "endpoint", "flush"}));
     }
     c.push_back(ipn(kSrv, {"addr", "add", std::string(kServiceAddr) + "/32", "dev", "lo"}));
+    if (s.rcvbuf_bytes) {
+        // The receiver's buffer: autotuning (TCP and MPTCP's own) stops at tcp_rmem max.
+        const uint64_t def = std::min<uint64_t>(131072, s.rcvbuf_bytes);
+        c.push_back({"ip", "netns", "exec", kSrv, "sysctl", "-qw",
+                     "net.ipv4.tcp_rmem=4096 " + std::to_string(def) + " " +
+                         std::to_string(s.rcvbuf_bytes)});
+    }
     for (size_t i = 0; i < s.paths.size(); i++) {
         const std::string n = std::to_string(i), net = "10." + std::to_string(i + 1);
         const std::string table = std::to_string(100 + i);
@@ -362,6 +369,8 @@ struct RunFigures {
     double max_gap_ms = 0;
     double p50_ms = 0, p99_ms = 0;
     double cpu_ns_per_kib = 0;
+    double ofo_per_mb = -1;               // packets the receiver queued out of order per MB
+    uint64_t payload = 0;                 // bytes the receiver got
     std::vector<double> path_share_pct;   // bytes sent per path, % of the payload
     bool mptcp = false;
     size_t subflows = 0;
@@ -475,6 +484,7 @@ RunFigures run_bulk(const BenchWorkload& w, double seconds, size_t npaths, bool 
     }
     const double dur = static_cast<double>(rep.last_ns - rep.first_ns) / 1e9;
     f.goodput_mbit = dur > 0 ? static_cast<double>(rep.bytes) * 8 / dur / 1e6 : 0;
+    f.payload = rep.bytes;
     f.max_gap_ms = static_cast<double>(rep.max_gap_ns) / 1e6;
     f.cpu_ns_per_kib = sent ? static_cast<double>(cpu1 - cpu0) * 1024 / static_cast<double>(sent) : 0;
     f.ok = true;
@@ -513,6 +523,7 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
     const uint64_t cpu1 = thread_cpu_ns();
     const uint64_t payload = static_cast<uint64_t>(w.requests) * w.request_bytes;
     record_subflows(fd->get(), npaths, payload, f);
+    f.payload = static_cast<uint64_t>(w.requests) * w.response_bytes;
     // CPU per KiB moved either way: the client sends the requests and reads the responses.
     const uint64_t moved = static_cast<uint64_t>(w.requests) * (w.request_bytes + w.response_bytes);
     if (lat.empty()) {
@@ -562,6 +573,28 @@ json spread_json(const std::vector<double>& v)
     return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"n", s.n}};
 }
 
+// MPTcpExtOFOQueue of the server netns: data segments the MPTCP receivers there had to
+// queue out of order (waiting for an earlier one from another subflow). Read from this
+// thread's own netns view; -1 when unreadable.
+double server_ofo_count()
+{
+    auto scope = NetnsScope::enter(kSrv);
+    if (!scope)
+        return -1;
+    std::ifstream f("/proc/thread-self/net/netstat");
+    std::string names, values;
+    while (std::getline(f, names) && std::getline(f, values)) {
+        if (names.rfind("MPTcpExt:", 0) != 0)
+            continue;
+        std::istringstream n(names), v(values);
+        std::string key, val;
+        while (n >> key && v >> val)
+            if (key == "OFOQueue")
+                return std::stod(val);
+    }
+    return -1;
+}
+
 // One measurement (a scheduler or a single-path baseline) in the client netns, with the
 // scenario's events fired at their times from a helper thread.
 RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::string& src_addr)
@@ -588,11 +621,15 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
             }
         });
     }
+    const double ofo0 = server_ofo_count();
     RunFigures f = s.workload.kind == BenchWorkload::RequestResponse
                        ? run_rr(s.workload, s.paths.size(), mptcp, src_addr)
                        : run_bulk(s.workload, s.workload.seconds * scale, s.paths.size(), mptcp,
                                   src_addr);
     done = true;
+    const double ofo1 = server_ofo_count();
+    if (mptcp && ofo0 >= 0 && ofo1 >= ofo0 && f.payload)
+        f.ofo_per_mb = (ofo1 - ofo0) / (static_cast<double>(f.payload) / 1e6);
     if (with_events) {
         events.join();
         // events leave the topology changed: restore every path for the next run
@@ -616,7 +653,7 @@ std::string outcome(const RunFigures& f, const BenchScenario& s)
 json figures_json(const std::vector<RunFigures>& runs, const BenchScenario& s,
                   const std::vector<std::pair<uint64_t, uint64_t>>* cost)
 {
-    std::vector<double> gp, gap, p50, p99, cpu, cost_ns;
+    std::vector<double> gp, gap, p50, p99, cpu, cost_ns, ofo;
     std::vector<std::vector<double>> share(s.paths.size());
     json errors = json::array();
     size_t ok = 0;
@@ -632,6 +669,8 @@ json figures_json(const std::vector<RunFigures>& runs, const BenchScenario& s,
         p50.push_back(r.p50_ms);
         p99.push_back(r.p99_ms);
         cpu.push_back(r.cpu_ns_per_kib);
+        if (r.ofo_per_mb >= 0)
+            ofo.push_back(r.ofo_per_mb);
         for (size_t i = 0; i < share.size() && i < r.path_share_pct.size(); i++)
             share[i].push_back(r.path_share_pct[i]);
         if (cost && (*cost)[k].second)
@@ -646,6 +685,8 @@ json figures_json(const std::vector<RunFigures>& runs, const BenchScenario& s,
         j["max_gap_ms"] = spread_json(gap);
     }
     j["cpu_ns_per_kib"] = spread_json(cpu);
+    if (!ofo.empty())
+        j["ofo_per_mb"] = spread_json(ofo);
     json sh = json::array();
     for (const auto& v : share)
         sh.push_back(spread_json(v));
@@ -820,6 +861,14 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
             }
             sj["schedulers"][sched] = f;
         }
+        // Goodput as a ratio to the kernel's default of the same run, per scheduler.
+        if (sj["schedulers"].contains("default") &&
+            s.workload.kind != BenchWorkload::RequestResponse) {
+            const double ref = sj["schedulers"]["default"]["goodput_mbit"]["median"];
+            if (ref > 0)
+                for (auto& [name, f] : sj["schedulers"].items())
+                    f["vs_default"] = f["goodput_mbit"]["median"].get<double>() / ref;
+        }
         sj["sum_single_path_mbit"] = sum_single;
         sj["best_single_path_mbit"] = best_single;
         if (best_p99 > 0)
@@ -829,6 +878,10 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         sj["chart"] = chart;
         results["scenarios"].push_back(sj);
         results["targets"] = bench_targets(results);
+        if (sweep_point(s.name))
+            for (const auto& sched : sweep_schedulers(results))
+                std::ofstream(o.out_dir + "/sweep-" + sched + ".svg")
+                    << sweep_heatmap_svg(results, sched);
         std::ofstream(o.out_dir + "/results.json") << results.dump(2) << "\n";
         progress("  wrote " + chart);
     }

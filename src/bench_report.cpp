@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 #include "mptcp_sched/bench.h"
@@ -184,6 +185,8 @@ std::string render_bench_table(const json& results)
     return out;
 }
 
+json sweep_targets(const json& results);   // below, with the rest of the sweep
+
 json bench_targets(const json& results)
 {
     json out = json::array();
@@ -193,6 +196,8 @@ json bench_targets(const json& results)
     for (const auto& sj : results["scenarios"]) {
         const std::string name = sj["scenario"]["name"];
         const json& sc = sj["schedulers"];
+        if (sweep_point(name))
+            continue;   // judged over the whole grid, below
         auto has = [&](const char* n) { return sc.contains(n) && sc[n]["runs_ok"].get<size_t>() > 0; };
         if (name == "equal")
             for (const char* n : {"minrtt", "roundrobin"})
@@ -220,6 +225,20 @@ json bench_targets(const json& results)
             add("lossy: redundant p99 <= the best single path's p99", fmt(p) + " vs " + fmt(best) + " ms",
                 p <= best);
         }
+        if (name == "app-limited")
+            for (const char* n : {"minrtt", "blest"})
+                if (has(n) && !sc[n]["path_share_pct"].empty()) {
+                    const double share = sc[n]["path_share_pct"][0]["median"];
+                    add(std::string("app-limited: ") + n + " keeps >= 98% on the fastest path",
+                        fmt(share) + "%", share >= 98);
+                }
+        if (name == "backup-idle")
+            for (const auto& n : scheduler_order(sj))
+                if (n != "redundant" && has(n.c_str()) && sc[n]["path_share_pct"].size() > 1) {
+                    const double share = sc[n]["path_share_pct"][1]["median"];
+                    add("backup-idle: " + n + " sends nothing on the backup while the primary is up",
+                        fmt(share, 2) + "% of the payload", share < 0.5);
+                }
         if (name == "unshaped") {
             const double base = has("default") ? fig(sc["default"], "goodput_mbit") : 0;
             for (const auto& n : scheduler_order(sj)) {
@@ -237,6 +256,216 @@ json bench_targets(const json& results)
             }
         }
     }
+    for (auto& t : sweep_targets(results))
+        out.push_back(std::move(t));
+    return out;
+}
+
+namespace {
+
+// Sweep points of @results that have a default run, with their coordinates.
+std::vector<std::pair<SweepPoint, const json*>> sweep_rows(const json& results)
+{
+    std::vector<std::pair<SweepPoint, const json*>> rows;
+    for (const auto& sj : results["scenarios"]) {
+        auto p = sweep_point(sj["scenario"]["name"].get<std::string>());
+        const json& sc = sj["schedulers"];
+        if (p && sc.contains("default") && sc["default"]["runs_ok"].get<size_t>() > 0)
+            rows.emplace_back(*p, &sj);
+    }
+    return rows;
+}
+
+double vs_default(const json& sj, const std::string& sched)
+{
+    const json& sc = sj["schedulers"];
+    if (!sc.contains(sched) || sc[sched]["runs_ok"].get<size_t>() == 0)
+        return -1;
+    const double ref = fig(sc["default"], "goodput_mbit");
+    return ref > 0 ? fig(sc[sched], "goodput_mbit") / ref : -1;
+}
+
+// Where the receiver's buffer limits: the default reaches < 85% of the summed single paths.
+bool buffer_limited(const json& sj)
+{
+    const double sum = sj.value("sum_single_path_mbit", 0.0);
+    return sum > 0 && fig(sj["schedulers"]["default"], "goodput_mbit") < 0.85 * sum;
+}
+
+std::string point_label(const SweepPoint& p)
+{
+    return "rate " + std::to_string(p.rate_ratio) + ":1, RTT 1:" + std::to_string(p.rtt_ratio) +
+           (p.bdp_buffer ? ", 1x BDP buffer" : ", auto buffer");
+}
+
+}  // namespace
+
+std::vector<std::string> sweep_schedulers(const json& results)
+{
+    std::vector<std::string> out;
+    for (const auto& [p, sj] : sweep_rows(results))
+        for (const auto& n : scheduler_order(*sj))
+            if (n != "default" && std::find(out.begin(), out.end(), n) == out.end())
+                out.push_back(n);
+    return out;
+}
+
+std::string sweep_heatmap_svg(const json& results, const std::string& sched)
+{
+    const auto rows = sweep_rows(results);
+    if (rows.empty())
+        return "";
+    const int rates[] = {1, 3, 9}, rtts[] = {1, 5, 25};
+    const int cell = 96, gx = 110, gy = 96, gap = 60, W = gx + 2 * 3 * cell + gap + 30, H = gy + 3 * cell + 90;
+    std::ostringstream o;
+    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
+      << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      << "<text x=\"20\" y=\"24\" font-size=\"15\" font-weight=\"bold\">" << esc(sched)
+      << ": goodput / kernel default's, two paths, 100 Mbit/s in total, fast path 4 ms</text>\n"
+      << "<text x=\"20\" y=\"42\">medians of the same run; cell text: ratio, goodput Mbit/s; "
+         "green &gt;= 1.0, red below; blank: not measured</text>\n";
+    for (int panel = 0; panel < 2; panel++) {
+        const int px = gx + panel * (3 * cell + gap);
+        o << "<text x=\"" << px + 3 * cell / 2 << "\" y=\"" << gy - 26
+          << "\" text-anchor=\"middle\" font-weight=\"bold\">"
+          << (panel ? "receiver buffer 1x summed BDP" : "receiver buffer: autotuning") << "</text>\n";
+        for (int c = 0; c < 3; c++)
+            o << "<text x=\"" << px + c * cell + cell / 2 << "\" y=\"" << gy - 8
+              << "\" text-anchor=\"middle\">RTT 1:" << rtts[c] << "</text>\n";
+        for (int r = 0; r < 3; r++) {
+            if (panel == 0)
+                o << "<text x=\"" << px - 8 << "\" y=\"" << gy + r * cell + cell / 2 + 4
+                  << "\" text-anchor=\"end\">rate " << rates[r] << ":1</text>\n";
+            for (int c = 0; c < 3; c++) {
+                const json* sj = nullptr;
+                for (const auto& [p, j] : rows)
+                    if (p.rate_ratio == rates[r] && p.rtt_ratio == rtts[c] && p.bdp_buffer == (panel == 1))
+                        sj = j;
+                const double v = sj ? vs_default(*sj, sched) : -1;
+                std::string color = "#f4f4f4";
+                if (v >= 0) {
+                    // diverging: 0.7 deep red .. 1.0 white .. 1.3 deep green
+                    const double t = std::clamp((v - 1.0) / 0.3, -1.0, 1.0);
+                    const int a = static_cast<int>(255 - 150 * std::fabs(t));
+                    char b[16];
+                    std::snprintf(b, sizeof(b), t >= 0 ? "#%02x%02x%02x" : "#%02x%02x%02x",
+                                  t >= 0 ? a : 255, t >= 0 ? 255 - static_cast<int>(60 * t) : a,
+                                  a);
+                    color = b;
+                }
+                const int x = px + c * cell, y = gy + r * cell;
+                o << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << cell - 2
+                  << "\" height=\"" << cell - 2 << "\" fill=\"" << color << "\" stroke=\"#bbb\"/>\n";
+                if (v >= 0)
+                    o << "<text x=\"" << x + cell / 2 << "\" y=\"" << y + cell / 2 - 2
+                      << "\" text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\">"
+                      << fmt(v, 2) << "</text>\n<text x=\"" << x + cell / 2 << "\" y=\""
+                      << y + cell / 2 + 16 << "\" text-anchor=\"middle\">"
+                      << fmt(fig(sj->at("schedulers").at(sched), "goodput_mbit")) << " vs "
+                      << fmt(fig(sj->at("schedulers").at("default"), "goodput_mbit")) << "</text>\n";
+            }
+        }
+    }
+    o << "<text x=\"20\" y=\"" << H - 20 << "\">rows: fast:slow rate (50+50, 75+25, 90+10 "
+         "Mbit/s); columns: fast:slow RTT (4 ms : 4, 20, 100 ms)</text>\n</svg>\n";
+    return o.str();
+}
+
+std::string render_sweep_table(const json& results)
+{
+    const auto rows = sweep_rows(results);
+    if (rows.empty())
+        return "";
+    const auto scheds = sweep_schedulers(results);
+    std::string out = "sweep: goodput Mbit/s (ratio to default), out-of-order packets per MB at "
+                      "the receiver\n";
+    char line[256];
+    std::snprintf(line, sizeof(line), "  %-36s %7s %9s", "point", "sum TCP", "default");
+    out += line;
+    for (const auto& n : scheds) {
+        std::snprintf(line, sizeof(line), " %17s", n.c_str());
+        out += line;
+    }
+    out += "\n";
+    for (const auto& [p, sj] : rows) {
+        const json& sc = (*sj)["schedulers"];
+        std::snprintf(line, sizeof(line), "  %-36s %7s %9s", point_label(p).c_str(),
+                      fmt(sj->value("sum_single_path_mbit", 0.0)).c_str(),
+                      fmt(fig(sc["default"], "goodput_mbit")).c_str());
+        out += line;
+        for (const auto& n : scheds) {
+            const double v = vs_default(*sj, n);
+            const std::string cellv = v < 0 ? "-" : fmt(fig(sc[n], "goodput_mbit")) + " (" + fmt(v, 2) + ")";
+            std::snprintf(line, sizeof(line), " %17s", cellv.c_str());
+            out += line;
+        }
+        out += "\n";
+        std::snprintf(line, sizeof(line), "  %-36s %7s %9s", "    out-of-order pkts/MB", "",
+                      sc["default"].contains("ofo_per_mb") ? fmt(fig(sc["default"], "ofo_per_mb")).c_str() : "-");
+        out += line;
+        for (const auto& n : scheds) {
+            std::snprintf(line, sizeof(line), " %17s",
+                          sc.contains(n) && sc[n].contains("ofo_per_mb") ? fmt(fig(sc[n], "ofo_per_mb")).c_str() : "-");
+            out += line;
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+json sweep_targets(const json& results)
+{
+    json out = json::array();
+    const auto rows = sweep_rows(results);
+    if (rows.empty())
+        return out;
+    // One line per target: met at how many points, and the worst point.
+    auto judge = [&](const std::string& sched, const std::string& what,
+                     const std::function<std::pair<bool, double>(const json&)>& check,
+                     const std::function<bool(const json&)>& applies) {
+        size_t n = 0, met = 0;
+        double worst = 1e18;
+        std::string worst_at;
+        for (const auto& [p, sj] : rows) {
+            if (!applies(*sj) || vs_default(*sj, sched) < 0)
+                continue;
+            auto [ok, v] = check(*sj);
+            n++;
+            met += ok;
+            if (v < worst) {
+                worst = v;
+                worst_at = point_label(p);
+            }
+        }
+        if (n)
+            out.push_back({{"target", "sweep: " + sched + " " + what},
+                           {"measured", "met at " + std::to_string(met) + " of " + std::to_string(n) +
+                                            " points; lowest " + fmt(worst, 2) + " (" + worst_at + ")"},
+                           {"met", met == n}});
+    };
+    auto always = [](const json&) { return true; };
+    auto ratio_at_least = [](const std::string& sched, double r) {
+        return [sched, r](const json& sj) {
+            const double v = vs_default(sj, sched);
+            return std::pair{v >= r, v};
+        };
+    };
+    judge("minrtt", ">= 0.97x default's goodput", ratio_at_least("minrtt", 0.97), always);
+    judge("roundrobin", ">= 0.9x default's goodput", ratio_at_least("roundrobin", 0.9), always);
+    judge("blest", ">= 1.10x default's goodput where the buffer limits (default < 85% of summed TCP)",
+          ratio_at_least("blest", 1.10), buffer_limited);
+    judge("blest", ">= 0.98x default's goodput elsewhere", ratio_at_least("blest", 0.98),
+          [](const json& sj) { return !buffer_limited(sj); });
+    judge("blest", "fewer out-of-order packets per MB than default (value: default / blest)",
+          [](const json& sj) {
+              const json& sc = sj["schedulers"];
+              if (!sc["blest"].contains("ofo_per_mb") || !sc["default"].contains("ofo_per_mb"))
+                  return std::pair{false, 0.0};
+              const double b = fig(sc["blest"], "ofo_per_mb"), d = fig(sc["default"], "ofo_per_mb");
+              return std::pair{b <= d, b > 0 ? d / b : (d > 0 ? 99.0 : 1.0)};
+          },
+          always);
     return out;
 }
 

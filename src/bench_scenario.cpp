@@ -3,6 +3,7 @@
 // repeats.
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -45,11 +46,11 @@ Result<BenchScenario> parse_scenario(const json& j)
     if (!j.is_object())
         return fail_msg("a scenario must be a JSON object", EINVAL);
     static const std::vector<std::string> known = {"name", "description", "paths", "workload",
-                                                   "events"};
+                                                   "events", "rcvbuf_bytes"};
     for (auto it = j.begin(); it != j.end(); ++it)
         if (std::find(known.begin(), known.end(), it.key()) == known.end())
             return fail_msg("scenario: unknown field '" + it.key() + "' (fields: name, "
-                            "description, paths, workload, events)", EINVAL);
+                            "description, paths, workload, events, rcvbuf_bytes)", EINVAL);
     BenchScenario s;
     if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
         return fail_msg("scenario: 'name' (a non-empty string) is required", EINVAL);
@@ -87,6 +88,11 @@ Result<BenchScenario> parse_scenario(const json& j)
         }
         s.paths.push_back(bp);
     }
+    if (auto r = get_num(j, "rcvbuf_bytes", s.rcvbuf_bytes, 0, 1 << 30, where); !r)
+        return std::unexpected(r.error());
+    if (s.rcvbuf_bytes && s.rcvbuf_bytes < 4096)
+        return fail_msg(where + ": 'rcvbuf_bytes' must be 0 (the kernel's) or at least 4096",
+                        EINVAL);
     if (s.paths[0].backup)
         return fail_msg(where + ": path 0 carries the initial subflow and cannot be backup",
                         EINVAL);
@@ -156,8 +162,11 @@ json scenario_to_json(const BenchScenario& s)
     json ev = json::array();
     for (const auto& e : s.events)
         ev.push_back({{"at_s", e.at_s}, {"path", e.path}, {"action", e.down ? "down" : "up"}});
-    return {{"name", s.name}, {"description", s.description}, {"paths", paths},
-            {"workload", w}, {"events", ev}};
+    json out = {{"name", s.name}, {"description", s.description}, {"paths", paths},
+                {"workload", w}, {"events", ev}};
+    if (s.rcvbuf_bytes)
+        out["rcvbuf_bytes"] = s.rcvbuf_bytes;
+    return out;
 }
 
 const std::vector<BenchScenario>& builtin_scenarios()
@@ -180,9 +189,58 @@ const std::vector<BenchScenario>& builtin_scenarios()
                  {{20, 20, 0, 0, false}, {20, 20, 0, 0, true}}, bulk, {{3, 0, true}}),
             make("unshaped", "2 unshaped veth paths: decision cost and throughput",
                  {{0, 0, 0, 0, false}, {0, 0, 0, 0, false}}, BenchWorkload{BenchWorkload::Bulk, 4}),
+            make("app-limited", "5 Mbit/s application over 20 Mbit/s 10 ms + 20 Mbit/s 60 ms",
+                 {{20, 10, 0, 0, false}, {20, 60, 0, 0, false}},
+                 BenchWorkload{BenchWorkload::Rate, 6, 5}),
+            make("backup-idle", "20 Mbit/s + 20 Mbit/s backup, both up: the backup stays idle",
+                 {{20, 20, 0, 0, false}, {20, 20, 0, 0, true}}, bulk),
         };
     }();
     return all;
+}
+
+std::vector<BenchScenario> sweep_scenarios(double seconds)
+{
+    constexpr double kTotalMbit = 100, kFastRttMs = 4;
+    std::vector<BenchScenario> out;
+    for (bool bdp : {false, true})
+        for (int rate_ratio : {1, 3, 9})
+            for (int rtt_ratio : {1, 5, 25}) {
+                const double fast = kTotalMbit * rate_ratio / (rate_ratio + 1);
+                const double slow = kTotalMbit - fast, slow_rtt = kFastRttMs * rtt_ratio;
+                BenchScenario s;
+                s.name = "sweep-r" + std::to_string(rate_ratio) + "-d" + std::to_string(rtt_ratio) +
+                         (bdp ? "-bdp" : "-auto");
+                s.paths = {{fast, kFastRttMs, 0, 0, false}, {slow, slow_rtt, 0, 0, false}};
+                s.workload.seconds = seconds;
+                std::ostringstream d;
+                d << fast << " Mbit/s " << kFastRttMs << " ms + " << slow << " Mbit/s " << slow_rtt
+                  << " ms";
+                if (bdp) {
+                    // bytes in flight on both paths at full rate: rate * RTT, summed
+                    s.rcvbuf_bytes = static_cast<uint64_t>((fast * kFastRttMs + slow * slow_rtt) *
+                                                           1e6 / 8 / 1000);
+                    d << "; receiver buffer " << s.rcvbuf_bytes / 1000 << " kB (1x BDP)";
+                }
+                s.description = d.str();
+                out.push_back(std::move(s));
+            }
+    return out;
+}
+
+std::optional<SweepPoint> sweep_point(const std::string& name)
+{
+    SweepPoint p;
+    char buf[8] = {};
+    int used = 0;
+    if (std::sscanf(name.c_str(), "sweep-r%d-d%d-%4[a-z]%n", &p.rate_ratio, &p.rtt_ratio, buf,
+                    &used) != 3 || used != static_cast<int>(name.size()))
+        return std::nullopt;
+    const std::string b = buf;
+    if (b != "auto" && b != "bdp")
+        return std::nullopt;
+    p.bdp_buffer = b == "bdp";
+    return p;
 }
 
 Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what)

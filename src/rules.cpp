@@ -41,6 +41,7 @@ const std::vector<PolicyName>& policy_names()
         {MS_POLICY_RR, {"roundrobin", "rr", "round-robin"}},
         {MS_POLICY_REDUNDANT, {"redundant", "red"}},
         {MS_POLICY_BACKUP, {"backup", "bkup", "backup-aware"}},
+        {MS_POLICY_BLEST, {"blest"}},
     };
     return list;
 }

@@ -11,6 +11,7 @@
 #include "redundant.skel.h"
 #include "roundrobin.skel.h"
 #include "backup.skel.h"
+#include "blest.skel.h"
 #include "rules.skel.h"
 
 namespace mptcp_sched {
@@ -35,10 +36,11 @@ const std::vector<BuiltinScheduler>& builtin_schedulers()
 {
     static const std::vector<BuiltinScheduler> list = {
         {"ms_minrtt", {"minrtt", "min-rtt"}, "schedulers/minrtt.bpf.c",
-         "lowest smoothed RTT first; full-cwnd paths rank last; backups only when needed",
+         "earliest arrival first (RTT + queued bytes / delivery rate); backups only when no "
+         "primary is active",
          "minrtt_ops", embedded<minrtt__elf_bytes>()},
         {"ms_rr", {"roundrobin", "rr", "round-robin"}, "schedulers/roundrobin.bpf.c",
-         "rotates over subflows that can send, one quantum (rr_quantum bytes) per turn",
+         "rotates over subflows that keep up, one quantum (rr_quantum bytes) per turn",
          "rr_ops", embedded<roundrobin__elf_bytes>()},
         {"ms_red", {"redundant", "red"}, "schedulers/redundant.bpf.c",
          "sends every burst on every subflow that can send (N x bandwidth)", "red_ops",
@@ -46,6 +48,10 @@ const std::vector<BuiltinScheduler>& builtin_schedulers()
         {"ms_bkup", {"backup", "bkup", "backup-aware"}, "schedulers/backup.bpf.c",
          "min-RTT over primaries; backup subflows only when every primary is down",
          "bkup_ops", embedded<backup__elf_bytes>()},
+        {"ms_blest", {"blest"}, "schedulers/blest.bpf.c",
+         "BLEST (Ferlin et al. 2016): earliest arrival, but waits for the fastest path when "
+         "a slower one would block it in the send window",
+         "blest_ops", embedded<blest__elf_bytes>()},
         {"ms_rules", {"rules"}, "schedulers/rules.bpf.c",
          "per-connection policy chosen by `mptcp-sched rule` (ports, prefixes, cgroup, mark)",
          "rules_ops", embedded<rules__elf_bytes>()},

@@ -24,7 +24,7 @@ static_assert(sizeof(ms_conn) == 32);
 static_assert(sizeof(ms_subflow_key) == 16);
 static_assert(sizeof(ms_subflow) == 96);
 static_assert(offsetof(ms_subflow, chosen_send) == 48);
-static_assert(MS_CNT_NR == 9);
+static_assert(MS_CNT_NR == 11);
 static_assert(sizeof(ms_prefix) == 40);
 static_assert(sizeof(ms_rule) == 120);
 static_assert(offsetof(ms_rule, cgroup_id) == 32);
@@ -42,6 +42,8 @@ const char* counter_name(ms_counter c)
     case MS_CNT_STATS_FULL: return "stats_full";
     case MS_CNT_RULE_MATCHES: return "rule_matches";
     case MS_CNT_RULE_MATCH_NS: return "rule_match_ns";
+    case MS_CNT_WAITED: return "waited";
+    case MS_CNT_BLEST_WAITED: return "blest_waited";
     case MS_CNT_NR: break;
     }
     return "?";

@@ -4,7 +4,9 @@
 // single-path TCP baselines measured in the same run, figures as JSON and SVG charts.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,8 @@ struct BenchScenario {
     std::vector<BenchPath> paths;
     BenchWorkload workload;
     std::vector<BenchEvent> events;
+    uint64_t rcvbuf_bytes = 0;   // receiver's buffer: tcp_rmem max in the server netns;
+                                 // 0 = the kernel's (autotuning up to 6 MiB)
 };
 
 // Parses one scenario (the JSON format in README "Benchmarks"); errors name the field.
@@ -50,12 +54,22 @@ Result<BenchScenario> parse_scenario(const nlohmann::json& j);
 nlohmann::json scenario_to_json(const BenchScenario& s);
 // equal, hetero-rtt, unequal-bw, lossy, failover, backup-failover, unshaped.
 const std::vector<BenchScenario>& builtin_scenarios();
+// The sweep grid (`bench --sweep`): two paths of 100 Mbit/s in total, the fast one at
+// 4 ms RTT, rate ratio {1, 3, 9} x RTT ratio {1, 5, 25} x receiver buffer {the kernel's
+// autotuning, 1x the summed bandwidth-delay product}; named sweep-r<rate>-d<rtt>-<auto|bdp>.
+std::vector<BenchScenario> sweep_scenarios(double seconds = 6);
+struct SweepPoint {
+    int rate_ratio = 0, rtt_ratio = 0;
+    bool bdp_buffer = false;
+};
+// The grid coordinates of a sweep scenario, from its name; nullopt for any other name.
+std::optional<SweepPoint> sweep_point(const std::string& scenario_name);
 // A built-in name or a path to a JSON file holding one scenario or an array of them.
 Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what);
 
 struct BenchOptions {
     std::vector<BenchScenario> scenarios;
-    std::vector<std::string> schedulers{"default", "minrtt", "roundrobin", "redundant", "backup"};
+    std::vector<std::string> schedulers{"default", "minrtt", "roundrobin", "blest", "redundant", "backup"};
     int repeat = 3;
     std::string out_dir = "bench-results";
     double time_scale = 1.0;   // multiplies workload durations and event times (quick runs)
@@ -81,5 +95,12 @@ std::string render_bench_table(const nlohmann::json& results);
 // [{target, measured, met}]; and their text form.
 nlohmann::json bench_targets(const nlohmann::json& results);
 std::string render_bench_targets(const nlohmann::json& targets);
+// The sweep's results: one heatmap per scheduler (goodput ratio to the kernel's default over
+// the grid) and a table of every point; empty when @results holds no sweep scenario or no
+// default runs.
+std::string sweep_heatmap_svg(const nlohmann::json& results, const std::string& scheduler);
+std::string render_sweep_table(const nlohmann::json& results);
+// The schedulers (other than default) that appear in the sweep scenarios of @results.
+std::vector<std::string> sweep_schedulers(const nlohmann::json& results);
 
 }  // namespace mptcp_sched

@@ -16,7 +16,7 @@
 
 namespace mptcp_sched {
 
-// Policy names: minrtt, roundrobin (rr), redundant (red), backup (bkup).
+// Policy names: minrtt, roundrobin (rr), redundant (red), backup (bkup), blest.
 Result<ms_policy> parse_policy(const std::string& name);
 const char* policy_name(uint32_t policy);
 

@@ -26,6 +26,10 @@ enum ms_counter {
 	MS_CNT_STATS_FULL,	/* stats rows that could not be inserted (map full) */
 	MS_CNT_RULE_MATCHES,	/* connections matched against the rules (ms_rules) */
 	MS_CNT_RULE_MATCH_NS,	/* total ns spent matching them (bpf_ktime_get_ns) */
+	MS_CNT_WAITED,		/* decisions that waited for the preferred subflow's send
+				 * buffer instead of using a later-arriving one */
+	MS_CNT_BLEST_WAITED,	/* ms_blest: slower subflow refused, it would block the
+				 * fastest one (the send window would not cover it) */
 	MS_CNT_NR,
 };
 
@@ -82,6 +86,7 @@ enum ms_policy {
 	MS_POLICY_RR,
 	MS_POLICY_REDUNDANT,
 	MS_POLICY_BACKUP,
+	MS_POLICY_BLEST,
 	MS_POLICY_NR,
 };
 

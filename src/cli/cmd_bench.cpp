@@ -12,12 +12,12 @@ void add_bench_command(CLI::App& app, int& rc)
     static BenchOptions o;
     static std::vector<std::string> names;
     static std::vector<std::string> scheds;
-    static bool list = false, json_out = false;
+    static bool list = false, json_out = false, sweep = false;
     static std::string replot;
     auto* b = app.add_subcommand("bench", "Compare schedulers on emulated multi-path topologies");
     b->add_option("scenario", names, "built-in scenario names or JSON scenario files");
     b->add_option("--sched", scheds, "schedulers to compare, 'default' is the kernel's own "
-                                     "(default: default minrtt roundrobin redundant backup)")
+                                     "(default: default minrtt roundrobin blest redundant backup)")
         ->delimiter(',');
     b->add_option("--repeat", o.repeat, "runs per scheduler; medians and min-max are reported "
                                         "(default 3)")->check(CLI::Range(1, 50));
@@ -29,6 +29,10 @@ void add_bench_command(CLI::App& app, int& rc)
                                 "and exit: a starting point for your own, or a check of a file");
     b->add_option("--replot", replot, "redraw the charts and the table of an earlier run's "
                                       "results.json (into --out) without running anything");
+    b->add_flag("--sweep", sweep, "add the sweep grid: rate ratio {1,3,9} x RTT ratio "
+                                  "{1,5,25} x receiver buffer {auto, 1x BDP}, 18 two-path "
+                                  "points; heatmaps sweep-<scheduler>.svg (default schedulers: "
+                                  "default minrtt roundrobin blest)");
     b->add_flag("--json", json_out, "print the results document instead of the table");
     b->footer(
         "Builds client, router and server network namespaces with one veth pair per path on\n"
@@ -42,6 +46,8 @@ void add_bench_command(CLI::App& app, int& rc)
         "Examples:\n"
         "  vmtest/run -- build/mptcp-sched bench equal hetero-rtt\n"
         "  vmtest/run -- build/mptcp-sched bench failover --sched default,minrtt --repeat 5\n"
+        "  vmtest/run --timeout 5400 -- build/mptcp-sched bench --sweep --repeat 5 --out docs/bench\n"
+        "  vmtest/run -- build/mptcp-sched bench --sweep --repeat 1 --time-scale 0.4   # a quick look\n"
         "  build/mptcp-sched bench --list > mine.json   # edit; check: bench --list mine.json");
     b->callback([&rc] {
         if (!replot.empty()) {
@@ -54,7 +60,10 @@ void add_bench_command(CLI::App& app, int& rc)
                     std::ofstream(chart) << bench_chart_svg(sj);
                     sj["chart"] = chart;
                 }
-                std::cout << render_bench_table(r) << render_bench_targets(bench_targets(r));
+                for (const auto& sched : sweep_schedulers(r))
+                    std::ofstream(o.out_dir + "/sweep-" + sched + ".svg") << sweep_heatmap_svg(r, sched);
+                std::cout << render_bench_table(r) << render_sweep_table(r)
+                          << render_bench_targets(bench_targets(r));
             } catch (const std::exception& e) {
                 rc = report(Error::msg(replot + ": not a bench results file: " + e.what()));
                 return;
@@ -62,8 +71,8 @@ void add_bench_command(CLI::App& app, int& rc)
             rc = kOk;
             return;
         }
-        if (names.empty() && !list) {
-            std::cerr << "mptcp-sched: bench: name at least one scenario (see --list)\n";
+        if (names.empty() && !list && !sweep) {
+            std::cerr << "mptcp-sched: bench: name at least one scenario (see --list) or --sweep\n";
             rc = kUsage;
             return;
         }
@@ -76,9 +85,15 @@ void add_bench_command(CLI::App& app, int& rc)
             }
             o.scenarios.insert(o.scenarios.end(), s->begin(), s->end());
         }
+        if (sweep) {
+            auto grid = sweep_scenarios();
+            o.scenarios.insert(o.scenarios.end(), grid.begin(), grid.end());
+            if (scheds.empty())
+                scheds = {"default", "minrtt", "roundrobin", "blest"};
+        }
         if (list) {
             nlohmann::json arr = nlohmann::json::array();
-            for (const auto& s : names.empty() ? builtin_scenarios() : o.scenarios)
+            for (const auto& s : o.scenarios.empty() ? builtin_scenarios() : o.scenarios)
                 arr.push_back(scenario_to_json(s));
             std::cout << arr.dump(2) << "\n";
             rc = kOk;
@@ -96,7 +111,8 @@ void add_bench_command(CLI::App& app, int& rc)
         if (json_out)
             std::cout << r->dump(2) << "\n";
         else
-            std::cout << render_bench_table(*r) << render_bench_targets((*r)["targets"])
+            std::cout << render_bench_table(*r) << render_sweep_table(*r)
+                      << render_bench_targets((*r)["targets"])
                       << "results: " << o.out_dir << "/results.json\n";
         rc = kOk;
     });

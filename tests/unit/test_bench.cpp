@@ -3,7 +3,10 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
+#include <cmath>
 #include <fstream>
+#include <set>
+#include <tuple>
 #include <sstream>
 
 #include "mptcp_sched/bench.h"
@@ -44,7 +47,7 @@ TEST_CASE("bench: a user scenario parses with defaults and round-trips")
 
 TEST_CASE("bench: every built-in scenario round-trips through the file format")
 {
-    CHECK(builtin_scenarios().size() == 7);
+    CHECK(builtin_scenarios().size() == 9);
     for (const auto& s : builtin_scenarios()) {
         auto r = parse_scenario(scenario_to_json(s));
         REQUIRE(r);
@@ -138,4 +141,105 @@ TEST_CASE("bench: targets are judged from the medians")
     CHECK(t[1]["measured"] == "1200 ms");
     CHECK(t[2]["met"] == true);
     CHECK_THAT(render_bench_targets(t), ContainsSubstring("NOT MET  failover: minrtt"));
+}
+
+TEST_CASE("bench: the sweep grid covers rate x RTT x buffer and names its points")
+{
+    const auto grid = sweep_scenarios(4);
+    REQUIRE(grid.size() == 18);
+    std::set<std::tuple<int, int, bool>> seen;
+    for (const auto& s : grid) {
+        INFO(s.name);
+        auto p = sweep_point(s.name);
+        REQUIRE(p);
+        CHECK(seen.insert({p->rate_ratio, p->rtt_ratio, p->bdp_buffer}).second);
+        REQUIRE(s.paths.size() == 2);
+        CHECK(s.paths[0].rate_mbit + s.paths[1].rate_mbit == 100);
+        CHECK(s.paths[0].rate_mbit / s.paths[1].rate_mbit == p->rate_ratio);
+        CHECK(s.paths[1].rtt_ms / s.paths[0].rtt_ms == p->rtt_ratio);
+        CHECK(s.paths[0].rtt_ms >= 2);
+        CHECK(s.paths[0].rtt_ms <= 10);
+        CHECK(s.workload.seconds == 4);
+        // 1x BDP: sum of rate * RTT over both paths, in bytes
+        const double bdp = (s.paths[0].rate_mbit * s.paths[0].rtt_ms +
+                            s.paths[1].rate_mbit * s.paths[1].rtt_ms) * 125;
+        if (p->bdp_buffer)
+            CHECK(std::abs(static_cast<double>(s.rcvbuf_bytes) - bdp) < 2);
+        else
+            CHECK(s.rcvbuf_bytes == 0);
+        auto back = parse_scenario(scenario_to_json(s));
+        REQUIRE(back);
+        CHECK(back->rcvbuf_bytes == s.rcvbuf_bytes);
+    }
+    CHECK_FALSE(sweep_point("sweep-r3-d5"));
+    CHECK_FALSE(sweep_point("sweep-r3-d5-autox"));
+    CHECK_FALSE(sweep_point("equal"));
+    CHECK(parse_error(json{{"name", "x"}, {"paths", {{{"rate_mbit", 1}}}}, {"rcvbuf_bytes", 100}})
+              .find("rcvbuf_bytes") != std::string::npos);
+}
+
+namespace {
+// A results document of sweep points with the given default and blest goodputs.
+json sweep_results(const std::vector<std::tuple<std::string, double, double, double>>& points)
+{
+    auto fig = [](double m) { return json{{"median", m}, {"min", m}, {"max", m}, {"n", 5}}; };
+    json scen = json::array();
+    for (const auto& [name, sum, def, blest] : points)
+        scen.push_back({{"scenario", {{"name", name}}},
+                        {"scheduler_order", {"default", "blest"}},
+                        {"sum_single_path_mbit", sum},
+                        {"schedulers", {{"default", {{"runs_ok", 5}, {"goodput_mbit", fig(def)},
+                                                     {"ofo_per_mb", fig(10)}}},
+                                        {"blest", {{"runs_ok", 5}, {"goodput_mbit", fig(blest)},
+                                                   {"ofo_per_mb", fig(4)}}}}}});
+    return {{"scenarios", scen}};
+}
+}  // namespace
+
+TEST_CASE("bench: the sweep heatmap shows each point's ratio to default where it belongs")
+{
+    json r = sweep_results({{"sweep-r1-d1-auto", 95, 90, 90}, {"sweep-r9-d25-bdp", 95, 50, 60}});
+    REQUIRE(sweep_schedulers(r) == std::vector<std::string>{"blest"});
+    const std::string svg = sweep_heatmap_svg(r, "blest");
+    CHECK_THAT(svg, ContainsSubstring("<svg"));
+    CHECK_THAT(svg, ContainsSubstring(">1.00</text>"));
+    CHECK_THAT(svg, ContainsSubstring(">1.20</text>"));
+    CHECK_THAT(svg, ContainsSubstring("60.0 vs 50.0"));
+    CHECK_THAT(svg, ContainsSubstring("receiver buffer 1x summed BDP"));
+    CHECK(svg.find("nan") == std::string::npos);
+    // 18 cells, two measured: the measured ones are coloured, the rest grey
+    size_t cells = 0, grey = 0;
+    for (size_t at = svg.find("stroke=\"#bbb\""); at != std::string::npos;
+         at = svg.find("stroke=\"#bbb\"", at + 1))
+        cells++;
+    for (size_t at = svg.find("#f4f4f4"); at != std::string::npos; at = svg.find("#f4f4f4", at + 1))
+        grey++;
+    CHECK(cells == 18);
+    CHECK(grey == 16);
+    // not a sweep: nothing to draw
+    CHECK(sweep_heatmap_svg(json{{"scenarios", json::array()}}, "blest").empty());
+    const std::string table = render_sweep_table(r);
+    CHECK_THAT(table, ContainsSubstring("rate 9:1, RTT 1:25, 1x BDP buffer"));
+    CHECK_THAT(table, ContainsSubstring("60.0 (1.20)"));
+}
+
+TEST_CASE("bench: sweep targets separate buffer-limited points and count the misses")
+{
+    // buffer-limited (default 50 < 0.85 * 95): blest needs 1.10x; elsewhere 0.98x
+    json r = sweep_results({{"sweep-r1-d1-auto", 95, 90, 89}, {"sweep-r9-d25-bdp", 95, 50, 56},
+                            {"sweep-r3-d5-bdp", 95, 60, 62}});
+    json t = bench_targets(r);
+    auto find = [&](const std::string& needle) {
+        for (const auto& x : t)
+            if (x["target"].get<std::string>().find(needle) != std::string::npos)
+                return x;
+        FAIL("no target " << needle);
+        return json();
+    };
+    json limited = find("where the buffer limits");
+    CHECK(limited["met"] == false);   // 62/60 = 1.03 < 1.10
+    CHECK_THAT(limited["measured"].get<std::string>(), ContainsSubstring("met at 1 of 2 points"));
+    CHECK_THAT(limited["measured"].get<std::string>(), ContainsSubstring("RTT 1:5"));
+    CHECK(find("elsewhere")["met"] == true);   // 89/90 = 0.989
+    CHECK(find("out-of-order")["met"] == true);
 }

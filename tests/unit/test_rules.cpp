@@ -23,7 +23,7 @@ TEST_CASE("policies by name and alias", "[rules]")
     auto bad = parse_policy("fastest");
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message ==
-          "unknown policy 'fastest' (policies: minrtt, roundrobin, redundant, backup)");
+          "unknown policy 'fastest' (policies: minrtt, roundrobin, redundant, backup, blest)");
     CHECK(std::string(policy_name(MS_POLICY_RR)) == "roundrobin");
 }
 

@@ -12,7 +12,7 @@ using namespace mptcp_sched;
 TEST_CASE("every built-in scheduler object opens and registers its ms_ name", "[schedulers]")
 {
     std::set<std::string> names;
-    REQUIRE(builtin_schedulers().size() == 5);
+    REQUIRE(builtin_schedulers().size() == 6);
     for (const auto& s : builtin_schedulers()) {
         INFO(s.name);
         REQUIRE(s.object.size() > 1000);
@@ -41,6 +41,7 @@ TEST_CASE("short names and registered names resolve", "[schedulers]")
     CHECK(find_builtin("redundant")->name == "ms_red");
     CHECK(find_builtin("backup")->name == "ms_bkup");
     CHECK(find_builtin("rules")->name == "ms_rules");
+    CHECK(find_builtin("blest")->name == "ms_blest");
     CHECK(find_builtin("RoundRobin") == nullptr);
     CHECK(find_builtin("default") == nullptr);
     CHECK(builtin_names_for_humans().find("roundrobin (ms_rr)") != std::string::npos);
@@ -52,6 +53,14 @@ TEST_CASE("round-robin exposes its quantum as a tunable", "[schedulers]")
     REQUIRE(info);
     std::set<std::string> t(info->tunables.begin(), info->tunables.end());
     CHECK(t.count("rr_quantum") == 1);
+}
+
+TEST_CASE("BLEST exposes its lambda as a tunable", "[schedulers]")
+{
+    auto info = inspect_object(find_builtin("blest")->object, "blest");
+    REQUIRE(info);
+    std::set<std::string> t(info->tunables.begin(), info->tunables.end());
+    CHECK(t.count("blest_lambda_pct") == 1);
 }
 
 TEST_CASE("a malformed object is rejected with a clear error", "[schedulers]")

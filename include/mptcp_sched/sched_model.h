@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The arithmetic of the schedulers' decisions, as pure functions over plain numbers:
+ * included by the BPF schedulers (bpf/policies.bpf.h fills struct ms_path from a subflow)
+ * and by the C++ unit tests, which check the decisions on hand-made paths. Integer
+ * arithmetic only (BPF has no floating point); every division guards its divisor.
+ *
+ * The model of one subflow ("path") at decision time:
+ *   - a new byte handed to it now leaves the sender after the bytes already queued in it
+ *     and not yet sent, minus what its congestion window still lets out at once;
+ *   - bytes leave at its delivery rate, cwnd * mss per srtt (what the window lets through
+ *     per round trip);
+ *   - it then reaches the receiver half a round trip later.
+ * arrival = send delay + srtt / 2 is the time a burst handed to the subflow now would take
+ * to arrive. Giving each burst to the subflow where it arrives first keeps consecutive
+ * bytes arriving in order, which is both lowest latency and least reordering.
+ */
+#ifndef MPTCP_SCHED_SCHED_MODEL_H
+#define MPTCP_SCHED_SCHED_MODEL_H
+
+#ifdef __bpf__
+#define MS_MODEL_FN static __always_inline
+#else
+#include <linux/types.h>
+#define MS_MODEL_FN static inline
+#endif
+
+#define MS_NSEC_PER_USEC 1000ULL
+#define MS_USEC_PER_SEC 1000000ULL
+
+struct ms_path {
+	__u32 srtt_us;		/* smoothed RTT in us (0: no sample yet) */
+	__u32 cwnd;		/* congestion window, segments */
+	__u32 mss;		/* bytes per segment */
+	__u32 packets_out;	/* segments in flight */
+	__u32 unsent;		/* bytes queued in the subflow, not yet sent */
+};
+
+/* Delivery rate in bytes per second: one congestion window per round trip; 0 = unknown
+ * (no RTT sample yet), otherwise at least 1. */
+MS_MODEL_FN __u64 ms_path_rate(const struct ms_path *p)
+{
+	__u64 window = (__u64)p->cwnd * p->mss, rate;
+
+	if (!p->srtt_us)
+		return 0;
+	if (window > ~0ULL / MS_USEC_PER_SEC)	/* keep the product in 64 bits */
+		rate = window / p->srtt_us * MS_USEC_PER_SEC;
+	else
+		rate = window * MS_USEC_PER_SEC / p->srtt_us;
+	return rate ? rate : 1;
+}
+
+/* ns until a burst of @burst bytes handed over now would have left the sender completely. */
+MS_MODEL_FN __u64 ms_path_send_delay_ns(const struct ms_path *p, __u32 burst)
+{
+	__u64 window = (__u64)p->cwnd * p->mss, inflight = (__u64)p->packets_out * p->mss;
+	__u64 free_now = window > inflight ? window - inflight : 0;
+	__u64 backlog = (__u64)p->unsent + burst;
+	__u64 rate = ms_path_rate(p);
+
+	if (backlog <= free_now || !rate)	/* !rate: no RTT sample, probe it first */
+		return 0;
+	/* backlog < 2^33 (u32 unsent + u32 burst), so the product stays below 2^63 */
+	return (backlog - free_now) * (MS_NSEC_PER_USEC * MS_USEC_PER_SEC) / rate;
+}
+
+/* ns until the last byte of a @burst handed over now arrives at the receiver. */
+MS_MODEL_FN __u64 ms_path_arrival_ns(const struct ms_path *p, __u32 burst)
+{
+	return ms_path_send_delay_ns(p, burst) + (__u64)p->srtt_us * MS_NSEC_PER_USEC / 2;
+}
+
+/* Bytes @p delivers in @ns at its delivery rate. */
+MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p, __u64 ns)
+{
+	__u64 us = ns / MS_NSEC_PER_USEC, rate = ms_path_rate(p);
+
+	/* us * rate stays in 64 bits for intervals up to 16 s at rates up to 1 TB/s */
+	if (us > 16 * MS_USEC_PER_SEC)
+		us = 16 * MS_USEC_PER_SEC;
+	if (rate > (1ULL << 40))
+		rate = 1ULL << 40;
+	return us * rate / MS_USEC_PER_SEC;
+}
+
+/*
+ * BLEST's test (Ferlin, Alay, Mehani, Boreli: "BLEST: Blocking Estimation-based MPTCP
+ * Scheduler for Heterogeneous Networks", IFIP Networking 2016), in arrival-time form:
+ * a burst on the slower subflow @slow occupies the connection's send window until it
+ * arrives; meanwhile the fastest subflow @fast would send
+ *     X = lambda * (bytes @fast delivers during @slow's arrival time)
+ * (the paper: MSS_f * (CWND_f + (rtt_s/rtt_f - 1) / 2) * rtt_s/rtt_f, the window @fast
+ * sends per RTT, growing by one segment per RTT, over rtt_s/rtt_f of its RTTs). If X does
+ * not fit in the window left after the burst, using @slow would block @fast (head-of-line
+ * blocking at the receiver): better to wait for @fast. @wnd_room is the MPTCP-level send
+ * window left (wnd_end - snd_nxt), @lambda_pct the paper's lambda in percent.
+ * Returns true when @slow may take the burst.
+ */
+MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast, const struct ms_path *slow,
+				  __u64 wnd_room, __u32 burst, __u32 lambda_pct)
+{
+	__u64 t_slow = ms_path_arrival_ns(slow, burst);
+	__u64 x, growth = 0;
+
+	x = ms_path_bytes_in(fast, t_slow);
+	/* cwnd growth in congestion avoidance: +1 segment per fast RTT over those RTTs */
+	if (fast->srtt_us) {
+		__u64 rtts = t_slow / ((__u64)fast->srtt_us * MS_NSEC_PER_USEC);
+
+		if (rtts > 64)
+			rtts = 64;
+		if (rtts)
+			growth = (__u64)fast->mss * rtts * (rtts - 1) / 2;
+	}
+	x = (x + growth) * lambda_pct / 100;
+	return wnd_room > burst && x <= wnd_room - burst;
+}
+
+#endif /* MPTCP_SCHED_SCHED_MODEL_H */
