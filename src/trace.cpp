@@ -292,7 +292,7 @@ TimelineSeriesSet timeline_series(const Timeline& tl)
     }
     for (const auto& k : conn_order) {
         const std::string prefix = many_conns ? token_text(first[k].first->token) + " " : "";
-        new_series(set.goodput_mbit, k, prefix + "goodput (data acked at MPTCP level)", false);
+        new_series(set.goodput_mbit, k, prefix + "goodput (MPTCP data acked)", false);
         new_series(set.goodput_mbit, k + "/sent", prefix + "sent (MPTCP level)", false);
     }
     std::map<std::string, size_t> sub_index, conn_index;
@@ -373,6 +373,7 @@ struct Panel {
     const std::vector<TimelineSeries>* series;
     double scale = 1;             // values are divided by this
     std::string unit;
+    double floor = 1;             // the axis reaches at least this (before scaling)
 };
 
 // Bytes get the unit that keeps the axis labels short.
@@ -412,8 +413,13 @@ std::string timeline_svg(const Timeline& tl, const std::string& title)
         {"in flight", &set.in_flight_bytes, 1, ""},
         {"queued on the subflow, not yet sent", &set.queued_bytes, 1, ""},
     };
+    // Each axis reaches at least a small round value, so an idle quantity sits on a readable
+    // axis ("0-10 kB in flight") rather than 0-1 bytes.
+    const double floor_of[] = {1, 1, 1, 10, 10e3, 10e3};
+    for (size_t i = 0; i < panels.size(); i++)
+        panels[i].floor = floor_of[i];
     for (size_t i = 4; i < 6; i++) {
-        byte_unit(panels[i], series_max(*panels[i].series));
+        byte_unit(panels[i], std::max(panels[i].floor, series_max(*panels[i].series)));
         panels[i].title += " (" + panels[i].unit + ")";
     }
 
@@ -425,8 +431,8 @@ std::string timeline_svg(const Timeline& tl, const std::string& title)
     for (const auto& m : tl.marks)
         if (std::isfinite(m.t_s))
             tmax = std::max(tmax, m.t_s);
+    // The axis ends where the data does; ticks at round times up to there.
     const double tstep = nice_step(tmax, 9);
-    tmax = tstep * std::ceil(tmax / tstep - 1e-9);
 
     const int W = 900, x0 = 74, x1 = W - 24, ph = 112, gap = 40;
     auto xpos = [&](double t) { return x0 + (x1 - x0) * t / tmax; };
@@ -490,9 +496,9 @@ std::string timeline_svg(const Timeline& tl, const std::string& title)
     int y = panels_top;
     for (size_t p = 0; p < panels.size(); p++) {
         const Panel& pn = panels[p];
-        const double vmax = series_max(*pn.series) / pn.scale;
-        const double vstep = nice_step(vmax > 0 ? vmax * 1.05 : 1, 4);
-        const int vticks = std::max(1, static_cast<int>(std::ceil((vmax > 0 ? vmax * 1.05 : 1) / vstep - 1e-9)));
+        const double vmax = std::max(series_max(*pn.series) * 1.05, pn.floor) / pn.scale;
+        const double vstep = nice_step(vmax, 4);
+        const int vticks = std::max(1, static_cast<int>(std::ceil(vmax / vstep - 1e-9)));
         const double vtop = vstep * vticks;
         const int ytop = y, ybot = y + ph;
         auto ypos = [&](double v) { return ybot - ph * v / vtop; };
@@ -507,7 +513,7 @@ std::string timeline_svg(const Timeline& tl, const std::string& title)
                  << num(yy + 4) << "\" text-anchor=\"end\">" << num(vstep * t, decimals_for(vstep))
                  << "</text>\n";
         }
-        for (double t = 0; t <= tmax + tstep / 2; t += tstep)
+        for (double t = 0; t <= tmax * (1 + 1e-9); t += tstep)
             body << "<line x1=\"" << num(xpos(t)) << "\" x2=\"" << num(xpos(t)) << "\" y1=\""
                  << ytop << "\" y2=\"" << ybot << "\" stroke=\"#f0f0f0\"/>\n";
         body << "<rect x=\"" << x0 << "\" y=\"" << ytop << "\" width=\"" << x1 - x0
@@ -546,7 +552,7 @@ std::string timeline_svg(const Timeline& tl, const std::string& title)
     const int plots_bottom = y - gap;
 
     // Time axis under the last panel.
-    for (double t = 0; t <= tmax + tstep / 2; t += tstep)
+    for (double t = 0; t <= tmax * (1 + 1e-9); t += tstep)
         body << "<text x=\"" << num(xpos(t)) << "\" y=\"" << plots_bottom + 16
              << "\" text-anchor=\"middle\">" << num(t, decimals_for(tstep)) << "</text>\n";
     body << "<text x=\"" << (x0 + x1) / 2 << "\" y=\"" << plots_bottom + 34

@@ -26,6 +26,7 @@ struct TraceOpts {
     int dport = 0, sport = 0;
     bool json = false;
     std::string svg, out_json, title;
+    std::string replot;            // a timeline JSON to draw instead of tracing
 };
 
 std::string describe_filter(const TraceOpts& o)
@@ -169,9 +170,51 @@ int usage_error(const std::string& what)
     return kUsage;
 }
 
+std::string chart_title(const TraceOpts& o)
+{
+    if (!o.title.empty())
+        return o.title;
+    return "mptcp-sched trace" + (o.netns.empty() ? "" : " (netns " + o.netns + ")") +
+           describe_filter(o);
+}
+
+int write_svg(const TraceOpts& o, const Timeline& tl)
+{
+    std::ofstream f(o.svg);
+    f << timeline_svg(tl, chart_title(o));
+    f.close();
+    if (!f)
+        return report(Error::sys(errno, "failed to write the chart to " + o.svg));
+    return kOk;
+}
+
+int cmd_replot(const TraceOpts& o)
+{
+    if (o.svg.empty())
+        return usage_error("--replot needs --svg FILE to draw into");
+    std::ifstream f(o.replot);
+    if (!f)
+        return report(Error::sys(errno, "failed to read the timeline " + o.replot));
+    auto j = nlohmann::json::parse(f, nullptr, false);
+    if (j.is_discarded())
+        return report(Error::msg("failed to read the timeline " + o.replot + ": not JSON"));
+    auto tl = Timeline::from_json(j);
+    if (!tl) {
+        // name the file in the library's "failed to read the timeline: <reason>"
+        std::string m = tl.error().message;
+        const std::string head = "failed to read the timeline";
+        if (m.rfind(head, 0) == 0)
+            m = head + " " + o.replot + m.substr(head.size());
+        return report(Error::msg(m));
+    }
+    return write_svg(o, *tl);
+}
+
 int cmd_trace(const TraceOpts& o)
 {
     using namespace std::chrono;
+    if (!o.replot.empty())
+        return cmd_replot(o);
     auto interval = parse_duration(o.interval);
     if (!interval)
         return usage_error("--interval: " + interval.error().message);
@@ -273,19 +316,13 @@ int cmd_trace(const TraceOpts& o)
     if (!o.out_json.empty()) {
         std::ofstream f(o.out_json);
         f << tl.to_json().dump(1) << "\n";
+        f.close();
         if (!f)
             return report(Error::sys(errno, "failed to write the timeline to " + o.out_json));
     }
-    if (!o.svg.empty()) {
-        std::string title = o.title;
-        if (title.empty())
-            title = "mptcp-sched trace" + (o.netns.empty() ? "" : " (netns " + o.netns + ")") +
-                    describe_filter(o);
-        std::ofstream f(o.svg);
-        f << timeline_svg(tl, title);
-        if (!f)
-            return report(Error::sys(errno, "failed to write the chart to " + o.svg));
-    }
+    if (!o.svg.empty())
+        if (int r = write_svg(o, tl); r != kOk)
+            return r;
     if (!tl.error.empty())
         return report(Error::msg(tl.error));
     return kOk;
@@ -298,26 +335,39 @@ void add_trace_command(CLI::App& app, int& rc)
     static TraceOpts o;
     auto* t = app.add_subcommand("trace", "Sample a live MPTCP connection's subflows over time "
                                           "(send rate, srtt, cwnd, in flight, queued, goodput)");
-    t->add_option("--netns", o.netns, "named network namespace (default: current)");
+    t->add_option("--netns", o.netns, "named network namespace (default: current)")
+        ->type_name("NAME");
     t->add_option("--interval", o.interval, "time between samples, e.g. 100ms, 0.5s "
-                                            "(default 100ms, at least 10ms)");
+                                            "(default 100ms, at least 10ms)")
+        ->type_name("DURATION");
     t->add_option("--duration", o.duration, "stop after this long, e.g. 10s (default: when "
-                                            "the connection closes, or Ctrl-C)");
+                                            "the connection closes, or Ctrl-C)")
+        ->type_name("DURATION");
     t->add_option("--wait", o.wait, "wait up to this long for a matching connection to "
-                                    "appear (default 0: it must exist now)");
+                                    "appear (default 0: it must exist now)")
+        ->type_name("DURATION");
     t->add_option("--token", o.token, "only the connection with this token (hex, as "
-                                      "`conns` prints it)");
-    t->add_option("--dport", o.dport, "only connections to this peer port")
-        ->check(CLI::Range(1, 65535));
+                                      "`conns` prints it)")
+        ->type_name("HEX");
+    t->add_option("--dport", o.dport, "only connections to this peer port (1-65535)")
+        ->type_name("PORT")
+        ->check(CLI::Range(1, 65535).description(""));
     t->add_option("--sport", o.sport, "only connections from this local port (a server's "
                                       "listening port)")
-        ->check(CLI::Range(1, 65535));
+        ->type_name("PORT")
+        ->check(CLI::Range(1, 65535).description(""));
     t->add_flag("--json", o.json, "print one JSON object per sample and line (JSONL) instead "
                                   "of the table");
-    t->add_option("--svg", o.svg, "write the timeline chart to FILE at the end");
+    t->add_option("--svg", o.svg, "write the timeline chart to FILE at the end")
+        ->type_name("FILE");
     t->add_option("--out-json", o.out_json, "write the whole timeline (every sample) as one "
-                                            "JSON document to FILE at the end");
-    t->add_option("--title", o.title, "the chart's title (default: the command's filter)");
+                                            "JSON document to FILE at the end")
+        ->type_name("FILE");
+    t->add_option("--title", o.title, "the chart's title (default: the command's filter)")
+        ->type_name("TEXT");
+    t->add_option("--replot", o.replot, "draw the chart (--svg) of an earlier --out-json "
+                                        "timeline instead of tracing")
+        ->type_name("FILE");
     t->footer(
         "Reads sock_diag every interval (needs CAP_NET_ADMIN for the subflow details). Per\n"
         "subflow: send rate (Mbit/s, from bytes_sent), smoothed RTT, congestion window\n"
@@ -331,7 +381,8 @@ void add_trace_command(CLI::App& app, int& rc)
         "  mptcp-sched trace                                  # the connections here, live\n"
         "  mptcp-sched trace --netns client --dport 5201 --svg run.svg --out-json run.json\n"
         "  mptcp-sched trace --interval 20ms --duration 5s --token 1a2b3c4d\n"
-        "  mptcp-sched trace --wait 10s --dport 5201 --json | jq -c '.connections[].goodput_mbit'");
+        "  mptcp-sched trace --wait 10s --dport 5201 --json | jq -c '.connections[].goodput_mbit'\n"
+        "  mptcp-sched trace --replot run.json --svg run.svg --title 'minrtt, 2 paths'");
     t->callback([&rc] { rc = cmd_trace(o); });
 }
 

@@ -9,7 +9,7 @@ build=${1:?usage: test_trace.sh BUILD_DIR}
 . "$(dirname "$0")/../lib.sh"
 M="$(cd "$build" && pwd)/mptcp-sched"
 out=$(mktemp -d /tmp/ms-trace.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; topo_down; rm -rf "$out"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; topo_down; [ -n "${KEEP_OUT:-}" ] || rm -rf "$out"' EXIT
 
 # wait_for SECONDS CMD...: CMD succeeds within SECONDS (polled every 0.1 s).
 wait_for() {
@@ -75,9 +75,12 @@ check "trace --json: bytes acked and sent grow; goodput near the 60 Mbit/s pace"
 check "trace --json: per subflow srtt, cwnd, in flight, queued, send rate; goodput" \
     test "$(python3 "$out/check.py" "$out/trace.jsonl" fields)" = "True True True"
 check "--out-json: the whole timeline, the same samples" \
-    test "$(json "$out/tl.json" "j['netns'], j['interval_s'], len(j['samples']) >= $n")" = "('ms-cli', 0.1, True)"
+    test "$(json "$out/tl.json" "j['netns'], j['interval_s'], len(j['samples']) >= $n")" = "ms-cli 0.1 True"
 check "--svg: a chart with six panels and both subflows in the legend" \
     bash -c "[ \$(grep -c '<g class=\"panel\"' '$out/tl.svg') = 6 ] && grep -q '10.0.2.1 → 10.0.1.2' '$out/tl.svg'"
+$M trace --replot "$out/tl.json" --svg "$out/re.svg" --title "replotted"
+check "--replot draws the saved timeline again" \
+    bash -c "[ \$(grep -c '<g class=\"panel\"' '$out/re.svg') = 6 ] && grep -q '>replotted</text>' '$out/re.svg' && [ \$(grep -o '<path ' '$out/re.svg' | wc -l) = \$(grep -o '<path ' '$out/tl.svg' | wc -l) ]"
 
 # The table: a legend of the subflows, then one row per sample.
 $M trace --netns ms-cli --dport $port --duration 1s > "$out/table.txt"
@@ -102,7 +105,7 @@ check "SIGINT ends trace with exit 0 and the chart written" \
 $M trace --netns ms-cli --dport $port --json > "$out/until-close.jsonl" &
 tr=$!
 wait $xfer
-check "the transfer itself was byte-exact" test "$(json "$out/client.json" "j['match']")" = True
+check "the transfer itself was byte-exact" test "$(json "$out/client.json" "j['byte_exact']")" = True
 check "trace without --duration ends (exit 0) when the connection closes" \
     wait_for 15 bash -c "! kill -0 $tr 2>/dev/null"
 wait $tr
@@ -122,6 +125,9 @@ check "too short an interval: one line" one_line_error "at least 10ms" $M trace 
 check "bad duration: one line" one_line_error "--duration: invalid duration '-2s'" \
     $M trace --duration=-2s
 check "bad token: one line" one_line_error "invalid --token 'xyz'" $M trace --token xyz
+echo '{"samples": 1}' > "$out/bad.json"
+check "--replot of something else: one line" \
+    one_line_error "failed to read the timeline $out/bad.json" $M trace --replot "$out/bad.json" --svg "$out/x.svg"
 check "unknown netns: one line" one_line_error "no such network namespace" \
     $M trace --netns no-such-ns
 finish

@@ -182,7 +182,7 @@ TEST_CASE("trace: the chart has one panel per quantity, the marks, and sane scal
     CHECK_THAT(svg, ContainsSubstring(">path 1 up</text>"));
     // legend: both subflows, goodput
     CHECK_THAT(svg, ContainsSubstring("10.0.2.1 → 10.0.1.2 backup"));
-    CHECK_THAT(svg, ContainsSubstring("goodput (data acked at MPTCP level)"));
+    CHECK_THAT(svg, ContainsSubstring("goodput (MPTCP data acked)"));
     for (const char* bad : {"nan", "inf", "NaN", "-nan"})
         CHECK(svg.find(bad) == std::string::npos);
 
@@ -222,8 +222,11 @@ TEST_CASE("trace: the time axis covers marks after the last sample; empty timeli
     Timeline tl = hand_made();
     tl.marks.push_back({7.5, "end of run"});
     const std::string svg = timeline_svg(tl, "t");
-    CHECK_THAT(svg, ContainsSubstring("text-anchor=\"middle\">8</text>"));
+    // ticks every second up to 7, the axis ending at the last mark, on the right edge
+    CHECK_THAT(svg, ContainsSubstring("text-anchor=\"middle\">7</text>"));
+    CHECK(svg.find("text-anchor=\"middle\">8</text>") == std::string::npos);
     CHECK(count(svg, "<g class=\"mark\"") == 3);
+    CHECK_THAT(svg, ContainsSubstring("<g class=\"mark\"><line x1=\"876.0\" x2=\"876.0\""));
 
     Timeline empty;
     empty.interval_s = 0.1;
