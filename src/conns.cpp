@@ -42,6 +42,25 @@ std::string endpoint_text(int family, const void* addr, uint16_t port_be)
     return a + ":" + std::to_string(ntohs(port_be));
 }
 
+// Fields a shorter tcp_info (older kernel) lacks stay 0: callers copy into a zeroed struct.
+void fill_from_tcp_info(SubflowInfo& s, const struct tcp_info& ti)
+{
+    s.bytes_sent = ti.tcpi_bytes_sent;
+    s.bytes_acked = ti.tcpi_bytes_acked;
+    s.bytes_received = ti.tcpi_bytes_received;
+    s.bytes_retrans = ti.tcpi_bytes_retrans;
+    s.srtt_us = ti.tcpi_rtt;
+    s.rttvar_us = ti.tcpi_rttvar;
+    s.cwnd = ti.tcpi_snd_cwnd;
+    s.mss = ti.tcpi_snd_mss;
+    // tcp_packets_in_flight(): what the congestion window is compared against.
+    const int64_t pkts = int64_t{ti.tcpi_unacked} - ti.tcpi_sacked - ti.tcpi_lost + ti.tcpi_retrans;
+    s.in_flight_bytes = pkts > 0 ? static_cast<uint64_t>(pkts) * ti.tcpi_snd_mss : 0;
+    s.queued_bytes = ti.tcpi_notsent_bytes;
+    s.delivery_rate = ti.tcpi_delivery_rate;
+    s.pacing_rate = ti.tcpi_pacing_rate == ~uint64_t{0} ? 0 : ti.tcpi_pacing_rate;
+}
+
 struct DiagRow {
     const struct inet_diag_msg* msg;
     const struct nlmsghdr* nlh;
@@ -114,6 +133,8 @@ Result<std::vector<ConnInfo>> list_connections()
                     c.bytes_sent = info.mptcpi_bytes_sent;
                     c.bytes_received = info.mptcpi_bytes_received;
                     c.bytes_acked = info.mptcpi_bytes_acked;
+                    c.unacked_bytes = info.mptcpi_write_seq > info.mptcpi_snd_una
+                                          ? info.mptcpi_write_seq - info.mptcpi_snd_una : 0;
                     c.subflows_reported = info.mptcpi_subflows;
                 });
                 by_token[c.token] = c;
@@ -135,10 +156,7 @@ Result<std::vector<ConnInfo>> list_connections()
                         struct tcp_info ti {};
                         std::memcpy(&ti, mnl_attr_get_payload(a),
                                     std::min<size_t>(sizeof(ti), mnl_attr_get_payload_len(a)));
-                        s.bytes_sent = ti.tcpi_bytes_sent;
-                        s.bytes_acked = ti.tcpi_bytes_acked;
-                        s.bytes_received = ti.tcpi_bytes_received;
-                        s.srtt_us = ti.tcpi_rtt;
+                        fill_from_tcp_info(s, ti);
                         return;
                     }
                     if (mnl_attr_get_type(a) != INET_DIAG_ULP_INFO)
@@ -199,7 +217,10 @@ nlohmann::json conns_to_json(const std::vector<ConnInfo>& conns)
                             {"backup_local", s.backup_local}, {"backup_remote", s.backup_remote},
                             {"fully_established", s.fully_established}, {"state", s.state},
                             {"bytes_sent", s.bytes_sent}, {"bytes_acked", s.bytes_acked},
-                            {"bytes_received", s.bytes_received}, {"srtt_us", s.srtt_us}});
+                            {"bytes_received", s.bytes_received}, {"srtt_us", s.srtt_us},
+                            {"rttvar_us", s.rttvar_us}, {"cwnd", s.cwnd}, {"mss", s.mss},
+                            {"in_flight_bytes", s.in_flight_bytes}, {"queued_bytes", s.queued_bytes},
+                            {"bytes_retrans", s.bytes_retrans}});
         char token[16];
         std::snprintf(token, sizeof(token), "%08x", c.token);
         arr.push_back({{"token", token}, {"local", c.local}, {"remote", c.remote},
@@ -272,9 +293,7 @@ SocketMptcp socket_mptcp_state(int fd)
             SubflowInfo s;
             s.local = sockaddr_text(&sfi[i].addrs.ss_local);
             s.remote = sockaddr_text(&sfi[i].addrs.ss_remote);
-            s.bytes_sent = tis[i].tcpi_bytes_sent;
-            s.bytes_received = tis[i].tcpi_bytes_received;
-            s.srtt_us = tis[i].tcpi_rtt;
+            fill_from_tcp_info(s, tis[i]);
             st.subflows.push_back(s);
         }
     }

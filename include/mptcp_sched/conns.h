@@ -25,6 +25,13 @@ struct SubflowInfo {
     uint64_t bytes_sent = 0, bytes_acked = 0, bytes_received = 0;
     uint32_t srtt_us = 0;
     std::string state;
+    // Congestion state (tcp_info), for timelines.
+    uint64_t bytes_retrans = 0;
+    uint32_t rttvar_us = 0;
+    uint32_t cwnd = 0, mss = 0;           // segments; bytes per segment
+    uint64_t in_flight_bytes = 0;         // (unacked - sacked - lost + retrans) x mss
+    uint64_t queued_bytes = 0;            // written to the subflow, not yet sent (notsent)
+    uint64_t delivery_rate = 0, pacing_rate = 0;   // bytes/s
 };
 
 struct ConnInfo {
@@ -33,6 +40,7 @@ struct ConnInfo {
     std::string state;
     bool fallback = false;          // fell back to plain TCP
     uint64_t bytes_sent = 0, bytes_received = 0, bytes_acked = 0;
+    uint64_t unacked_bytes = 0;     // written by the application, not yet data-acked
     uint32_t subflows_reported = 0; // mptcpi_subflows (additional subflows)
     std::vector<SubflowInfo> subflows;
 };

@@ -44,5 +44,6 @@ int in_netns(const std::string& ns, F&& f)
 void add_path_commands(CLI::App& app, int& rc);
 void add_everyday_commands(CLI::App& app, int& rc);
 void add_bench_command(CLI::App& app, int& rc);
+void add_trace_command(CLI::App& app, int& rc);
 
 }  // namespace mptcp_sched::cli

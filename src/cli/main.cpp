@@ -474,6 +474,7 @@ int main(int argc, char** argv)
     add_path_commands(app, module_rc);
     add_everyday_commands(app, module_rc);
     add_bench_command(app, module_rc);
+    add_trace_command(app, module_rc);
     libbpf_set_print(libbpf_print);
 
     try {
