@@ -62,53 +62,47 @@ static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_
 	return 0;
 }
 
-/* What the earliest-arrival scan finds. */
+/* Bytes the application has written that no subflow has taken yet. */
+static __always_inline __u64 ms_backlog(struct mptcp_sock *msk)
+{
+	__s64 b = (__s64)(msk->write_seq - msk->snd_nxt);
+
+	return b > 0 ? (__u64)b : 0;
+}
+
+/* What the earliest-arrival scan finds over one eligible set (primaries or backups). */
 struct ms_scan {
-	struct mptcp_subflow_context *best;	/* earliest arrival among the eligible set */
-	struct mptcp_subflow_context *fast;	/* lowest srtt among the eligible set */
-	struct ms_path best_p, fast_p;
-	__u64 best_t;
-	__u32 fast_rtt;
+	struct mptcp_subflow_context *best;	/* where the next segment arrives first */
+	struct mptcp_subflow_context *roomy;	/* the same among those with send-buffer room */
+	struct ms_path best_p, roomy_p;
+	__u64 best_t, roomy_t;
 };
 
 static __always_inline void ms_scan_take(struct ms_scan *s, struct mptcp_subflow_context *sf,
-					 const struct ms_path *p, __u32 burst)
+					 const struct ms_path *p)
 {
-	__u64 t = ms_path_arrival_ns(p, burst);
+	__u64 t = ms_path_arrival_ns(p, p->mss);
 
 	if (t < s->best_t) {
 		s->best_t = t;
 		s->best = sf;
 		s->best_p = *p;
 	}
-	if (p->srtt_us < s->fast_rtt) {
-		s->fast_rtt = p->srtt_us;
-		s->fast = sf;
-		s->fast_p = *p;
+	if (t < s->roomy_t && bpf_sk_stream_memory_free(sf)) {
+		s->roomy_t = t;
+		s->roomy = sf;
+		s->roomy_p = *p;
 	}
 }
 
-/*
- * Earliest arrival first (min-RTT with queues): among the active non-backup subflows, the
- * one where a burst handed over now would arrive first - its smoothed RTT plus the time its
- * already queued bytes need at its delivery rate (sched_model.h). A fast path that is
- * saturated therefore hands over to a slower one exactly when the slower one would deliver
- * sooner, never earlier, so a slow path never holds more than it can deliver before the
- * fast one could. If that subflow has no send-buffer room the decision waits for it
- * (-EAGAIN; the core asks again on the next ack) instead of using a later-arriving one: that
- * is what keeps bytes arriving in order. Backup subflows are the eligible set only while no
- * non-backup subflow is active (@backups_any: for retransmissions, any active subflow).
- * With @blest, a burst on a subflow slower than the fastest must also pass BLEST's
- * send-window test (ms_blest_slow_ok), else it goes to the fastest subflow or waits.
- */
-static __always_inline int ms_pick_arrival(struct mptcp_sock *msk, struct ms_conn_state *st,
-					   enum ms_decision kind, bool backups_any, bool blest)
+/* One pass over the active subflows: the primaries' scan, or the backups' when no primary
+ * is active (@backups_any: every active subflow counts as a primary). False: none active. */
+static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
+					bool backups_any)
 {
-	struct ms_scan pri = { .best_t = ~0ULL, .fast_rtt = ~0U };
-	struct ms_scan bk = { .best_t = ~0ULL, .fast_rtt = ~0U };
-	struct ms_scan *use;
+	struct ms_scan pri = { .best_t = ~0ULL, .roomy_t = ~0ULL };
+	struct ms_scan bk = { .best_t = ~0ULL, .roomy_t = ~0ULL };
 	struct mptcp_subflow_context *sf;
-	__u32 burst = ms_burst(msk, MS_SEND_BURST);
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		struct ms_path p = {};
@@ -116,73 +110,102 @@ static __always_inline int ms_pick_arrival(struct mptcp_sock *msk, struct ms_con
 		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p))
 			continue;
 		if (ms_is_backup(sf) && !backups_any)
-			ms_scan_take(&bk, sf, &p, burst);
+			ms_scan_take(&bk, sf, &p);
 		else
-			ms_scan_take(&pri, sf, &p, burst);
+			ms_scan_take(&pri, sf, &p);
 	}
-	use = pri.best ? &pri : &bk;
-	sf = use->best;
-	if (!sf)
+	*out = pri.best ? pri : bk;
+	return out->best != NULL;
+}
+
+/*
+ * Earliest arrival first (min-RTT with queues). The next burst goes to the active
+ * non-backup subflow where a segment handed over now arrives first: half its smoothed RTT
+ * plus the time its queued bytes need at its delivery rate (sched_model.h), with a full
+ * burst. If that subflow's send buffer is full, another subflow takes a burst only if it
+ * would deliver it before the best one could have delivered its queue plus the
+ * connection's backlog, and only as many bytes as fit in that time (ms_spill_budget): a
+ * slow path never holds more than it can deliver before the fast one could. Otherwise
+ * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
+ * the eligible set only while no non-backup subflow is active (@backups_any: any active
+ * subflow, for repairs). With @blest a burst on a subflow other than the best must also
+ * pass BLEST's send-window test (ms_blest_slow_ok), else the decision waits.
+ */
+static __always_inline int ms_pick_arrival(struct mptcp_sock *msk, struct ms_conn_state *st,
+					   enum ms_decision kind, bool backups_any, bool blest)
+{
+	struct ms_scan sc;
+	__u32 burst = ms_burst(msk, MS_SEND_BURST);
+	__u64 budget, room;
+
+	if (!ms_scan_all(msk, &sc, backups_any))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	if (blest && use->fast && sf != use->fast &&
-	    !ms_blest_slow_ok(&use->fast_p, &use->best_p,
-			      mptcp_wnd_end(msk) - msk->snd_nxt, burst, blest_lambda_pct)) {
+	if (sc.roomy == sc.best)
+		return ms_commit_one(msk, st, kind, sc.best, burst);
+	if (!sc.roomy)
+		goto wait;
+	budget = ms_spill_budget(&sc.best_p, &sc.roomy_p, ms_backlog(msk));
+	if (budget < sc.roomy_p.mss)
+		goto wait;
+	if (budget < burst)
+		burst = (__u32)budget;
+	room = mptcp_wnd_end(msk) - msk->snd_nxt;
+	if (blest && !ms_blest_slow_ok(&sc.best_p, &sc.roomy_p, room, burst, blest_lambda_pct)) {
 		ms_count(MS_CNT_BLEST_WAITED);
-		sf = use->fast;
-	}
-	if (!bpf_sk_stream_memory_free(sf)) {
-		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;
 	}
-	return ms_commit_one(msk, st, kind, sf, burst);
+	return ms_commit_one(msk, st, kind, sc.roomy, burst);
+wait:
+	ms_count(MS_CNT_WAITED);
+	return -EAGAIN;
 }
 
 /*
  * Round-robin over the subflows, in subflow-id order, one quantum per turn: the next
  * subflow is the one with the smallest id above the last one used, wrapping to the
- * smallest id. A subflow takes its turn only while it can send and still holds less than
- * one quantum unsent from earlier turns: a path that has not kept up misses turns, so on
- * unequal paths each one's share follows its capacity instead of the slowest one pacing
- * everything (and no path builds a queue that the receiver must wait for). When no subflow
- * qualifies the decision waits for acks. Backup subflows take turns only while no
- * non-backup subflow is active.
+ * smallest id. A subflow takes its turn only while it can send, holds less than one
+ * quantum unsent from its earlier turns, and - unless it is where a segment arrives first
+ * - would deliver its quantum before that best subflow could deliver the connection's
+ * backlog (the bound ms_minrtt spills by). A path that does not keep up misses turns, so on
+ * unequal paths each one's share follows its capacity and no path builds a queue that the
+ * receiver must wait for. When no subflow qualifies the decision waits for acks. Backup
+ * subflows take turns only while no non-backup subflow is active.
  */
 static __always_inline int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 				      enum ms_decision kind)
 {
-	struct mptcp_subflow_context *sf, *pick[4] = {};	/* [bk*2 + wrapped] */
-	__u32 pick_id[4] = { ~0U, ~0U, ~0U, ~0U };
+	struct mptcp_subflow_context *sf, *pick[2] = {};	/* [wrapped] */
+	__u32 pick_id[2] = { ~0U, ~0U };
 	__u32 last = st ? st->last_subflow_id : 0;
 	__u32 quantum = rr_quantum ?: MS_SEND_BURST;
-	bool primary_active = false, waiting = false;
+	__u64 backlog = ms_backlog(msk);
+	bool backups, waiting = false;
+	struct ms_scan sc;
+
+	if (!ms_scan_all(msk, &sc, false))
+		return ms_commit_one(msk, st, kind, NULL, 0);
+	backups = ms_is_backup(sc.best);	/* no primary is active */
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		__u32 id = sf->subflow_id;
 		struct ms_path p = {};
-		bool bk;
-		int slot;
+		int slot = id > last ? 0 : 1;
 
-		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p))
+		if (!mptcp_subflow_active(sf) || ms_is_backup(sf) != backups ||
+		    !ms_path_of(sf, &p))
 			continue;
-		bk = ms_is_backup(sf);
-		if (!bk)
-			primary_active = true;
-		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum) {
+		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum ||
+		    (sf != sc.best && ms_spill_budget(&sc.best_p, &p, backlog) < quantum)) {
 			waiting = true;
 			continue;
 		}
-		slot = (bk ? 2 : 0) + (id > last ? 0 : 1);
-		if (slot < 0 || slot > 3)	/* bounds proof for the verifier */
-			continue;
-		if (id < pick_id[slot]) {
-			pick_id[slot] = id;
-			pick[slot] = sf;
+		if (id < pick_id[slot & 1]) {
+			pick_id[slot & 1] = id;
+			pick[slot & 1] = sf;
 		}
 	}
 
 	sf = pick[0] ?: pick[1];
-	if (!sf && !primary_active)
-		sf = pick[2] ?: pick[3];
 	if (!sf && waiting) {
 		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;

@@ -99,6 +99,7 @@ struct mptcp_sock {
 	u32 token;
 	int snd_burst;
 	u64 snd_nxt;
+	u64 write_seq;
 	u64 snd_una;
 	struct sock *first;
 };

@@ -48,6 +48,7 @@
 #include "mptcp_sched/netns.h"
 #include "mptcp_sched/schedulers.h"
 #include "mptcp_sched/sysctl.h"
+#include "mptcp_sched/trace.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -596,8 +597,11 @@ double server_ofo_count()
 }
 
 // One measurement (a scheduler or a single-path baseline) in the client netns, with the
-// scenario's events fired at their times from a helper thread.
-RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::string& src_addr)
+// scenario's events fired at their times from a helper thread. A non-empty @timeline
+// (a path without extension) records the run's connection every 100 ms into
+// @timeline.json and draws @timeline.svg, titled @title.
+RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::string& src_addr,
+                   const std::string& timeline = "", const std::string& title = "")
 {
     auto scope = NetnsScope::enter(kCli);
     if (!scope) {
@@ -607,6 +611,20 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
     }
     // Events apply to the MPTCP runs; single-path baselines measure the undisturbed paths.
     const bool with_events = mptcp && !s.events.empty();
+    std::unique_ptr<TimelineRecorder> recorder;
+    std::string timeline_error;
+    if (mptcp && !timeline.empty()) {
+        TimelineOptions to;
+        to.netns = kCli;
+        to.interval = std::chrono::milliseconds(100);
+        to.filter.only_new = true;
+        to.filter.remote_port = kPort;
+        auto r = TimelineRecorder::start(to);
+        if (r)
+            recorder = std::move(*r);
+        else
+            timeline_error = r.error().message;
+    }
     std::atomic<bool> done{false};
     std::thread events;
     if (with_events) {
@@ -618,6 +636,8 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
                 if (done)
                     return;
                 (void)set_path_down(s, e.path, e.down);
+                if (recorder)
+                    recorder->mark("path " + std::to_string(e.path) + (e.down ? " down" : " up"));
             }
         });
     }
@@ -628,6 +648,13 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
                                   src_addr);
     done = true;
     const double ofo1 = server_ofo_count();
+    if (recorder) {
+        const Timeline tl = recorder->stop();
+        std::ofstream(timeline + ".json") << tl.to_json().dump(1) << "\n";
+        std::ofstream(timeline + ".svg") << timeline_svg(tl, title);
+    }
+    if (!timeline_error.empty())   // the run's figures stand; the file says why no chart
+        std::ofstream(timeline + ".json") << json{{"error", timeline_error}}.dump() << "\n";
     if (mptcp && ofo0 >= 0 && ofo1 >= ofo0 && f.payload)
         f.ofo_per_mb = (ofo1 - ofo0) / (static_cast<double>(f.payload) / 1e6);
     if (with_events) {
@@ -819,7 +846,13 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                         return std::unexpected(r.error());
                     }
                 auto c0 = get_send_stats();
-                per[sched].push_back(measure(s, o.time_scale, true, ""));
+                std::string timeline;
+                if (o.timeline && round == 0) {
+                    ::mkdir((o.out_dir + "/timelines").c_str(), 0755);
+                    timeline = o.out_dir + "/timelines/" + s.name + "-" + sched;
+                }
+                per[sched].push_back(measure(s, o.time_scale, true, "", timeline,
+                                             s.name + ": " + sched + " (" + s.description + ")"));
                 auto c1 = get_send_stats();
                 cost[sched].push_back({c1.first - c0.first, c1.second - c0.second});
                 progress(outcome(per[sched].back(), s));

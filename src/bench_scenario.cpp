@@ -248,13 +248,18 @@ Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what)
     for (const auto& s : builtin_scenarios())
         if (s.name == what)
             return std::vector<BenchScenario>{s};
+    if (sweep_point(what))
+        for (const auto& s : sweep_scenarios())
+            if (s.name == what)
+                return std::vector<BenchScenario>{s};
     std::ifstream f(what);
     if (!f) {
         std::string names;
         for (const auto& s : builtin_scenarios())
             names += (names.empty() ? "" : ", ") + s.name;
         return fail_msg("unknown scenario '" + what + "': neither a built-in (" + names +
-                        ") nor a readable file", ENOENT);
+                        ", or a sweep point such as sweep-r9-d25-bdp) nor a readable file",
+                        ENOENT);
     }
     json j;
     try {

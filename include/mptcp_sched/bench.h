@@ -73,6 +73,7 @@ struct BenchOptions {
     int repeat = 3;
     std::string out_dir = "bench-results";
     double time_scale = 1.0;   // multiplies workload durations and event times (quick runs)
+    bool timeline = false;     // OUT_DIR/timelines/<scenario>-<scheduler>.{svg,json}, round 1
 };
 
 // Median and spread of one figure over the repeats.

@@ -85,6 +85,30 @@ MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p, __u64 ns)
 }
 
 /*
+ * How many bytes @cand may take so that they all arrive before @best - the subflow where
+ * the next segment arrives first, but whose send buffer is full - could have delivered what
+ * is waiting for it: its own queue plus the connection's @backlog (bytes written by the
+ * application and not yet handed to any subflow). The backlog is what makes a second path
+ * worth using: if the best path alone will be busy with it for longer than @cand needs to
+ * deliver a burst, the burst on @cand arrives earlier than it would have on @best. It is
+ * also the bound that keeps @cand from holding bytes the receiver would wait for. ECF
+ * (Lim et al., CoNEXT 2017) asks the same question in round trips. 0: do not use @cand.
+ */
+MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best, const struct ms_path *cand,
+				  __u64 backlog)
+{
+	__u64 best_done, cand_start;
+
+	if (backlog > 0xffffffffULL)
+		backlog = 0xffffffffULL;
+	best_done = ms_path_arrival_ns(best, (__u32)backlog);
+	cand_start = ms_path_arrival_ns(cand, 0);
+	if (best_done <= cand_start)
+		return 0;
+	return ms_path_bytes_in(cand, best_done - cand_start);
+}
+
+/*
  * BLEST's test (Ferlin, Alay, Mehani, Boreli: "BLEST: Blocking Estimation-based MPTCP
  * Scheduler for Heterogeneous Networks", IFIP Networking 2016), in arrival-time form:
  * a burst on the slower subflow @slow occupies the connection's send window until it

@@ -33,6 +33,10 @@ void add_bench_command(CLI::App& app, int& rc)
                                   "{1,5,25} x receiver buffer {auto, 1x BDP}, 18 two-path "
                                   "points; heatmaps sweep-<scheduler>.svg (default schedulers: "
                                   "default minrtt roundrobin blest)");
+    b->add_flag("--timeline", o.timeline, "record each scheduler's first run every 100 ms (per "
+                                          "subflow: send rate, srtt, cwnd, in flight, queued; "
+                                          "receiver goodput; events marked) into "
+                                          "OUT/timelines/<scenario>-<scheduler>.svg and .json");
     b->add_flag("--json", json_out, "print the results document instead of the table");
     b->footer(
         "Builds client, router and server network namespaces with one veth pair per path on\n"

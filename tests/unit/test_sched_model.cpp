@@ -108,3 +108,25 @@ TEST_CASE("the arithmetic does not overflow on extreme values", "[model]")
     CHECK(ms_path_send_delay_ns(&slowest, kBurst) > 1'000'000'000ull);
     CHECK(ms_path_bytes_in(&huge, ~0ull) > 0);
 }
+
+TEST_CASE("spill: a second path is used only for what the best one cannot deliver sooner",
+          "[model]")
+{
+    // 50 Mbit/s at 10 ms (full: 180 kB queued) and an idle 50 Mbit/s at 100 ms.
+    ms_path fast = path(50, 10, 180'000, true), slow = path(50, 100, 0, false);
+    // Nothing else waiting: the fast path's queue is done in ~34 ms, before a segment on
+    // the slow path could arrive (50 ms): no spill.
+    CHECK(ms_spill_budget(&fast, &slow, 0) == 0);
+    // 600 kB more waiting: the fast path needs ~130 ms, so the slow one may take what it
+    // delivers in the ~80 ms left: ~500 kB at 6.25 MB/s, and not more.
+    const uint64_t b = ms_spill_budget(&fast, &slow, 600'000);
+    CHECK(b > 400'000);
+    CHECK(b < 560'000);
+    // What the slow path already holds counts against it.
+    ms_path slow_loaded = path(50, 100, 400'000, true);
+    CHECK(ms_spill_budget(&fast, &slow_loaded, 600'000) < b / 2);
+    // An unmeasured path (no RTT yet) may take up to what the best one needs anyway.
+    ms_path fresh{};
+    fresh.mss = 1448;
+    CHECK(ms_spill_budget(&fast, &fresh, 600'000) == 0);   // no rate: no estimate of bytes
+}

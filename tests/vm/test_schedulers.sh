@@ -12,7 +12,7 @@ build=${1:?usage: test_schedulers.sh BUILD_DIR [--bench]}
 bench=0; [ "${2:-}" = --bench ] && bench=1
 . "$(dirname "$0")/../lib.sh"
 M="$(cd "$build" && pwd)/mptcp-sched"
-trap 'topo_down; for s in rr minrtt redundant backup; do $M unload $s >/dev/null 2>&1; done' EXIT
+trap 'topo_down; for s in rr minrtt redundant backup blest rules; do $M unload $s >/dev/null 2>&1; done' EXIT
 # target DESC CMD...: a timing target, enforced with --bench, reported otherwise.
 target() {
     local desc=$1; shift
@@ -27,7 +27,7 @@ use() { $M set "$1" --netns ms-cli >/dev/null && $M set "$1" --netns ms-srv >/de
 topo_up
 ip -n ms-cli mptcp endpoint flush
 port=5100
-for s in minrtt roundrobin redundant backup; do
+for s in minrtt roundrobin redundant backup blest; do
     $M load $s >/dev/null && use $s
     port=$((port + 1))
     check "$s: a single-subflow connection is byte-exact" xfer /tmp/one.json $port $((4 << 20))
@@ -138,4 +138,34 @@ echo "# bytes the primary sent after it came back: ${grew}"
 check "backup: new data returns to the primary once it is back (>= 1 MB)" atleast "$grew" 1000000
 echo "# backup BPF: $(bpf_cost bkup_get_send | awk '{print $1 " ns/call over " $2 " calls"}')"
 $M unload backup >/dev/null
+
+# ---- 5. backup means backup: no scheduler but redundant sends on a backup subflow while
+# a primary is active, however busy the primary is (bulk, so it is saturated), with delay
+# + rate shaping and with rate-only shaping (no delay: the case that leaked most before).
+for shaping in "20 10 20 10" "20 0 20 0"; do
+    topo_up $shaping
+    ip -n ms-cli mptcp endpoint del id 1
+    ip -n ms-cli mptcp endpoint add 10.0.2.1 dev cli2 subflow backup
+    port=5200
+    for s in minrtt roundrobin backup blest; do
+        $M load $s >/dev/null && use $s
+        port=$((port + 1))
+        check "$s (shaping $shaping): bulk with a backup path is byte-exact" xfer /tmp/bk-$s.json $port $((16 << 20))
+        bk=$(share /tmp/bk-$s.json 10.0.2.1)
+        echo "# $s, shaping '$shaping': ${bk}% of bytes on the backup while the primary is up"
+        check "$s: nothing on the backup while the primary is up (${bk}%)" within "$bk" 0 0.5
+        $M unload $s >/dev/null
+    done
+    # ... and the same policies chosen per connection by the rules scheduler
+    $M load rules >/dev/null && use rules
+    for p in minrtt roundrobin backup blest; do
+        port=$((port + 1))
+        $M rule add $p --dport $port >/dev/null
+        check "rules -> $p (shaping $shaping): bulk with a backup path is byte-exact" xfer /tmp/bk-r$p.json $port $((16 << 20))
+        bk=$(share /tmp/bk-r$p.json 10.0.2.1)
+        echo "# rules -> $p, shaping '$shaping': ${bk}% on the backup"
+        check "rules -> $p: nothing on the backup while the primary is up (${bk}%)" within "$bk" 0 0.5
+    done
+    $M unload rules >/dev/null
+done
 finish
