@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+// Hostile input that needs no privileges: names that would leave the pin root, files that
+// are not files, echoed text with control characters, tunables that are not tunables.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "mptcp_sched/file.h"
+#include "mptcp_sched/loader.h"
+#include "mptcp_sched/schedulers.h"
+#include "mptcp_sched/text.h"
+
+using namespace mptcp_sched;
+namespace fs = std::filesystem;
+
+TEST_CASE("scheduler names cannot leave the pin root", "[hardening]")
+{
+    CHECK(valid_scheduler_name("ms_rr"));
+    CHECK(valid_scheduler_name("ms_test_okwr"));
+    CHECK(valid_scheduler_name("a.b"));
+    CHECK(valid_scheduler_name(std::string(kSchedNameMax, 'x')));
+    for (const std::string bad : {"", ".", "..", "../victim", "/", "a/b", "ms rr", "x\xff",
+                                  "a\nb"})
+        CHECK_FALSE(valid_scheduler_name(bad));
+    CHECK_FALSE(valid_scheduler_name(std::string("a\0b", 3)));
+    CHECK_FALSE(valid_scheduler_name(std::string(kSchedNameMax + 1, 'x')));
+    CHECK_FALSE(valid_scheduler_name(std::string(300, 'x')));
+}
+
+TEST_CASE("echoed text has its control characters and invalid UTF-8 escaped", "[hardening]")
+{
+    CHECK(printable("plain text/ok") == "plain text/ok");
+    CHECK(printable("a\nb") == "a\\x0ab");
+    CHECK(printable("\x1b[2J") == "\\x1b[2J");
+    CHECK(printable("x\xff") == "x\\xff");
+    CHECK(printable("\x7f") == "\\x7f");
+    CHECK(printable("back\\slash") == "back\\\\slash");
+    CHECK(printable("caf\xc3\xa9") == "caf\xc3\xa9");        // valid UTF-8 stays
+    CHECK(printable("\xc2\x9b" "31m") == "\\xc2\\x9b31m");   // C1 CSI
+    CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");   // a UTF-16 surrogate
+    CHECK(printable("\xc0\xaf") == "\\xc0\\xaf");            // overlong '/'
+}
+
+TEST_CASE("shell_quote makes one inert word", "[hardening]")
+{
+    CHECK(shell_quote("client") == "client");
+    CHECK(shell_quote("10.0.0.1/24") == "10.0.0.1/24");
+    CHECK(shell_quote("a;b") == "'a;b'");
+    CHECK(shell_quote("$(reboot)") == "'$(reboot)'");
+    CHECK(shell_quote("it's") == "'it'\\''s'");
+    CHECK(shell_quote("") == "''");
+    // What a shell makes of it is the original string.
+    const std::string nasty = "a'b;c $(d) `e` \"f\"\n";
+    const std::string out = "/tmp/ms-quote-" + std::to_string(getpid());
+    const std::string cmd = "printf %s " + shell_quote(nasty) + " > " + out;
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::ifstream in(out);
+    std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    fs::remove(out);
+    CHECK(got == nasty);
+}
+
+TEST_CASE("files named by users must be regular files of bounded size", "[hardening]")
+{
+    const std::string dir = "/tmp/ms-files-" + std::to_string(getpid());
+    fs::create_directories(dir);
+    const std::string fifo = dir + "/fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    {
+        std::ofstream(dir + "/small") << "0123456789";
+    }
+    auto r = read_regular_file(dir + "/small", 100, "failed to read small");
+    REQUIRE(r);
+    CHECK(*r == "0123456789");
+
+    // A FIFO without a writer would block a plain open/read forever.
+    auto f = read_regular_file(fifo, 100, "failed to read fifo");
+    REQUIRE_FALSE(f);
+    CHECK(f.error().message == "failed to read fifo: not a regular file");
+    auto d = read_regular_file(dir, 100, "failed to read dir");
+    REQUIRE_FALSE(d);
+    CHECK(d.error().message == "failed to read dir: not a regular file");
+    auto z = read_regular_file("/dev/zero", 100, "failed to read zero");
+    REQUIRE_FALSE(z);
+    CHECK(z.error().message == "failed to read zero: not a regular file");
+    auto big = read_regular_file(dir + "/small", 5, "failed to read small");
+    REQUIRE_FALSE(big);
+    CHECK(big.error().message.find("too large") != std::string::npos);
+
+    // Writes do not follow a symlink planted where the file goes.
+    fs::create_symlink(dir + "/small", dir + "/link");
+    auto w = write_file(dir + "/link", "x", "failed to write link");
+    REQUIRE_FALSE(w);
+    std::ifstream in(dir + "/small");
+    std::string still;
+    in >> still;
+    CHECK(still == "0123456789");
+    REQUIRE(write_file(dir + "/new", "hello", "failed to write new"));
+    CHECK(fs::file_size(dir + "/new") == 5);
+    fs::remove_all(dir);
+
+    CHECK(is_plain_file_name("equal"));
+    CHECK_FALSE(is_plain_file_name("../../x"));
+    CHECK_FALSE(is_plain_file_name(".."));
+    CHECK_FALSE(is_plain_file_name(""));
+}
+
+TEST_CASE("tunables are the const volatile scalars the object itself reads", "[hardening]")
+{
+    auto tun = [](const char* alias) {
+        std::set<std::string> out;
+        auto info = inspect_object(find_builtin(alias)->object, alias);
+        REQUIRE(info);
+        out.insert(info->tunables.begin(), info->tunables.end());
+        return out;
+    };
+    CHECK(tun("rr") == std::set<std::string>{"ms_stats_enabled", "rr_quantum"});
+    CHECK(tun("rules") == std::set<std::string>{"ms_stats_enabled", "rr_quantum"});
+    // Defined by the shared policies header, but these never read it.
+    for (const char* s : {"minrtt", "redundant", "backup"}) {
+        INFO(s);
+        CHECK(tun(s) == std::set<std::string>{"ms_stats_enabled"});
+    }
+    // A static 12-byte array in .rodata is no tunable.
+    CHECK(tun("rules").count("ms_v4mapped") == 0);
+}
