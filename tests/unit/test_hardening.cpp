@@ -11,6 +11,7 @@
 
 #include "mptcp_sched/file.h"
 #include "mptcp_sched/loader.h"
+#include "mptcp_sched/path.h"
 #include "mptcp_sched/schedulers.h"
 #include "mptcp_sched/text.h"
 
@@ -127,4 +128,18 @@ TEST_CASE("tunables are the const volatile scalars the object itself reads", "[h
     }
     // A static 12-byte array in .rodata is no tunable.
     CHECK(tun("rules").count("ms_v4mapped") == 0);
+}
+
+TEST_CASE("per-source routing tables never wrap or land on the kernel's", "[hardening]")
+{
+    CHECK(route_table_for(100, 2).value() == 102);
+    CHECK(route_table_for(0, 1).value() == 1);
+    CHECK(route_table_for(4294967290u, 5).value() == 4294967295u);
+    for (auto [base, ifindex] : std::vector<std::pair<uint32_t, int>>{
+             {252, 1}, {252, 2}, {252, 3}, {250, 5}, {4294967295u, 1}, {4294967290u, 6}}) {
+        INFO(base << " + " << ifindex);
+        auto t = route_table_for(base, ifindex);
+        REQUIRE_FALSE(t);
+        CHECK(t.error().message.rfind("failed to plan routes: --table-base ", 0) == 0);
+    }
 }
