@@ -136,7 +136,7 @@ Result<void> run_demo_server(const DemoServerOptions& o,
                               {"client", sockaddr_text(&peer)},
                               {"subflows", subflows_json(st.subflows)},
                               {"request_ok", req + "\n" == kHello}};
-        write_all(c.get(), ans.dump() + "\n");
+        write_all(c.get(), ans.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
         log(sockaddr_text(&peer) + ": " + (st.mptcp ? "MPTCP, " + std::to_string(st.subflows.size()) +
                                                           " subflow(s)"
                                                     : "plain TCP (" + st.why + ")"));

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <functional>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "mptcp_sched/fd.h"
 #include "mptcp_sched/result.h"
 
 namespace mptcp_sched {
@@ -81,5 +83,30 @@ std::string render_bench_table(const nlohmann::json& results);
 // [{target, measured, met}]; and their text form.
 nlohmann::json bench_targets(const nlohmann::json& results);
 std::string render_bench_targets(const nlohmann::json& targets);
+
+// One bench at a time, and a record of what it changed (src/bench_guard.cpp). take()
+// refuses while another bench runs, while a killed one's record is left, or when one of
+// @netns exists (someone else's).
+class BenchGuard {
+public:
+    static Result<BenchGuard> take(const std::vector<std::string>& netns);
+    BenchGuard(BenchGuard&& o) noexcept
+        : lock_(std::move(o.lock_)), state_(std::move(o.state_)), active_(std::exchange(o.active_, false)) {}
+    BenchGuard& operator=(BenchGuard&&) = delete;
+    ~BenchGuard();
+    Result<void> loaded(const std::string& scheduler);
+    Result<void> bpf_stats_was(const std::string& value);
+
+private:
+    BenchGuard() = default;
+    Result<void> save();
+    UniqueFd lock_;
+    nlohmann::json state_;
+    bool active_ = false;
+};
+
+// `bench --cleanup`: undoes what a killed bench left (its namespaces, the schedulers it
+// loaded, kernel.bpf_stats_enabled) from its record; returns what it did.
+Result<std::vector<std::string>> bench_cleanup();
 
 }  // namespace mptcp_sched

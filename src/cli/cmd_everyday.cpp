@@ -80,7 +80,7 @@ void add_everyday_commands(CLI::App& app, int& rc)
                                             {"subflows", subs},
                                             {"server", r->server},
                                             {"server_error", r->server_error}}
-                                 .dump(2)
+                                 .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                           << "\n";
             } else {
                 std::cout << render_demo_client(*r);
@@ -106,7 +106,7 @@ void add_everyday_commands(CLI::App& app, int& rc)
             if (!c)
                 return report(c.error());
             if (o.json)
-                std::cout << conns_to_json(*c).dump(2) << "\n";
+                std::cout << conns_to_json(*c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
             else
                 std::cout << render_conns(*c);
             return kOk;
@@ -126,7 +126,7 @@ void add_everyday_commands(CLI::App& app, int& rc)
         rc = in_netns(o.netns, []() -> int {
             auto checks = run_doctor(o.netns);
             if (o.json)
-                std::cout << doctor_json(checks).dump(2) << "\n";
+                std::cout << doctor_json(checks).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
             else
                 std::cout << render_doctor(checks);
             return doctor_failed(checks) ? kError : kOk;

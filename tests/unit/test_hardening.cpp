@@ -12,6 +12,8 @@
 #include "mptcp_sched/file.h"
 #include "mptcp_sched/loader.h"
 #include "mptcp_sched/path.h"
+#include "mptcp_sched/bench.h"
+#include "mptcp_sched/json_util.h"
 #include "mptcp_sched/schedulers.h"
 #include "mptcp_sched/text.h"
 
@@ -142,4 +144,55 @@ TEST_CASE("per-source routing tables never wrap or land on the kernel's", "[hard
         REQUIRE_FALSE(t);
         CHECK(t.error().message.rfind("failed to plan routes: --table-base ", 0) == 0);
     }
+}
+
+TEST_CASE("scenario files of the wrong shape are errors, never exceptions", "[hardening]")
+{
+    auto parse = [](const char* text) {
+        auto j = parse_json(text, "t");
+        REQUIRE(j);
+        return parse_scenario(*j);
+    };
+    const char* bad[] = {
+        R"({"name":"x","paths":[{}],"description":5})",
+        R"({"name":"x","paths":[{}],"workload":5})",
+        R"({"name":"x","paths":[{}],"workload":{"type":5}})",
+        R"({"name":"x","paths":[{}],"events":[5]})",
+        R"({"name":"x","paths":[{}],"events":[{"at_s":1,"path":0,"action":5}]})",
+        R"({"name":"x","paths":[{}],"workload":{"type":"rr","requests":2.5}})",
+        R"({"name":"x","paths":[{}],"workload":{"type":"rr","response_bytes":1e3,"request_bytes":0.5}})",
+        R"({"name":"x","paths":[{},{}],"events":[{"at_s":1,"path":0.5,"action":"down"}]})",
+        R"({"name":"x","paths":[{},{}],"events":[{"at_s":3,"path":0,"action":"down"},{"at_s":1,"path":0,"action":"up"}]})",
+    };
+    for (const char* b : bad) {
+        INFO(b);
+        CHECK_FALSE(parse(b));
+    }
+    CHECK(parse(R"({"name":"x","paths":[{}],"workload":{"type":"rr","requests":3}})"));
+    CHECK(parse(R"({"name":"x","paths":[{},{}],"events":[{"at_s":1,"path":0,"action":"down"},{"at_s":1,"path":0,"action":"up"}]})"));
+}
+
+TEST_CASE("JSON nesting is capped before the recursive parser sees it", "[hardening]")
+{
+    CHECK_FALSE(parse_json(std::string(70000, '['), "deep"));
+    CHECK(parse_json(std::string(60, '[') + std::string(60, ']'), "ok"));
+    CHECK_FALSE(parse_json(std::string(65, '{'), "deep"));
+    // Brackets inside strings do not count.
+    CHECK(parse_json("[\"" + std::string(1000, '[') + "\"]", "str"));
+    auto e = parse_json(std::string(100, '['), "f.json");
+    REQUIRE_FALSE(e);
+    CHECK(e.error().message == "f.json: nested deeper than 64 levels");
+}
+
+TEST_CASE("JSON output of non-UTF-8 names does not throw", "[hardening]")
+{
+    nlohmann::json j = {{"netns", "x\xff"}};
+    CHECK_THROWS(j.dump());
+    CHECK(dump_json(j) == "{\"netns\":\"x\xef\xbf\xbd\"}");
+}
+
+TEST_CASE("a missing key in a const JSON document throws instead of undefined behaviour", "[hardening]")
+{
+    const nlohmann::json j = nlohmann::json::object();
+    CHECK_THROWS_AS(j["missing"], std::out_of_range);
 }
