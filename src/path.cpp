@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "mptcp_sched/path.h"
+#include "mptcp_sched/text.h"
 
 #include <arpa/inet.h>
 #include <linux/mptcp.h>
@@ -353,7 +354,7 @@ Result<RoutePlan> route_plan(uint32_t table_base)
             it.route = Route{ep.family, net, a->plen, "", ifindex, table, kRtProtoMptcpSched,
                              RT_SCOPE_LINK};
             it.desc = fmt_prefix(net, a->plen) + " dev " + dev + " table " + std::to_string(table);
-            it.fix = "route add " + fmt_prefix(net, a->plen) + " dev " + dev + " table " +
+            it.fix = "route add " + fmt_prefix(net, a->plen) + " dev " + shell_quote(dev) + " table " +
                      std::to_string(table);
             it.present = in_table(net, a->plen);
             plan.items.push_back(it);
@@ -370,7 +371,7 @@ Result<RoutePlan> route_plan(uint32_t table_base)
                              RT_SCOPE_UNIVERSE};
             it.desc = "default via " + r.gateway + " dev " + dev + " table " +
                       std::to_string(table);
-            it.fix = "route add default via " + r.gateway + " dev " + dev + " table " +
+            it.fix = "route add default via " + r.gateway + " dev " + shell_quote(dev) + " table " +
                      std::to_string(table);
             it.present = in_table("", 0);
             plan.items.push_back(it);

@@ -71,7 +71,7 @@ void add_bench_command(CLI::App& app, int& rc)
     b->add_option("--out", o.out_dir, "directory for results.json and one SVG chart per "
                                       "scenario (default bench-results)");
     b->add_option("--time-scale", o.time_scale, "multiply workload durations and event times "
-                                                "(quick looks: 0.5)")->check(CLI::Range(0.1, 10.0));
+                                                "(quick looks: 0.5)")->check(kFinite & CLI::Range(0.1, 10.0));
     b->add_flag("--list", list, "print the named scenarios (default: the built-ins) as JSON "
                                 "and exit: a starting point for your own, or a check of a file");
     b->add_option("--replot", replot, "redraw the charts and the table of an earlier run's "

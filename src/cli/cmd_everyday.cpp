@@ -62,7 +62,7 @@ void add_everyday_commands(CLI::App& app, int& rc)
                                             "(default 1000)");
     cl->add_option("--hold", o.hold_s, "keep the connection open for SECONDS after the answer "
                                        "(to look at it with `conns` or `ss -tiM`)")
-        ->check(CLI::Range(0.0, 86400.0));
+        ->check(kFinite & CLI::Range(0.0, 86400.0));
     cl->add_flag("--json", o.json, "print JSON");
     cl->callback([&rc] {
         rc = in_netns(o.netns, []() -> int {

@@ -467,7 +467,7 @@ int run_cli(int argc, char** argv)
     auto* st = app.add_subcommand("stats", "Per-connection, per-subflow scheduling statistics");
     st->add_flag("--json", stats_json, "print JSON (one document per refresh with --watch)");
     st->add_option("--watch", stats_watch, "refresh every SECS seconds until interrupted")
-        ->check(CLI::PositiveNumber);
+        ->check(kFinite & CLI::PositiveNumber);
     st->footer("Examples:\n  mptcp-sched stats\n  mptcp-sched stats --watch 1\n"
                "  mptcp-sched stats --json | jq '.[].connections[].subflows'");
 

@@ -5,7 +5,10 @@
 #include <filesystem>
 
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 
 #include "host_util.h"
 
@@ -119,4 +122,134 @@ TEST_CASE("bench --replot writes only inside --out and reports a bad file in one
         CHECK(one_line(m, "failed to replot"));
     }
     fs::remove_all(dir);
+}
+
+namespace {
+
+// A listener on 127.0.0.1 that greets like a demo server and then sends @answer.
+struct FakeDemoServer {
+    int lfd = -1;
+    uint16_t port = 0;
+    std::thread t;
+    explicit FakeDemoServer(std::string answer)
+    {
+        lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a {};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+        socklen_t l = sizeof(a);
+        ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &l);
+        port = ntohs(a.sin_port);
+        REQUIRE(::listen(lfd, 4) == 0);
+        t = std::thread([this, answer] {
+            int c = ::accept(lfd, nullptr, nullptr);
+            if (c < 0)
+                return;
+            const std::string g = "mptcp-sched-demo 1 ready\n";
+            (void)!::send(c, g.data(), g.size(), MSG_NOSIGNAL);
+            char buf[64];
+            (void)!::recv(c, buf, sizeof(buf), 0);
+            (void)!::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+            ::close(c);
+        });
+    }
+    ~FakeDemoServer()
+    {
+        ::shutdown(lfd, SHUT_RDWR);
+        t.join();
+        ::close(lfd);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("demo client: a server answer of the wrong shape is an error, not an abort", "[host][hardening][demo]")
+{
+    for (const std::string& ans : std::vector<std::string>{
+             std::string(R"({"mptcp":"yes","why":"","client":"x","subflows":[],"request_ok":true})"),
+             std::string(R"({"mptcp":true,"why":"","client":5,"subflows":[],"request_ok":true})"),
+             std::string(R"({"mptcp":true,"why":"","client":"x","subflows":5,"request_ok":true})"),
+             std::string(R"({"mptcp":true,"why":"","client":"x","subflows":[5],"request_ok":true})"),
+             std::string(R"({"mptcp":false})"), std::string("[1]"), std::string(50000, '[')}) {
+        INFO(ans.substr(0, 80));
+        FakeDemoServer s(ans + "\n");
+        Run r = run(cli + " demo client 127.0.0.1 --tcp --settle 0 --port " + std::to_string(s.port));
+        CHECK(r.rc == 1);
+        CHECK(r.out.find("answer is not from an mptcp-sched demo server") != std::string::npos);
+    }
+    FakeDemoServer ok(R"({"mptcp":false,"why":"x\u001b[2J","client":"c","subflows":[],"request_ok":true})" "\n");
+    Run r = run(cli + " demo client 127.0.0.1 --tcp --settle 0 --port " + std::to_string(ok.port));
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("plain TCP (x\\x1b[2J)") != std::string::npos);   // escaped, not executed
+}
+
+TEST_CASE("demo server: a resetting client does not kill it, a silent one stalls no one", "[host][hardening][demo]")
+{
+    require_root();
+    Netns ns("ms-demo");
+    const std::string out = "/tmp/ms-demo-srv-" + std::to_string(getpid());
+    const pid_t srv = ::fork();
+    REQUIRE(srv >= 0);
+    if (srv == 0) {
+        const std::string c = ns.exec(cli + " demo server --tcp --addr 127.0.0.1 --port 4299 --count 3 >" + out + " 2>&1");
+        _exit(WEXITSTATUS(std::system(c.c_str())));
+    }
+    REQUIRE(wait_until(30, [&] { return run(ns.exec("ss -Hltn 'sport = :4299'")).out.find("4299") != std::string::npos; }));
+    // 1: connects and resets at once (SO_LINGER 0), before the greeting is written.
+    // 2: connects and says nothing, holding its connection open for 8 s.
+    const std::string py =
+        "import socket,struct,time\n"
+        "a=socket.create_connection(('127.0.0.1',4299))\n"
+        "a.setsockopt(socket.SOL_SOCKET,socket.SO_LINGER,struct.pack('ii',1,0)); a.close()\n"
+        "b=socket.create_connection(('127.0.0.1',4299))\n"
+        "time.sleep(8)\n";
+    std::ofstream(out + ".py") << py;
+    const pid_t hostile = ::fork();
+    if (hostile == 0) {
+        const std::string c = ns.exec("python3 " + out + ".py");
+        _exit(WEXITSTATUS(std::system(c.c_str())));
+    }
+    REQUIRE(wait_until(30, [&] { return run(ns.exec("ss -Htn state established 'dport = :4299'")).out.find("4299") != std::string::npos; }));
+    // 3: a real client gets its answer while the silent one is still connected.
+    const auto t0 = std::chrono::steady_clock::now();
+    Run c = run(ns.exec(cli + " demo client 127.0.0.1 --tcp --settle 0 --port 4299"));
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(c.out << c.err);
+    CHECK(c.rc == 0);
+    CHECK(took < 4.5);   // the silent client's 5 s request timeout did not block it
+    int st = 0;
+    ::waitpid(hostile, &st, 0);
+    REQUIRE(::waitpid(srv, &st, 0) == srv);
+    INFO(slurp(out));
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 0);   // not killed by SIGPIPE (it would exit 141)
+    std::remove(out.c_str());
+    std::remove((out + ".py").c_str());
+}
+
+TEST_CASE("smaller ones: libbpf's error strings, quoted fixes, finite numbers", "[host][hardening]")
+{
+    require_root();
+    CHECK(one_line(run(cli + " status --btf /etc/passwd"),
+                   "failed to read BTF from /etc/passwd: BPF object format invalid"));
+    CHECK(one_line(run(cli + " status --btf /dev/zero"), "not a regular file"));
+    const std::string nsname = "ms-q;touch ms-quoted-" + std::to_string(getpid());
+    run("ip netns del '" + nsname + "'");
+    must("ip netns add '" + nsname + "'");
+    must("ip netns exec '" + nsname + "' sysctl -qw net.mptcp.enabled=0");
+    Run d = run(cli + " doctor --netns '" + nsname + "'");
+    const auto at = d.out.find("fix: ");
+    REQUIRE(at != std::string::npos);
+    const std::string fix = d.out.substr(at + 5, d.out.find('\n', at) - at - 5);
+    INFO(fix);
+    CHECK(run("sh -c " + std::string("\"") + fix + "\"").rc == 0);
+    CHECK_FALSE(fs::exists("ms-quoted-" + std::to_string(getpid())));
+    CHECK(run("ip netns exec '" + nsname + "' sysctl -n net.mptcp.enabled").out == "1\n");
+    run("ip netns del '" + nsname + "'");
+    for (const char* a : {"demo client 127.0.0.1 --hold nan", "stats --watch nan",
+                          "bench equal --time-scale nan"}) {
+        INFO(a);
+        CHECK(run(cli + " " + a).rc == 2);
+    }
 }
