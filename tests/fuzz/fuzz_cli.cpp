@@ -76,6 +76,29 @@ std::string mutate(std::string s)
     return s;
 }
 
+// Structure-aware: one value somewhere in the document replaced by a token, which is what
+// finds type confusion ("description": 5, "events": [5]).
+void replace_random_node(nlohmann::json& j, int depth = 0)
+{
+    if ((j.is_object() || j.is_array()) && !j.empty() && depth < 6 && pick(4)) {
+        auto it = j.begin();
+        std::advance(it, static_cast<long>(pick(j.size())));
+        replace_random_node(*it, depth + 1);
+        return;
+    }
+    j = nlohmann::json::parse(kTokens[pick(std::size(kTokens))]);
+}
+
+std::string mutate_json(const std::string& s)
+{
+    auto j = parse_json(s, "seed");
+    if (!j || pick(3) == 0)
+        return mutate(s);
+    for (size_t i = 0, n = 1 + pick(2); i < n; i++)
+        replace_random_node(*j);
+    return dump_json(*j);
+}
+
 void save_failure(const std::string& what, const std::string& input)
 {
     const std::string path = work + "/failure-" + std::to_string(failures) + ".txt";
@@ -136,7 +159,7 @@ void fuzz_scenarios(Clock::time_point until)
                                                       scenario_to_json(builtin_scenarios()[3])})));
     const std::string file = work + "/scenario.json";
     while (Clock::now() < until) {
-        const std::string in = mutate(seeds[pick(seeds.size())]);
+        const std::string in = mutate_json(seeds[pick(seeds.size())]);
         std::ofstream(file, std::ios::trunc) << in;
         if (auto bad = run_cli({"bench", "--list", file}); !bad.empty())
             save_failure("bench --list: " + bad, in);
@@ -196,7 +219,7 @@ void fuzz_demo(Clock::time_point until)
         R"({"mptcp":true,"why":"","client":"127.0.0.1:5","subflows":[{"local":"a","remote":"b"}],"request_ok":true})";
     // In-process: the parser alone, many inputs.
     for (int i = 0; i < 20000 && Clock::now() < until; i++) {
-        const std::string in = mutate(seed);
+        const std::string in = mutate_json(seed);
         try {
             (void)parse_demo_answer(in);
         } catch (const std::exception& e) {
@@ -205,7 +228,7 @@ void fuzz_demo(Clock::time_point until)
     }
     // Through the binary.
     while (Clock::now() < until) {
-        const std::string ans = mutate(seed) + "\n";
+        const std::string ans = mutate_json(seed) + "\n";
         int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         struct sockaddr_in a {};
         a.sin_family = AF_INET;
