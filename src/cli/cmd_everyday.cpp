@@ -138,6 +138,8 @@ void add_everyday_commands(CLI::App& app, int& rc)
     rn->add_option("--cgroup", o.run.cgroup, "use this cgroup v2 (default: a fresh one, removed "
                                              "afterwards)");
     rn->add_option("--netns", o.netns, "run the command in this named network namespace");
+    rn->add_flag("--all-processes", o.run.all_processes, "allow --cgroup / (every process on "
+                                                         "the machine gets MPTCP sockets)");
     rn->add_option("command", o.run.argv, "the command and its arguments, after --")->required();
     rn->footer("Uses the mainline BPF hook on update_socket_protocol (fmod_ret, Linux >= 6.6):\n"
                "socket(AF_INET/AF_INET6, SOCK_STREAM, 0 or IPPROTO_TCP) made by processes in the\n"
@@ -152,6 +154,8 @@ void add_everyday_commands(CLI::App& app, int& rc)
             auto r = run_with_mptcp(o.run);
             if (!r)
                 return report(r.error());
+            if (!r->cgroup_left.empty())
+                std::cerr << "mptcp-sched: failed to remove the cgroup " << r->cgroup_left << "\n";
             if (g_verbose)
                 std::cerr << "mptcp-sched: run: " << r->mptcpified << " socket(s) made MPTCP in "
                           << r->cgroup << "\n";

@@ -253,3 +253,14 @@ TEST_CASE("smaller ones: libbpf's error strings, quoted fixes, finite numbers", 
         CHECK(run(cli + " " + a).rc == 2);
     }
 }
+
+TEST_CASE("run refuses the root cgroup unless --all-processes", "[host][hardening]")
+{
+    require_root();
+    Run r = run(cli + " run --cgroup / -- true");
+    CHECK(one_line(r, "failed to run with --cgroup /: that is the root cgroup"));
+    // With the flag it gets past that check (and then meets this kernel's refusal of
+    // fmod_ret, or runs): either way not the root-cgroup refusal.
+    Run a = run(cli + " run --all-processes --cgroup / -- true");
+    CHECK(a.err.find("root cgroup") == std::string::npos);
+}
