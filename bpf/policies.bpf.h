@@ -3,7 +3,10 @@
  * The scheduling policies, written once and used by the schedulers in schedulers/ (and by
  * anything that dispatches between policies). Each returns 0 after marking at least one
  * subflow that can send, or -EAGAIN after marking none; it never marks a subflow that
- * ms_can_send() rejects.
+ * ms_can_send() rejects. The policies (ms_pick_*) are global functions: the verifier checks
+ * each once, on its own, instead of once per call site, so a scheduler that dispatches
+ * between all of them (ms_rules) costs the sum of their verification, not the product. A
+ * generic pointer argument (the connection state) may be NULL to the verifier.
  */
 #ifndef MPTCP_SCHED_POLICIES_BPF_H
 #define MPTCP_SCHED_POLICIES_BPF_H
@@ -97,24 +100,34 @@ static __always_inline void ms_scan_take(struct ms_scan *s, struct mptcp_subflow
 
 /* One pass over the active subflows: the primaries' scan, or the backups' when no primary
  * is active (@backups_any: every active subflow counts as a primary). False: none active. */
-static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
-					bool backups_any)
+enum ms_scan_set { MS_SCAN_PRIMARIES, MS_SCAN_BACKUPS, MS_SCAN_ALL };
+
+static __always_inline void ms_scan_pass(struct mptcp_sock *msk, struct ms_scan *out,
+					 enum ms_scan_set set)
 {
-	struct ms_scan pri = { .best_t = ~0ULL, .roomy_t = ~0ULL };
-	struct ms_scan bk = { .best_t = ~0ULL, .roomy_t = ~0ULL };
 	struct mptcp_subflow_context *sf;
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		struct ms_path p = {};
 
-		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p))
+		if (!mptcp_subflow_active(sf) ||
+		    (set != MS_SCAN_ALL && ms_is_backup(sf) != (set == MS_SCAN_BACKUPS)) ||
+		    !ms_path_of(sf, &p))
 			continue;
-		if (ms_is_backup(sf) && !backups_any)
-			ms_scan_take(&bk, sf, &p);
-		else
-			ms_scan_take(&pri, sf, &p);
+		ms_scan_take(out, sf, &p);
 	}
-	*out = pri.best ? pri : bk;
+}
+
+/* The primaries' scan, or the backups' when no primary is active (@backups_any: every
+ * active subflow counts). False: nothing is active. */
+static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
+					bool backups_any)
+{
+	out->best = out->roomy = NULL;
+	out->best_t = out->roomy_t = ~0ULL;
+	ms_scan_pass(msk, out, backups_any ? MS_SCAN_ALL : MS_SCAN_PRIMARIES);
+	if (!out->best && !backups_any)
+		ms_scan_pass(msk, out, MS_SCAN_BACKUPS);
 	return out->best != NULL;
 }
 
@@ -131,8 +144,9 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *
  * subflow, for repairs). With @blest a burst on a subflow other than the best must also
  * pass BLEST's send-window test (ms_blest_slow_ok), else the decision waits.
  */
-static __always_inline int ms_pick_arrival(struct mptcp_sock *msk, struct ms_conn_state *st,
-					   enum ms_decision kind, bool backups_any, bool blest)
+__noinline int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted,
+			       struct ms_conn_state *st, int kind, bool backups_any,
+			       bool blest)
 {
 	struct ms_scan sc;
 	__u32 burst = ms_burst(msk, MS_SEND_BURST);
@@ -171,11 +185,12 @@ wait:
  * receiver must wait for. When no subflow qualifies the decision waits for acks. Backup
  * subflows take turns only while no non-backup subflow is active.
  */
-static __always_inline int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
-				      enum ms_decision kind)
+__noinline int ms_pick_rr(struct mptcp_sock *msk __arg_trusted,
+			  struct ms_conn_state *st, int kind)
 {
-	struct mptcp_subflow_context *sf, *pick[2] = {};	/* [wrapped] */
-	__u32 pick_id[2] = { ~0U, ~0U };
+	/* next: smallest id above the last one used; first: smallest id (the wrap) */
+	struct mptcp_subflow_context *sf, *next = NULL, *first = NULL;
+	__u32 next_id = ~0U, first_id = ~0U;
 	__u32 last = st ? st->last_subflow_id : 0;
 	__u32 quantum = rr_quantum ?: MS_SEND_BURST;
 	__u64 backlog = ms_backlog(msk);
@@ -189,7 +204,6 @@ static __always_inline int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_sta
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		__u32 id = sf->subflow_id;
 		struct ms_path p = {};
-		int slot = id > last ? 0 : 1;
 
 		if (!mptcp_subflow_active(sf) || ms_is_backup(sf) != backups ||
 		    !ms_path_of(sf, &p))
@@ -199,13 +213,17 @@ static __always_inline int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_sta
 			waiting = true;
 			continue;
 		}
-		if (id < pick_id[slot & 1]) {
-			pick_id[slot & 1] = id;
-			pick[slot & 1] = sf;
+		if (id > last && id < next_id) {
+			next_id = id;
+			next = sf;
+		}
+		if (id < first_id) {
+			first_id = id;
+			first = sf;
 		}
 	}
 
-	sf = pick[0] ?: pick[1];
+	sf = next ?: first;
 	if (!sf && waiting) {
 		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;
@@ -220,8 +238,8 @@ static __always_inline int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_sta
  * sending on the others alone; a path that stops answering leaves the set once the kernel
  * marks it stale.
  */
-static __always_inline int ms_pick_redundant(struct mptcp_sock *msk, struct ms_conn_state *st,
-					     enum ms_decision kind)
+__noinline int ms_pick_redundant(struct mptcp_sock *msk __arg_trusted,
+				 struct ms_conn_state *st, int kind)
 {
 	struct mptcp_subflow_context *sf;
 	bool primary = false, full = false, marked = false;	/* flags: counts never converge */

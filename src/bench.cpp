@@ -46,6 +46,8 @@
 #include "mptcp_sched/fd.h"
 #include "mptcp_sched/loader.h"
 #include "mptcp_sched/netns.h"
+#include "mptcp_sched/file.h"
+#include "mptcp_sched/json_util.h"
 #include "mptcp_sched/schedulers.h"
 #include "mptcp_sched/sysctl.h"
 #include "mptcp_sched/trace.h"
@@ -650,11 +652,13 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
     const double ofo1 = server_ofo_count();
     if (recorder) {
         const Timeline tl = recorder->stop();
-        std::ofstream(timeline + ".json") << tl.to_json().dump(1) << "\n";
-        std::ofstream(timeline + ".svg") << timeline_svg(tl, title);
+        // A timeline that cannot be written costs the chart, not the run's figures.
+        (void)write_file(timeline + ".json", dump_json(tl.to_json(), 1) + "\n", timeline);
+        (void)write_file(timeline + ".svg", timeline_svg(tl, title), timeline);
     }
     if (!timeline_error.empty())   // the run's figures stand; the file says why no chart
-        std::ofstream(timeline + ".json") << json{{"error", timeline_error}}.dump() << "\n";
+        (void)write_file(timeline + ".json", dump_json(json{{"error", timeline_error}}) + "\n",
+                         timeline);
     if (mptcp && ofo0 >= 0 && ofo1 >= ofo0 && f.payload)
         f.ofo_per_mb = (ofo1 - ofo0) / (static_cast<double>(f.payload) / 1e6);
     if (with_events) {
@@ -736,6 +740,24 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         if (sched != "default" && !find_builtin(sched))
             return fail_msg("unknown scheduler '" + sched + "': use default or a built-in: " +
                             builtin_names_for_humans(), EINVAL);
+    // Signals first: a Ctrl-C from here on ends in the clean-up below, never half-way.
+    g_interrupted = false;
+    struct sigaction sa {}, old_int {}, old_term {};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    struct SignalRestore {
+        struct sigaction i, t;
+        ~SignalRestore()
+        {
+            sigaction(SIGINT, &i, nullptr);
+            sigaction(SIGTERM, &t, nullptr);
+        }
+    } signal_restore{old_int, old_term};
+
+    auto guard = BenchGuard::take({kCli, kRtr, kSrv});
+    if (!guard)
+        return std::unexpected(guard.error());
     // netem is the first thing a kernel may lack: probe it on a throwaway device.
     topo_down();
     if (auto r = run_all({{"ip", "netns", "add", kRtr},
@@ -771,8 +793,15 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
             return std::unexpected(r.error());
         loaded_here.push_back(r->name);
         progress("loaded " + r->name);
+        if (auto g = guard->loaded(r->name); !g)
+            return std::unexpected(g.error());
+        if (g_interrupted)
+            return fail_msg("interrupted; schedulers the bench loaded unloaded", EINTR);
     }
     auto stats_was = read_sysctl("kernel.bpf_stats_enabled");
+    if (stats_was)
+        if (auto g = guard->bpf_stats_was(*stats_was); !g)
+            return std::unexpected(g.error());
     (void)write_sysctl("kernel.bpf_stats_enabled", "1");
     struct StatsRestore {
         std::string v;
@@ -782,20 +811,6 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 (void)write_sysctl("kernel.bpf_stats_enabled", v);
         }
     } stats_restore{stats_was ? *stats_was : ""};
-
-    g_interrupted = false;
-    struct sigaction sa {}, old_int {}, old_term {};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    struct SignalRestore {
-        struct sigaction i, t;
-        ~SignalRestore()
-        {
-            sigaction(SIGINT, &i, nullptr);
-            sigaction(SIGTERM, &t, nullptr);
-        }
-    } signal_restore{old_int, old_term};
 
     if (::mkdir(o.out_dir.c_str(), 0755) != 0 && errno != EEXIST)
         return fail_errno("failed to create " + o.out_dir);
@@ -907,15 +922,23 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         if (best_p99 > 0)
             sj["best_single_path_p99_ms"] = best_p99;
         const std::string chart = o.out_dir + "/" + s.name + ".svg";
-        std::ofstream(chart) << bench_chart_svg(sj);
+        if (!is_plain_file_name(s.name + ".svg"))
+            return fail_msg("failed to write a chart for scenario '" + s.name + "': not a plain "
+                            "file name", EINVAL);
+        if (auto w = write_file(chart, bench_chart_svg(sj), "failed to write " + chart); !w)
+            return std::unexpected(w.error());
         sj["chart"] = chart;
         results["scenarios"].push_back(sj);
         results["targets"] = bench_targets(results);
         if (sweep_point(s.name))
-            for (const auto& sched : sweep_schedulers(results))
-                std::ofstream(o.out_dir + "/sweep-" + sched + ".svg")
-                    << sweep_heatmap_svg(results, sched);
-        std::ofstream(o.out_dir + "/results.json") << results.dump(2) << "\n";
+            for (const auto& sched : sweep_schedulers(results)) {
+                const std::string hm = o.out_dir + "/sweep-" + sched + ".svg";
+                if (auto w = write_file(hm, sweep_heatmap_svg(results, sched), "failed to write " + hm); !w)
+                    return std::unexpected(w.error());
+            }
+        const std::string rj = o.out_dir + "/results.json";
+        if (auto w = write_file(rj, dump_json(results, 2) + "\n", "failed to write " + rj); !w)
+            return std::unexpected(w.error());
         progress("  wrote " + chart);
     }
     return results;

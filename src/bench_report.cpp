@@ -175,7 +175,7 @@ std::string render_bench_table(const json& results)
                               fmt(fig(f, "cpu_ns_per_kib"), 0).c_str(), share.c_str());
             out += line;
             if (!f["errors"].empty())
-                out += "      errors: " + f["errors"].dump() + "\n";
+                out += "      errors: " + f["errors"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
         };
         for (const auto& b : sj["single_path"])
             row("TCP path " + std::to_string(b["path"].get<int>()), b);

@@ -2,12 +2,18 @@
 // `mptcp-sched bench` scenarios: the JSON format, the built-ins, and the statistics over
 // repeats.
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "mptcp_sched/bench.h"
+#include "mptcp_sched/file.h"
+#include "mptcp_sched/json_util.h"
+#include "mptcp_sched/text.h"
 
 namespace mptcp_sched {
 
@@ -24,13 +30,24 @@ Result<void> get_num(const json& j, const char* key, T& out, double lo, double h
     if (!j[key].is_number())
         return fail_msg(where + ": '" + key + "' must be a number", EINVAL);
     double v = j[key].get<double>();
-    if (v < lo || v > hi) {
+    if constexpr (std::is_integral_v<T>) {
+        if (v != std::floor(v))
+            return fail_msg(where + ": '" + key + "' must be a whole number", EINVAL);
+    }
+    if (!(v >= lo && v <= hi)) {
         std::ostringstream m;
         m << where << ": '" << key << "' = " << v << " is out of range (" << lo << "-" << hi << ")";
         return fail_msg(m.str(), EINVAL);
     }
     out = static_cast<T>(v);
     return {};
+}
+
+std::string num_text(double v)
+{
+    std::ostringstream m;
+    m << v;
+    return m.str();
 }
 
 BenchScenario make(std::string name, std::string desc, std::vector<BenchPath> paths,
@@ -49,7 +66,7 @@ Result<BenchScenario> parse_scenario(const json& j)
                                                    "events", "rcvbuf_bytes"};
     for (auto it = j.begin(); it != j.end(); ++it)
         if (std::find(known.begin(), known.end(), it.key()) == known.end())
-            return fail_msg("scenario: unknown field '" + it.key() + "' (fields: name, "
+            return fail_msg("scenario: unknown field '" + printable(it.key()) + "' (fields: name, "
                             "description, paths, workload, events, rcvbuf_bytes)", EINVAL);
     BenchScenario s;
     if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
@@ -57,10 +74,17 @@ Result<BenchScenario> parse_scenario(const json& j)
     s.name = j["name"];
     for (char c : s.name)
         if (!isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-            return fail_msg("scenario '" + s.name + "': names use letters, digits, - and _",
-                            EINVAL);
+            return fail_msg("scenario '" + printable(s.name) + "': names use letters, digits, "
+                            "- and _", EINVAL);
+    if (s.name.size() > 64)
+        return fail_msg("scenario '" + s.name.substr(0, 64) + "...': names are at most 64 "
+                        "characters", EINVAL);
     const std::string where = "scenario '" + s.name + "'";
-    s.description = j.value("description", "");
+    if (j.contains("description")) {
+        if (!j["description"].is_string())
+            return fail_msg(where + ": 'description' must be a string", EINVAL);
+        s.description = j["description"].get<std::string>();
+    }
     if (!j.contains("paths") || !j["paths"].is_array() || j["paths"].size() < 1 ||
         j["paths"].size() > 4)
         return fail_msg(where + ": 'paths' must be an array of 1 to 4 paths", EINVAL);
@@ -72,7 +96,7 @@ Result<BenchScenario> parse_scenario(const json& j)
         for (auto it = p.begin(); it != p.end(); ++it)
             if (it.key() != "rate_mbit" && it.key() != "rtt_ms" && it.key() != "jitter_ms" &&
                 it.key() != "loss_pct" && it.key() != "backup")
-                return fail_msg(pw + ": unknown field '" + it.key() + "' (rate_mbit, rtt_ms, "
+                return fail_msg(pw + ": unknown field '" + printable(it.key()) + "' (rate_mbit, rtt_ms, "
                                 "jitter_ms, loss_pct, backup)", EINVAL);
         BenchPath bp;
         for (auto r : {get_num(p, "rate_mbit", bp.rate_mbit, 0, 10000, pw),
@@ -99,7 +123,18 @@ Result<BenchScenario> parse_scenario(const json& j)
     if (j.contains("workload")) {
         const json& w = j["workload"];
         const std::string ww = where + " workload";
-        std::string type = w.value("type", "bulk");
+        if (!w.is_object())
+            return fail_msg(ww + ": must be an object", EINVAL);
+        for (auto it = w.begin(); it != w.end(); ++it)
+            if (it.key() != "type" && it.key() != "seconds" && it.key() != "rate_mbit" &&
+                it.key() != "requests" && it.key() != "request_bytes" &&
+                it.key() != "response_bytes")
+                return fail_msg(ww + ": unknown field '" + printable(it.key()) + "' (type, "
+                                "seconds, rate_mbit, requests, request_bytes, response_bytes)",
+                                EINVAL);
+        if (w.contains("type") && !w["type"].is_string())
+            return fail_msg(ww + ": 'type' must be a string (bulk, rate, rr)", EINVAL);
+        std::string type = w.contains("type") ? w["type"].get<std::string>() : "bulk";
         if (type == "bulk")
             s.workload.kind = BenchWorkload::Bulk;
         else if (type == "rate")
@@ -107,7 +142,7 @@ Result<BenchScenario> parse_scenario(const json& j)
         else if (type == "rr")
             s.workload.kind = BenchWorkload::RequestResponse;
         else
-            return fail_msg(ww + ": unknown type '" + type + "' (bulk, rate, rr)", EINVAL);
+            return fail_msg(ww + ": unknown type '" + printable(type) + "' (bulk, rate, rr)", EINVAL);
         for (auto r : {get_num(w, "seconds", s.workload.seconds, 0.5, 600, ww),
                        get_num(w, "rate_mbit", s.workload.rate_mbit, 0.1, 10000, ww),
                        get_num(w, "requests", s.workload.requests, 1, 1000000, ww),
@@ -123,7 +158,13 @@ Result<BenchScenario> parse_scenario(const json& j)
             return fail_msg(where + ": 'events' must be an array", EINVAL);
         for (const json& e : j["events"]) {
             BenchEvent ev;
-            const std::string ew = where + " event";
+            const std::string ew = where + " event " + std::to_string(s.events.size());
+            if (!e.is_object())
+                return fail_msg(ew + ": must be an object", EINVAL);
+            for (auto it = e.begin(); it != e.end(); ++it)
+                if (it.key() != "at_s" && it.key() != "path" && it.key() != "action")
+                    return fail_msg(ew + ": unknown field '" + printable(it.key()) +
+                                    "' (at_s, path, action)", EINVAL);
             if (auto r = get_num(e, "at_s", ev.at_s, 0, 600, ew); !r)
                 return std::unexpected(r.error());
             if (auto r = get_num(e, "path", ev.path, 0, 3, ew); !r)
@@ -131,10 +172,15 @@ Result<BenchScenario> parse_scenario(const json& j)
             if (ev.path >= s.paths.size())
                 return fail_msg(ew + ": path " + std::to_string(ev.path) + " does not exist",
                                 EINVAL);
-            std::string a = e.value("action", "");
+            const bool str = e.contains("action") && e["action"].is_string();
+            const std::string a = str ? e["action"].get<std::string>() : "";
             if (a != "down" && a != "up")
                 return fail_msg(ew + ": 'action' must be \"down\" or \"up\"", EINVAL);
             ev.down = a == "down";
+            if (!s.events.empty() && ev.at_s < s.events.back().at_s)
+                return fail_msg(ew + ": at_s " + num_text(ev.at_s) + " is before the previous "
+                                "event's " + num_text(s.events.back().at_s) +
+                                " (events must be in time order)", EINVAL);
             s.events.push_back(ev);
         }
     }
@@ -252,26 +298,27 @@ Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what)
         for (const auto& s : sweep_scenarios())
             if (s.name == what)
                 return std::vector<BenchScenario>{s};
-    std::ifstream f(what);
-    if (!f) {
+    std::error_code ec;
+    if (!std::filesystem::exists(what, ec)) {
         std::string names;
         for (const auto& s : builtin_scenarios())
             names += (names.empty() ? "" : ", ") + s.name;
-        return fail_msg("unknown scenario '" + what + "': neither a built-in (" + names +
-                        ", or a sweep point such as sweep-r9-d25-bdp) nor a readable file",
+        return fail_msg("unknown scenario '" + printable(what) + "': neither a built-in (" +
+                        names + ", or a sweep point such as sweep-r9-d25-bdp) nor a readable file",
                         ENOENT);
     }
-    json j;
-    try {
-        j = json::parse(f);
-    } catch (const std::exception& e) {
-        return fail_msg(what + ": not valid JSON: " + e.what(), EINVAL);
-    }
+    auto text = read_regular_file(what, 16u << 20, "failed to read scenario file " + printable(what));
+    if (!text)
+        return std::unexpected(text.error());
+    auto parsed = parse_json(*text, printable(what));
+    if (!parsed)
+        return std::unexpected(parsed.error());
+    const json& j = *parsed;
     std::vector<BenchScenario> out;
     for (const json& one : j.is_array() ? j : json::array({j})) {
         auto s = parse_scenario(one);
         if (!s)
-            return fail_msg(what + ": " + s.error().message, EINVAL);
+            return fail_msg(printable(what) + ": " + s.error().message, EINVAL);
         out.push_back(std::move(*s));
     }
     return out;

@@ -5,6 +5,9 @@
 #include <bpf/libbpf.h>
 
 #include <memory>
+
+#include "mptcp_sched/file.h"
+#include "mptcp_sched/text.h"
 #include <set>
 
 namespace mptcp_sched {
@@ -66,14 +69,23 @@ std::set<int> kfunc_tagged_ids(const struct btf* btf)
 
 Result<BpfSchedProbe> probe_btf_file(const std::string& path)
 {
-    BtfPtr btf(btf__parse(path.c_str(), nullptr));
+    const std::string what = "failed to read BTF from " + printable(path);
+    // A FIFO would hang the parser and /dev/zero would eat memory: a regular file only
+    // (sysfs's vmlinux is one), parsed through the descriptor that was checked.
+    auto fd = open_regular_file(path, size_t{4} << 30, what);
+    if (!fd) {
+        if (fd.error().code == ENOENT)
+            return fail_msg(what + ": no such file (kernel built without CONFIG_DEBUG_INFO_BTF?)",
+                            ENOENT);
+        return std::unexpected(fd.error());
+    }
+    const std::string via = "/proc/self/fd/" + std::to_string(fd->get());
+    BtfPtr btf(btf__parse(via.c_str(), nullptr));
     if (!btf) {
-        int err = errno;
-        if (err == ENOENT)
-            return fail_msg("failed to read BTF from " + path +
-                                ": no such file (kernel built without CONFIG_DEBUG_INFO_BTF?)",
-                            err);
-        return fail_errno("failed to read BTF from " + path, err);
+        const int err = errno;
+        char why[128];
+        libbpf_strerror(err, why, sizeof(why));   // knows libbpf's own codes (4001 ...)
+        return fail_msg(what + ": " + why, err);
     }
 
     BpfSchedProbe p;

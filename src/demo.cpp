@@ -9,11 +9,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <cstring>
 #include <thread>
 
 #include "mptcp_sched/fd.h"
+#include "mptcp_sched/json_util.h"
+#include "mptcp_sched/text.h"
 
 #ifndef SOL_MPTCP
 #define SOL_MPTCP 284
@@ -64,9 +69,19 @@ std::string read_line(int fd, int timeout_ms)
     return line;
 }
 
+// MSG_NOSIGNAL: a peer that resets the connection must not kill us with SIGPIPE.
 bool write_all(int fd, const std::string& s)
 {
-    return write_full(fd, s.data(), s.size());
+    size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        off += static_cast<size_t>(n);
+    }
+    return true;
 }
 
 nlohmann::json subflows_json(const std::vector<SubflowInfo>& subs)
@@ -82,6 +97,27 @@ uint8_t subflow_count(int fd)
     struct mptcp_info info {};
     socklen_t len = sizeof(info);
     return getsockopt(fd, SOL_MPTCP, MPTCP_INFO, &info, &len) == 0 ? info.mptcpi_subflows : 0;
+}
+
+// One client: greeting, its request (at most 5 s), our answer.
+void serve_client(UniqueFd c, struct sockaddr_storage peer,
+                  const std::function<void(const std::string&)>& log, std::mutex& log_mu)
+{
+    struct timeval tv = {5, 0};
+    setsockopt(c.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    write_all(c.get(), std::string(kGreeting) + "\n");
+    std::string req = read_line(c.get(), 5000);
+    SocketMptcp st = socket_mptcp_state(c.get());
+    nlohmann::json ans = {{"mptcp", st.mptcp},
+                          {"why", st.mptcp ? "" : st.why},
+                          {"client", sockaddr_text(&peer)},
+                          {"subflows", subflows_json(st.subflows)},
+                          {"request_ok", req + "\n" == kHello}};
+    write_all(c.get(), dump_json(ans) + "\n");
+    std::lock_guard<std::mutex> g(log_mu);
+    log(sockaddr_text(&peer) + ": " + (st.mptcp ? "MPTCP, " + std::to_string(st.subflows.size()) +
+                                                      " subflow(s)"
+                                                : "plain TCP (" + st.why + ")"));
 }
 
 }  // namespace
@@ -118,29 +154,45 @@ Result<void> run_demo_server(const DemoServerOptions& o,
         return fail_errno("cannot listen");
     log(std::string("listening on ") + (v6 ? "[" + o.addr + "]" : o.addr) + ":" +
         std::to_string(o.port) + (o.tcp ? " (plain TCP)" : " (MPTCP)"));
-    for (int served = 0; o.count == 0 || served < o.count; served++) {
+    // Each client in its own thread: a silent one waits out its own timeout, not everyone's.
+    struct Worker {
+        std::thread t;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Worker> workers;
+    std::mutex log_mu;
+    auto reap = [&](bool all) {
+        std::erase_if(workers, [&](Worker& w) {
+            if (!all && !w.done->load())
+                return false;
+            w.t.join();
+            return true;
+        });
+    };
+    constexpr size_t kMaxClients = 256;
+    for (int served = 0; o.count == 0 || served < o.count;) {
         struct sockaddr_storage peer {};
         socklen_t plen = sizeof(peer);
         UniqueFd c(::accept4(fd->get(), reinterpret_cast<struct sockaddr*>(&peer), &plen,
                              SOCK_CLOEXEC));
         if (!c) {
-            if (errno == EINTR)
+            if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE)
                 continue;
+            reap(true);
             return fail_errno("accept failed");
         }
-        write_all(c.get(), std::string(kGreeting) + "\n");
-        std::string req = read_line(c.get(), 5000);
-        SocketMptcp st = socket_mptcp_state(c.get());
-        nlohmann::json ans = {{"mptcp", st.mptcp},
-                              {"why", st.mptcp ? "" : st.why},
-                              {"client", sockaddr_text(&peer)},
-                              {"subflows", subflows_json(st.subflows)},
-                              {"request_ok", req + "\n" == kHello}};
-        write_all(c.get(), ans.dump() + "\n");
-        log(sockaddr_text(&peer) + ": " + (st.mptcp ? "MPTCP, " + std::to_string(st.subflows.size()) +
-                                                          " subflow(s)"
-                                                    : "plain TCP (" + st.why + ")"));
+        reap(false);
+        if (workers.size() >= kMaxClients)
+            continue;   // closes it: too many clients at once
+        served++;
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        workers.push_back({std::thread([c = std::move(c), peer, &log, &log_mu, done]() mutable {
+                               serve_client(std::move(c), peer, log, log_mu);
+                               *done = true;
+                           }),
+                           done});
     }
+    reap(true);
     return {};
 }
 
@@ -188,11 +240,12 @@ Result<DemoClientResult> run_demo_client(const std::string& host, uint16_t port,
             r.server_error = std::string("sending the request failed: ") + std::strerror(errno);
         } else {
             std::string line = read_line(fd->get(), 3000);
-            try {
-                r.server = nlohmann::json::parse(line);
-            } catch (const std::exception&) {
-                r.server_error = line.empty() ? "no answer within 3 s"
-                                              : "answer is not from an mptcp-sched demo server";
+            if (line.empty()) {
+                r.server_error = "no answer within 3 s";
+            } else if (auto a = parse_demo_answer(line)) {
+                r.server = std::move(*a);
+            } else {
+                r.server_error = a.error().message;
             }
         }
         r.local = socket_mptcp_state(fd->get());
@@ -200,6 +253,36 @@ Result<DemoClientResult> run_demo_client(const std::string& host, uint16_t port,
         return r;
     }
     return std::unexpected(last);
+}
+
+Result<nlohmann::json> parse_demo_answer(const std::string& line)
+{
+    const std::string what = "answer is not from an mptcp-sched demo server";
+    auto j = parse_json(line, what, 8);
+    if (!j)
+        return std::unexpected(j.error());
+    if (!j->is_object())
+        return fail_msg(what + ": not a JSON object", EPROTO);
+    auto need = [&](const char* key, bool (nlohmann::json::*is)() const noexcept,
+                    const char* type) -> Result<void> {
+        if (!j->contains(key))
+            return fail_msg(what + ": no '" + key + "'", EPROTO);
+        if (!((*j)[key].*is)())
+            return fail_msg(what + ": '" + key + "' is not " + type, EPROTO);
+        return {};
+    };
+    for (auto r : {need("mptcp", &nlohmann::json::is_boolean, "true or false"),
+                   need("why", &nlohmann::json::is_string, "a string"),
+                   need("client", &nlohmann::json::is_string, "a string"),
+                   need("subflows", &nlohmann::json::is_array, "an array"),
+                   need("request_ok", &nlohmann::json::is_boolean, "true or false")})
+        if (!r)
+            return std::unexpected(r.error());
+    for (const auto& s : (*j)["subflows"])
+        if (!s.is_object() || !s.contains("local") || !s.contains("remote") ||
+            !s["local"].is_string() || !s["remote"].is_string())
+            return fail_msg(what + ": a subflow is not {\"local\": ..., \"remote\": ...}", EPROTO);
+    return std::move(*j);
 }
 
 std::string render_demo_client(const DemoClientResult& r)
@@ -220,11 +303,12 @@ std::string render_demo_client(const DemoClientResult& r)
         return out;
     }
     out += "server says: ";
-    if (r.server.value("mptcp", false))
+    // r.server passed parse_demo_answer: every key is there with its type.
+    if (r.server["mptcp"].get<bool>())
         out += "MPTCP, " + std::to_string(r.server["subflows"].size()) + " subflow(s), ";
     else
-        out += "plain TCP (" + r.server.value("why", std::string()) + "), ";
-    out += "it sees us as " + r.server.value("client", std::string("?")) + "\n";
+        out += "plain TCP (" + printable(r.server["why"].get<std::string>()) + "), ";
+    out += "it sees us as " + printable(r.server["client"].get<std::string>()) + "\n";
     return out;
 }
 

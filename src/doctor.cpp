@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "mptcp_sched/doctor.h"
+#include "mptcp_sched/text.h"
 
 #include <linux/mptcp.h>
 #include <sys/socket.h>
@@ -24,11 +25,12 @@ struct Fix {
     std::string netns;
     std::string ip(const std::string& args) const
     {
-        return (netns.empty() ? "ip " : "ip -n " + netns + " ") + args;
+        return (netns.empty() ? "ip " : "ip -n " + shell_quote(netns) + " ") + args;
     }
     std::string sysctl(const std::string& kv) const
     {
-        return (netns.empty() ? "" : "ip netns exec " + netns + " ") + "sysctl -w " + kv;
+        return (netns.empty() ? "" : "ip netns exec " + shell_quote(netns) + " ") + "sysctl -w " +
+               shell_quote(kv);
     }
 };
 
@@ -123,7 +125,7 @@ void check_endpoints(std::vector<Check>& out, const Fix& fix, const std::vector<
         const std::string dev = if_name(ifindex, links);
         if (l == links.end() || !l->up)
             out.push_back({Check::Fail, "endpoint", "endpoint " + e.addr + ": interface " + dev +
-                           " is down", {fix.ip("link set " + dev + " up")}});
+                           " is down", {fix.ip("link set " + shell_quote(dev) + " up")}});
         else if (!l->lower_up)
             out.push_back({Check::Warn, "endpoint", "endpoint " + e.addr + ": interface " + dev +
                            " has no carrier", {}});
@@ -287,9 +289,9 @@ std::string render_doctor(const std::vector<Check>& checks)
     std::string out;
     int fails = 0, warns = 0;
     for (const auto& c : checks) {
-        out += std::string(tags[c.level]) + " " + c.message + "\n";
+        out += std::string(tags[c.level]) + " " + printable(c.message) + "\n";
         for (const auto& f : c.fixes)
-            out += "       fix: " + f + "\n";
+            out += "       fix: " + printable(f) + "\n";
         fails += c.level == Check::Fail;
         warns += c.level == Check::Warn;
     }

@@ -4,9 +4,15 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdarg>
 #include <cstring>
 #include <filesystem>
@@ -15,10 +21,14 @@
 #include <sstream>
 
 #include "mptcp_sched/btf_probe.h"
+#include "mptcp_sched/fd.h"
 #include "mptcp_sched/netns.h"
 #include "mptcp_sched/schedulers.h"
 #include "mptcp_sched/status.h"
 #include "mptcp_sched/sysctl.h"
+#include "mptcp_sched/file.h"
+#include "mptcp_sched/rules.h"
+#include "mptcp_sched/text.h"
 
 namespace fs = std::filesystem;
 
@@ -30,6 +40,119 @@ namespace {
 // built on bpf/mptcp_sched.bpf.h keeps, and the rule table of ms_rules.
 const char* const kPinnedMaps[] = {"ms_conns", "ms_subflows", "ms_counters", "ms_rules",
                                    "ms_rules_cfg"};
+
+// A user object is an ELF file of a few hundred KiB; anything far larger is a mistake (or
+// /dev/zero) and must not be read into memory.
+constexpr size_t kMaxObjectBytes = 64u << 20;
+
+// The pin root's own checks, reported as "failed to use the pin root ROOT: why".
+std::unexpected<Error> unsafe_root(const std::string& root, const std::string& why, int err)
+{
+    return fail_msg("failed to use the pin root " + root + ": " + why +
+                        " (it must be a directory on bpffs owned by root, not writable by "
+                        "group or others, with no symbolic link in its path)",
+                    err);
+}
+
+// Every existing component of @root: no symbolic link, and no directory others may write
+// to unless it is sticky (they could rename our directory out of the way otherwise).
+// Returns the longest existing prefix.
+Result<std::string> check_ancestors(const std::string& root)
+{
+    std::string prefix;
+    std::string existing = "/";
+    size_t pos = 1;
+    while (pos <= root.size()) {
+        size_t next = root.find('/', pos);
+        if (next == std::string::npos)
+            next = root.size();
+        const std::string part = root.substr(pos, next - pos);
+        pos = next + 1;
+        if (part.empty())
+            continue;
+        if (part == "." || part == "..")
+            return unsafe_root(root, "'" + part + "' in the path", EINVAL);
+        prefix += "/" + part;
+        struct stat st {};
+        if (::lstat(prefix.c_str(), &st) != 0) {
+            if (errno == ENOENT)
+                return existing;
+            return fail_errno("failed to use the pin root " + root + ": " + prefix);
+        }
+        if (S_ISLNK(st.st_mode))
+            return unsafe_root(root, prefix + " is a symbolic link", ELOOP);
+        if (!S_ISDIR(st.st_mode))
+            return unsafe_root(root, prefix + " is not a directory", ENOTDIR);
+        if (prefix != root && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+            return unsafe_root(root, prefix + " is writable by others and not sticky", EPERM);
+        existing = prefix;
+    }
+    return existing;
+}
+
+}  // namespace
+
+bool valid_scheduler_name(const std::string& name)
+{
+    if (name.empty() || name.size() > kSchedNameMax || name == "." || name == "..")
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '.';
+    });
+}
+
+Result<std::string> checked_pin_root(bool create)
+{
+    const std::string root = pin_root();
+    if (root.empty() || root[0] != '/' || root == "/")
+        return unsafe_root(root, "not an absolute directory path", EINVAL);
+    if (root.back() == '/')
+        return unsafe_root(root, "ends with '/'", EINVAL);
+    auto existing = check_ancestors(root);
+    if (!existing)
+        return std::unexpected(existing.error());
+    if (*existing != root) {
+        if (!create)
+            return fail_msg("the pin root " + root + " does not exist", ENOENT);
+        // Only the last component is ours to make, on the BPF filesystem.
+        const std::string parent = root.substr(0, root.rfind('/'));
+        if (*existing != (parent.empty() ? "/" : parent))
+            return fail_msg("failed to create the pin root " + root + ": " +
+                                (parent.empty() ? "/" : parent) + " does not exist", ENOENT);
+        if (!is_bpffs(parent.empty() ? "/" : parent))
+            return fail_msg("failed to create the pin root " + root + ": " + parent +
+                                " is not a BPF filesystem (mount -t bpf -o mode=0700 bpf " +
+                                parent + ")", ENOENT);
+        if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST)
+            return fail_errno("failed to create the pin root " + root);
+    }
+    // Checked on the opened directory, so a swap after the lstat walk cannot slip through.
+    UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd)
+        return errno == ELOOP || errno == ENOTDIR
+                   ? unsafe_root(root, "not a directory, or a symbolic link", errno)
+                   : fail_errno("failed to open the pin root " + root);
+    struct stat st {};
+    struct statfs sfs {};
+    if (::fstat(fd.get(), &st) != 0 || ::fstatfs(fd.get(), &sfs) != 0)
+        return fail_errno("failed to inspect the pin root " + root);
+    if (static_cast<unsigned long>(sfs.f_type) != BPF_FS_MAGIC)
+        return unsafe_root(root, "not on a BPF filesystem", EINVAL);
+    if (st.st_uid != ::geteuid())
+        return unsafe_root(root, "owned by uid " + std::to_string(st.st_uid) + ", not by us (uid " +
+                                     std::to_string(::geteuid()) + ")", EPERM);
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return unsafe_root(root, "writable by group or others (mode " +
+                                     [&] {
+                                         char m[8];
+                                         std::snprintf(m, sizeof(m), "%04o", st.st_mode & 07777);
+                                         return std::string(m);
+                                     }() + ")", EPERM);
+    return root;
+}
+
+namespace {
 
 struct ObjectDeleter {
     void operator()(struct bpf_object* o) const { bpf_object__close(o); }
@@ -165,75 +288,76 @@ Result<Source> resolve_source(const std::string& what)
         return fail_msg("failed to load '" + what + "': unknown scheduler; built-in ones are " +
                             builtin_names_for_humans() + ", or give a path to a .bpf.o",
                         ENOENT);
-    std::ifstream in(what, std::ios::binary);
-    if (!in)
-        return fail_errno("failed to load " + what);
-    std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    s.file_bytes.resize(raw.size());
-    std::memcpy(s.file_bytes.data(), raw.data(), raw.size());
+    auto bytes = read_regular_file(what, kMaxObjectBytes, "failed to load " + what);
+    if (!bytes)
+        return std::unexpected(bytes.error());
+    s.file_bytes.resize(bytes->size());
+    std::memcpy(s.file_bytes.data(), bytes->data(), bytes->size());
     s.bytes = s.file_bytes;
     s.label = what;
     s.source = fs::absolute(what).string();
     return s;
 }
 
-Result<void> set_tunables(struct bpf_object* obj, const std::string& label,
+// The object's own .rodata map: internal, named "<object prefix>.rodata" (not .rodata.str1.1
+// or a user map whose name merely contains ".rodata").
+struct bpf_map* rodata_map(struct bpf_object* obj)
+{
+    struct bpf_map* m;
+    bpf_object__for_each_map(m, obj) {
+        const std::string n = bpf_map__name(m);
+        if (bpf_map__is_internal(m) && n.ends_with(".rodata"))
+            return m;
+    }
+    return nullptr;
+}
+
+Result<void> set_tunables(struct bpf_object* obj, std::span<const std::byte> elf,
+                          const std::string& label,
                           const std::map<std::string, std::string>& tunables)
 {
     if (tunables.empty())
         return {};
-    struct btf* btf = bpf_object__btf(obj);
-    struct bpf_map* rodata = nullptr;
-    struct bpf_map* m;
-    bpf_object__for_each_map(m, obj) {
-        if (std::strstr(bpf_map__name(m), ".rodata"))
-            rodata = m;
-    }
-    int sec = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
-    if (!rodata || sec <= 0)
-        return fail_msg("failed to set tunables of " + label + ": it has none", EINVAL);
+    const auto known = object_tunables(elf, bpf_object__btf(obj));
+    struct bpf_map* rodata = rodata_map(obj);
+    std::string names;
+    for (const auto& t : known)
+        names += (names.empty() ? "" : ", ") + t.name;
     size_t size = 0;
-    char* data = static_cast<char*>(bpf_map__initial_value(rodata, &size));
-    const struct btf_type* t = btf__type_by_id(btf, sec);
-
-    std::string known;
+    char* data = rodata ? static_cast<char*>(bpf_map__initial_value(rodata, &size)) : nullptr;
     for (const auto& [name, value] : tunables) {
-        const struct btf_var_secinfo* v = btf_var_secinfos(t);
-        bool found = false;
-        known.clear();
-        for (unsigned i = 0; i < btf_vlen(t); i++, v++) {
-            const struct btf_type* var = btf__type_by_id(btf, v->type);
-            const char* vname = btf__name_by_offset(btf, var->name_off);
-            known += (known.empty() ? "" : ", ") + std::string(vname);
-            if (name != vname)
-                continue;
-            found = true;
-            unsigned long long n = 0;
-            if (value == "true") {
-                n = 1;
-            } else if (value == "false") {
-                n = 0;
-            } else {
+        auto t = std::find_if(known.begin(), known.end(),
+                              [&](const Tunable& k) { return k.name == name; });
+        if (t == known.end() || !data)
+            return fail_msg("failed to set tunable '" + printable(name) + "': " + label + " has " +
+                                (names.empty() ? "no tunables" : "only " + names), EINVAL);
+        unsigned long long n = 0;
+        if (value == "true") {
+            n = 1;
+        } else if (value == "false") {
+            n = 0;
+        } else {
+            size_t used = 0;
+            bool ok = !value.empty() && value[0] != '-' && value[0] != '+' &&
+                      !std::isspace(static_cast<unsigned char>(value[0]));
+            if (ok) {
                 try {
-                    size_t used = 0;
                     n = std::stoull(value, &used, 0);
-                    if (used != value.size() || value[0] == '-')
-                        throw std::invalid_argument(value);
                 } catch (const std::exception&) {
-                    return fail_msg("failed to set " + name + "=" + value +
-                                        ": not a non-negative integer or true/false", EINVAL);
+                    ok = false;
                 }
             }
-            if (v->size < 8 && n >> (8 * v->size))
-                return fail_msg("failed to set " + name + "=" + value + ": out of range for a " +
-                                    std::to_string(8 * v->size) + "-bit tunable", ERANGE);
-            if (v->offset + v->size > size)
-                return fail_msg("failed to set " + name + ": bad .rodata layout", EINVAL);
-            std::memcpy(data + v->offset, &n, v->size);   // little-endian host and BPF
+            if (!ok || used != value.size())
+                return fail_msg("failed to set " + name + "=" + printable(value) +
+                                    ": not a non-negative integer or true/false", EINVAL);
         }
-        if (!found)
-            return fail_msg("failed to set tunable '" + name + "': " + label + " has " +
-                                (known.empty() ? "no tunables" : "only " + known), EINVAL);
+        if (t->size < 8 && n >> (8 * t->size))
+            return fail_msg("failed to set " + name + "=" + printable(value) +
+                                ": out of range for a " + std::to_string(8 * t->size) +
+                                "-bit tunable", ERANGE);
+        if (t->offset + t->size > size)
+            return fail_msg("failed to set " + name + ": bad .rodata layout", EINVAL);
+        std::memcpy(data + t->offset, &n, t->size);   // little-endian host and BPF
     }
     return {};
 }
@@ -269,13 +393,38 @@ Result<void> require_loading_possible(const std::string& what)
         return fail_msg("failed to load " + what + ": permission denied (needs root, or "
                         "CAP_BPF and CAP_NET_ADMIN)", EPERM);
     fs::path root = pin_root();
-    if (!is_bpffs(root.parent_path().string())) {
+    if (!is_bpffs(root.parent_path().string()) && !is_bpffs(root.string())) {
         if (auto lacks = kernel_lacks_interface(what))   // the more fundamental problem
             return std::unexpected(*lacks);
         return fail_msg("failed to load " + what + ": no BPF filesystem at " +
-                        root.parent_path().string() + " (mount -t bpf bpf " +
+                        root.parent_path().string() + " (mount -t bpf -o mode=0700 bpf " +
                         root.parent_path().string() + ")", ENOENT);
     }
+    if (auto r = checked_pin_root(true); !r)
+        return std::unexpected(r.error());
+    return {};
+}
+
+// Unlinks the pins we create (link and known maps) in @dir, then the directory itself;
+// never anything else: a file someone else put there makes the rmdir fail, and it stays.
+Result<void> remove_pins(const std::string& dir)
+{
+    UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!d)
+        return fail_errno("failed to open " + dir);
+    auto drop = [&](const char* name) -> Result<void> {
+        if (::unlinkat(d.get(), name, 0) != 0 && errno != ENOENT)
+            return fail_errno("failed to remove " + dir + "/" + name);
+        return {};
+    };
+    if (auto r = drop("link"); !r)
+        return r;
+    for (const char* m : kPinnedMaps)
+        if (auto r = drop(m); !r)
+            return r;
+    d.reset();
+    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
+        return fail_errno("failed to remove " + dir);
     return {};
 }
 
@@ -285,10 +434,8 @@ public:
     explicit PinGuard(std::string dir) : dir_(std::move(dir)) {}
     ~PinGuard()
     {
-        if (committed_)
-            return;
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
+        if (!committed_)
+            (void)remove_pins(dir_);
     }
     void commit() { committed_ = true; }
 
@@ -334,11 +481,16 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
     const std::string name = info->ops.front().sched_name;
     if (name.empty())
         return fail_msg("failed to load " + src->label + ": its mptcp_sched_ops has no name", EINVAL);
+    if (!valid_scheduler_name(name))
+        return fail_msg("failed to load " + src->label + ": its scheduler name '" +
+                            printable(name) + "' is not a valid name (letters, digits, _ and ., "
+                            "at most " + std::to_string(kSchedNameMax) + ")", EINVAL);
     if (auto ok = require_loading_possible(src->label); !ok)
         return std::unexpected(ok.error());
 
     const std::string dir = pin_root() + "/" + name;
-    if (fs::exists(dir))
+    struct stat dst {};
+    if (::lstat(dir.c_str(), &dst) == 0)
         return fail_msg("failed to load " + src->label + ": " + name +
                         " is already loaded (pinned at " + dir + "); `mptcp-sched unload " +
                         name + "` first", EEXIST);
@@ -356,7 +508,7 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
     ObjectPtr obj(bpf_object__open_mem(src->bytes.data(), src->bytes.size(), &opts));
     if (!obj)
         return failed(explain_load_failure(src->label, errno, capture.text()));
-    if (auto ok = set_tunables(obj.get(), src->label, req.tunables); !ok)
+    if (auto ok = set_tunables(obj.get(), src->bytes, src->label, req.tunables); !ok)
         return std::unexpected(ok.error());
     if (int err = bpf_object__load(obj.get()); err)
         return failed(explain_load_failure(src->label, -err, capture.text()));
@@ -374,10 +526,12 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
         return fail_errno("failed to register " + name, err);
     }
 
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec)
-        return fail_msg("failed to create " + dir + ": " + ec.message(), ec.value());
+    // A rule added while ms_rules is being (re)loaded waits for its maps to be pinned.
+    auto lock = name == "ms_rules" ? take_rules_lock() : Result<UniqueFd>{};
+    if (!lock)
+        return std::unexpected(lock.error());
+    if (::mkdir(dir.c_str(), 0700) != 0)
+        return fail_errno("failed to create " + dir);
     PinGuard guard(dir);
     if (bpf_link__pin(link.get(), (dir + "/link").c_str()))
         return fail_errno("failed to pin the link of " + name + " at " + dir);
@@ -411,20 +565,34 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
 Result<std::string> unload_scheduler(const std::string& what)
 {
     const std::string name = registered_name(what);
-    const std::string dir = pin_root() + "/" + name;
-    if (!fs::exists(dir)) {
-        std::string loaded;
-        if (auto l = list_loaded())
-            for (const auto& s : *l)
-                loaded += (loaded.empty() ? "" : ", ") + s.name;
+    if (!valid_scheduler_name(name))
+        return fail_msg("failed to unload '" + printable(what) + "': not a scheduler name "
+                            "(letters, digits, _ and ., at most " +
+                            std::to_string(kSchedNameMax) + ")", EINVAL);
+    auto root = checked_pin_root(false);
+    if (!root && root.error().code != ENOENT)
+        return std::unexpected(root.error());
+    // Only what list_loaded() found: a directory entry of the pin root with that exact name.
+    std::string loaded;
+    const LoadedScheduler* found = nullptr;
+    auto all = root ? list_loaded() : Result<std::vector<LoadedScheduler>>{};
+    if (!all)
+        return std::unexpected(all.error());
+    for (const auto& s : *all) {
+        loaded += (loaded.empty() ? "" : ", ") + s.name;
+        if (s.name == name)
+            found = &s;
+    }
+    if (!found)
         return fail_msg("failed to unload " + what + ": not loaded by mptcp-sched (loaded: " +
                             (loaded.empty() ? "none" : loaded) + ")", ENOENT);
-    }
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-    if (ec)
-        return fail_msg("failed to unload " + name + ": cannot remove " + dir + ": " +
-                            ec.message(), ec.value());
+    // Serialised with rule changes (rules.cpp): a rule is never added to a table that is
+    // about to disappear and reported as added.
+    auto lock = name == "ms_rules" ? take_rules_lock() : Result<UniqueFd>{};
+    if (!lock)
+        return std::unexpected(lock.error());
+    if (auto r = remove_pins(found->pin_dir); !r)
+        return fail_msg("failed to unload " + name + ": " + r.error().message, r.error().code);
     // Removing the last reference to the link unregisters synchronously, unless another
     // process still holds the link open.
     if (is_registered(name))
@@ -457,10 +625,15 @@ Result<std::vector<LoadedScheduler>> list_loaded()
 {
     std::vector<LoadedScheduler> out;
     std::error_code ec;
-    if (!fs::exists(pin_root(), ec))
-        return out;
-    for (const auto& e : fs::directory_iterator(pin_root(), ec)) {
-        if (!e.is_directory())
+    auto root = checked_pin_root(false);
+    if (!root) {
+        if (root.error().code == ENOENT)
+            return out;
+        return std::unexpected(root.error());
+    }
+    for (const auto& e : fs::directory_iterator(*root, ec)) {
+        if (!e.is_directory() || e.is_symlink() ||
+            !valid_scheduler_name(e.path().filename().string()))
             continue;
         LoadedScheduler s;
         s.name = e.path().filename().string();

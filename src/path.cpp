@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "mptcp_sched/path.h"
+#include "mptcp_sched/text.h"
 
 #include <arpa/inet.h>
 #include <linux/mptcp.h>
@@ -255,6 +256,25 @@ bool RoutePlan::complete() const
            std::all_of(items.begin(), items.end(), [](const auto& i) { return i.present; });
 }
 
+Result<uint32_t> route_table_for(uint32_t table_base, int ifindex)
+{
+    const uint64_t t = static_cast<uint64_t>(table_base) + static_cast<uint64_t>(ifindex);
+    auto bad = [&](const std::string& why) {
+        return fail_msg("failed to plan routes: --table-base " + std::to_string(table_base) +
+                            " puts interface " + std::to_string(ifindex) + " in " + why +
+                            "; choose a base such as 100", EINVAL);
+    };
+    if (ifindex <= 0 || t > UINT32_MAX)
+        return bad("a table beyond 4294967295 (it would wrap around)");
+    if (t == RT_TABLE_UNSPEC || t == RT_TABLE_DEFAULT || t == RT_TABLE_MAIN ||
+        t == RT_TABLE_LOCAL)
+        return bad("table " + std::to_string(t) + ", which the kernel reserves (" +
+                   (t == RT_TABLE_LOCAL ? "local" : t == RT_TABLE_MAIN ? "main"
+                                                  : t == RT_TABLE_DEFAULT ? "default" : "unspec") +
+                   ")");
+    return static_cast<uint32_t>(t);
+}
+
 Result<RoutePlan> route_plan(uint32_t table_base)
 {
     RoutePlan plan;
@@ -301,7 +321,10 @@ Result<RoutePlan> route_plan(uint32_t table_base)
         rule_item.endpoint = ep.addr;
         rule_item.dev = dev;
         rule_item.what = "rule";
-        uint32_t table = table_base + static_cast<uint32_t>(ifindex);
+        auto base_table = route_table_for(table_base, ifindex);
+        if (!base_table)
+            return std::unexpected(base_table.error());
+        uint32_t table = *base_table;
         for (const auto& r : rules)
             if (r.family == ep.family && r.src_len == full && canonical(r.src) == ep.addr) {
                 table = r.table;
@@ -331,7 +354,7 @@ Result<RoutePlan> route_plan(uint32_t table_base)
             it.route = Route{ep.family, net, a->plen, "", ifindex, table, kRtProtoMptcpSched,
                              RT_SCOPE_LINK};
             it.desc = fmt_prefix(net, a->plen) + " dev " + dev + " table " + std::to_string(table);
-            it.fix = "route add " + fmt_prefix(net, a->plen) + " dev " + dev + " table " +
+            it.fix = "route add " + fmt_prefix(net, a->plen) + " dev " + shell_quote(dev) + " table " +
                      std::to_string(table);
             it.present = in_table(net, a->plen);
             plan.items.push_back(it);
@@ -348,7 +371,7 @@ Result<RoutePlan> route_plan(uint32_t table_base)
                              RT_SCOPE_UNIVERSE};
             it.desc = "default via " + r.gateway + " dev " + dev + " table " +
                       std::to_string(table);
-            it.fix = "route add default via " + r.gateway + " dev " + dev + " table " +
+            it.fix = "route add default via " + r.gateway + " dev " + shell_quote(dev) + " table " +
                      std::to_string(table);
             it.present = in_table("", 0);
             plan.items.push_back(it);

@@ -222,13 +222,13 @@ private:
             j["ts"] = std::chrono::duration<double>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-            log_(j.dump());
+            log_(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
             return;
         }
         std::string line = j.value("event", "");
         for (auto& [k, v] : j.items())
             if (k != "event")
-                line += " " + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+                line += " " + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         log_(line);
     }
 
@@ -473,7 +473,7 @@ Result<void> run_pathd(const PathdOptions& o, const std::function<void(const std
                             {"fullmesh", o.fullmesh}, {"mobility", o.mobility},
                             {"backup_ifaces", o.backup_ifaces},
                             {"max_subflows", o.max_subflows.value_or(d.limit_)}};
-    log(o.json ? start.dump()
+    log(o.json ? start.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                : "started: " + found->key + " = " + want + " (was " + found->value +
                      "), policies:" + (o.fullmesh ? " fullmesh" : "") +
                      (o.mobility ? " mobility" : "") +
@@ -498,7 +498,7 @@ Result<void> run_pathd(const PathdOptions& o, const std::function<void(const std
             (void)::read(sfd.get(), &si, sizeof(si));
             log(o.json ? nlohmann::json{{"event", "stopping"}, {"signal", strsignal(static_cast<int>(si.ssi_signo))},
                                         {"restored", found->key + " = " + found->value}}
-                             .dump()
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                        : std::string("stopping on ") + strsignal(static_cast<int>(si.ssi_signo)) +
                              ": " + found->key + " back to " + found->value);
             return {};

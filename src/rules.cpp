@@ -113,7 +113,13 @@ struct RuleMaps {
 
 Result<RuleMaps> open_maps()
 {
-    const std::string dir = pin_root() + "/ms_rules";
+    auto root = checked_pin_root(false);
+    if (!root && root.error().code == ENOENT)
+        return fail_msg("the rules scheduler is not loaded (`mptcp-sched load rules --set` "
+                        "loads it and selects it for new connections)", ENOENT);
+    if (!root)
+        return std::unexpected(root.error());
+    const std::string dir = *root + "/ms_rules";
     RuleMaps m;
     m.rules.reset(bpf_obj_get((dir + "/ms_rules").c_str()));
     if (!m.rules) {
@@ -177,35 +183,19 @@ Result<void> publish(const RuleMaps& m, ms_rules_cfg cfg, const std::vector<ms_r
     return {};
 }
 
-// Holds the lock file for the duration of a read-modify-write of the table.
-class TableLock {
-public:
-    static Result<TableLock> take()
-    {
-        TableLock l;
-        l.fd_.reset(::open(kLockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-        if (!l.fd_)
-            return fail_errno(std::string("failed to open the lock file ") + kLockFile);
-        if (::flock(l.fd_.get(), LOCK_EX))
-            return fail_errno(std::string("failed to lock ") + kLockFile);
-        return l;
-    }
-
-private:
-    UniqueFd fd_;
-};
-
 // Read, change, publish, under the lock. @change edits the rules and config in place.
 template <typename F>
 auto modify(F&& change) -> std::invoke_result_t<F, RuleTable&, ms_rules_cfg&>
 {
     using T = std::invoke_result_t<F, RuleTable&, ms_rules_cfg&>;
+    // The lock first, then the maps: a reload of ms_rules (which takes the same lock) either
+    // finished, and we open its new maps, or waits until we are done.
+    auto lock = take_rules_lock();
+    if (!lock)
+        return std::unexpected(lock.error());
     auto maps = open_maps();
     if (!maps)
         return std::unexpected(maps.error());
-    auto lock = TableLock::take();
-    if (!lock)
-        return std::unexpected(lock.error());
     ms_rules_cfg cfg{};
     auto table = read_table(*maps, cfg);
     if (!table)
@@ -219,6 +209,17 @@ auto modify(F&& change) -> std::invoke_result_t<F, RuleTable&, ms_rules_cfg&>
 }
 
 }  // namespace
+
+Result<UniqueFd> take_rules_lock()
+{
+    UniqueFd fd(::open(kLockFile, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd)
+        return fail_errno(std::string("failed to open the lock file ") + kLockFile);
+    while (::flock(fd.get(), LOCK_EX) != 0)
+        if (errno != EINTR)
+            return fail_errno(std::string("failed to lock ") + kLockFile);
+    return fd;
+}
 
 std::string cgroup2_root()
 {
@@ -513,7 +514,11 @@ Result<std::vector<ms_rule>> delete_rules(const std::vector<uint32_t>& ids)
 {
     return modify([&](RuleTable& t, ms_rules_cfg&) -> Result<std::vector<ms_rule>> {
         std::vector<ms_rule> gone;
-        for (uint32_t id : ids) {
+        std::vector<uint32_t> unique;
+        for (uint32_t id : ids)
+            if (std::find(unique.begin(), unique.end(), id) == unique.end())
+                unique.push_back(id);
+        for (uint32_t id : unique) {
             auto it = std::find_if(t.rules.begin(), t.rules.end(),
                                    [&](const ms_rule& r) { return r.id == id; });
             if (it == t.rules.end())

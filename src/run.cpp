@@ -26,9 +26,12 @@ struct SkelDeleter {
 
 volatile sig_atomic_t g_child = 0;
 
-void forward(int sig)
+// The terminal sends its Ctrl-C to the whole foreground group, the command included
+// (si_code SI_KERNEL); only a signal another process sent to us alone is passed on, so the
+// command never gets it twice.
+void forward(int sig, siginfo_t* si, void*)
 {
-    if (g_child > 0)
+    if (g_child > 0 && si && si->si_code <= 0)
         ::kill(g_child, sig);
 }
 
@@ -72,6 +75,10 @@ Result<RunResult> run_with_mptcp(const RunOptions& o)
         if (!c)
             return std::unexpected(c.error());
         cg = *c;
+        if (cg.level == 0 && !o.all_processes)
+            return fail_msg("failed to run with --cgroup " + o.cgroup + ": that is the root "
+                            "cgroup, so every TCP socket of every process on the machine would "
+                            "become MPTCP; add --all-processes if that is what you want", EINVAL);
     }
 
     std::unique_ptr<struct mptcpify, SkelDeleter> skel(mptcpify__open());
@@ -111,10 +118,26 @@ Result<RunResult> run_with_mptcp(const RunOptions& o)
     res.cgroup = cg.path;
     const std::string procs_file = (created.empty() ? root + cg.path : created) + "/cgroup.procs";
 
+    // Handlers before the fork: a signal between fork and sigaction must not kill us and
+    // leave the command running with the hook attached.
+    struct sigaction sa {}, old_int {}, old_term {}, old_hup {};
+    sa.sa_sigaction = forward;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     pid_t pid = ::fork();
-    if (pid < 0)
-        return fail_errno("failed to start the command");
+    if (pid < 0) {
+        const int err = errno;
+        sigaction(SIGINT, &old_int, nullptr);
+        sigaction(SIGTERM, &old_term, nullptr);
+        sigaction(SIGHUP, &old_hup, nullptr);
+        return fail_errno("failed to start the command", err);
+    }
     if (pid == 0) {
+        sigaction(SIGINT, &old_int, nullptr);
+        sigaction(SIGTERM, &old_term, nullptr);
+        sigaction(SIGHUP, &old_hup, nullptr);
         std::ofstream p(procs_file);
         p << "0\n";
         p.flush();
@@ -132,11 +155,6 @@ Result<RunResult> run_with_mptcp(const RunOptions& o)
         _exit(127);
     }
     g_child = pid;
-    struct sigaction sa {}, old_int {}, old_term {}, old_hup {};
-    sa.sa_handler = forward;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGHUP, &sa, &old_hup);
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
@@ -146,7 +164,14 @@ Result<RunResult> run_with_mptcp(const RunOptions& o)
     sigaction(SIGHUP, &old_hup, nullptr);
     res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     res.mptcpified = skel->bss->mptcpified;
-    return res;   // the skeleton detaches and the guard removes the fresh cgroup
+    if (!created.empty()) {
+        // The command may have left processes behind (daemons): then the cgroup stays.
+        guard.path.clear();
+        if (::rmdir(created.c_str()) != 0)
+            res.cgroup_left = created + ": " + std::strerror(errno) +
+                              (errno == EBUSY ? " (processes the command started still run in it)" : "");
+    }
+    return res;   // the skeleton detaches
 }
 
 }  // namespace mptcp_sched

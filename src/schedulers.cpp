@@ -3,6 +3,10 @@
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <gelf.h>
+#include <libelf.h>
+
+#include <set>
 
 #include <cstring>
 #include <memory>
@@ -30,7 +34,122 @@ struct ObjDeleter {
     void operator()(struct bpf_object* o) const { bpf_object__close(o); }
 };
 
+struct ElfDeleter {
+    void operator()(Elf* e) const { elf_end(e); }
+};
+
+// Offsets in .rodata that program instructions load the address of (ld_imm64 relocated
+// against .rodata or against a symbol in it), read from the object's REL sections.
+std::set<size_t> rodata_offsets_used(std::span<const std::byte> bytes)
+{
+    std::set<size_t> used;
+    if (elf_version(EV_CURRENT) == EV_NONE)
+        return used;
+    std::unique_ptr<Elf, ElfDeleter> elf(elf_memory(
+        const_cast<char*>(reinterpret_cast<const char*>(bytes.data())), bytes.size()));
+    size_t shstrndx = 0;
+    if (!elf || elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
+        return used;
+    size_t rodata = 0;
+    Elf_Data* symbols = nullptr;
+    for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf.get(), scn));) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh))
+            continue;
+        const char* name = elf_strptr(elf.get(), shstrndx, sh.sh_name);
+        if (name && std::strcmp(name, ".rodata") == 0)
+            rodata = elf_ndxscn(scn);
+        if (sh.sh_type == SHT_SYMTAB)
+            symbols = elf_getdata(scn, nullptr);
+    }
+    if (!rodata || !symbols)
+        return used;
+    for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf.get(), scn));) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_REL)
+            continue;
+        Elf_Scn* target = elf_getscn(elf.get(), sh.sh_info);
+        GElf_Shdr tsh;
+        if (!target || !gelf_getshdr(target, &tsh) || !(tsh.sh_flags & SHF_EXECINSTR))
+            continue;
+        Elf_Data* rels = elf_getdata(scn, nullptr);
+        Elf_Data* insns = elf_getdata(target, nullptr);
+        if (!rels || !insns || !sh.sh_entsize)
+            continue;
+        for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+            GElf_Rel rel;
+            GElf_Sym sym;
+            if (!gelf_getrel(rels, static_cast<int>(i), &rel) ||
+                !gelf_getsym(symbols, static_cast<int>(GELF_R_SYM(rel.r_info)), &sym) ||
+                sym.st_shndx != rodata)
+                continue;
+            // The instruction's imm holds the addend for a section-relative reference.
+            int32_t imm = 0;
+            if (rel.r_offset + 8 <= insns->d_size)
+                std::memcpy(&imm, static_cast<const char*>(insns->d_buf) + rel.r_offset + 4,
+                            sizeof(imm));
+            const size_t off = GELF_ST_TYPE(sym.st_info) == STT_SECTION
+                                   ? static_cast<size_t>(imm)
+                                   : static_cast<size_t>(sym.st_value) + static_cast<size_t>(imm);
+            used.insert(off);
+        }
+    }
+    return used;
+}
+
+// Follows typedefs to the type a variable really has; true if const and volatile were
+// both on the way.
+const struct btf_type* const_volatile_base(const struct btf* btf, __u32 id, bool& cv)
+{
+    bool c = false, v = false;
+    const struct btf_type* t = btf__type_by_id(btf, id);
+    for (int hops = 0; t && hops < 32; hops++) {
+        if (btf_is_const(t))
+            c = true;
+        else if (btf_is_volatile(t))
+            v = true;
+        else if (!btf_is_typedef(t))
+            break;
+        t = btf__type_by_id(btf, t->type);
+    }
+    cv = c && v;
+    return t;
+}
+
 }  // namespace
+
+std::vector<Tunable> object_tunables(std::span<const std::byte> elf, const struct btf* btf)
+{
+    std::vector<Tunable> out;
+    if (!btf)
+        return out;
+    const int sec = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+    if (sec <= 0)
+        return out;
+    const std::set<size_t> used = rodata_offsets_used(elf);
+    const struct btf_type* t = btf__type_by_id(btf, sec);
+    const struct btf_var_secinfo* v = btf_var_secinfos(t);
+    for (unsigned i = 0; i < btf_vlen(t); i++, v++) {
+        const struct btf_type* var = btf__type_by_id(btf, v->type);
+        if (!var || !btf_is_var(var) || btf_var(var)->linkage != BTF_VAR_GLOBAL_ALLOCATED)
+            continue;
+        bool cv = false;
+        const struct btf_type* base = const_volatile_base(btf, var->type, cv);
+        if (!cv || !base || !(btf_is_int(base) || btf_is_enum(base) || btf_is_enum64(base)))
+            continue;
+        if (v->size != 1 && v->size != 2 && v->size != 4 && v->size != 8)
+            continue;
+        if (base->size != v->size)
+            continue;
+        if (!used.count(v->offset))
+            continue;
+        const char* name = btf__name_by_offset(btf, var->name_off);
+        if (!name || !*name)
+            continue;
+        out.push_back({name, v->offset, v->size});
+    }
+    return out;
+}
 
 const std::vector<BuiltinScheduler>& builtin_schedulers()
 {
@@ -117,19 +236,10 @@ Result<ObjectInfo> inspect_object(std::span<const std::byte> elf, const std::str
                 }
             }
             info.ops.push_back(std::move(ops));
-        } else if (btf && std::strstr(bpf_map__name(map), ".rodata")) {
-            // Tunables: the variables of the read-only data section.
-            int sec = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-            if (sec > 0) {
-                const struct btf_type* t = btf__type_by_id(btf, sec);
-                const struct btf_var_secinfo* v = btf_var_secinfos(t);
-                for (unsigned i = 0; i < btf_vlen(t); i++, v++) {
-                    const struct btf_type* var = btf__type_by_id(btf, v->type);
-                    info.tunables.emplace_back(btf__name_by_offset(btf, var->name_off));
-                }
-            }
         }
     }
+    for (const auto& t : object_tunables(elf, btf))
+        info.tunables.push_back(t.name);
     struct bpf_program* prog;
     bpf_object__for_each_program(prog, obj.get()) {
         info.programs.emplace_back(bpf_program__name(prog));

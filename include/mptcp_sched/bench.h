@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "mptcp_sched/fd.h"
 #include "mptcp_sched/result.h"
 
 namespace mptcp_sched {
@@ -103,5 +105,30 @@ std::string sweep_heatmap_svg(const nlohmann::json& results, const std::string& 
 std::string render_sweep_table(const nlohmann::json& results);
 // The schedulers (other than default) that appear in the sweep scenarios of @results.
 std::vector<std::string> sweep_schedulers(const nlohmann::json& results);
+
+// One bench at a time, and a record of what it changed (src/bench_guard.cpp). take()
+// refuses while another bench runs, while a killed one's record is left, or when one of
+// @netns exists (someone else's).
+class BenchGuard {
+public:
+    static Result<BenchGuard> take(const std::vector<std::string>& netns);
+    BenchGuard(BenchGuard&& o) noexcept
+        : lock_(std::move(o.lock_)), state_(std::move(o.state_)), active_(std::exchange(o.active_, false)) {}
+    BenchGuard& operator=(BenchGuard&&) = delete;
+    ~BenchGuard();
+    Result<void> loaded(const std::string& scheduler);
+    Result<void> bpf_stats_was(const std::string& value);
+
+private:
+    BenchGuard() = default;
+    Result<void> save();
+    UniqueFd lock_;
+    nlohmann::json state_;
+    bool active_ = false;
+};
+
+// `bench --cleanup`: undoes what a killed bench left (its namespaces, the schedulers it
+// loaded, kernel.bpf_stats_enabled) from its record; returns what it did.
+Result<std::vector<std::string>> bench_cleanup();
 
 }  // namespace mptcp_sched

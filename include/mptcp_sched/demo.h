@@ -36,6 +36,11 @@ struct DemoClientResult {
     UniqueFd conn;                 // the connection, still open
 };
 
+// Checks a server's answer line: a JSON object with "mptcp" (bool), "why" and "client"
+// (strings), "subflows" (array of {"local","remote"} strings) and "request_ok" (bool).
+// Anything else is not from an mptcp-sched demo server; the error says what is wrong.
+Result<nlohmann::json> parse_demo_answer(const std::string& line);
+
 // Connects to HOST:PORT with MPTCP (plain TCP with @tcp), waits until the subflow count
 // has settled (at most @settle_ms), asks the server, returns both views.
 Result<DemoClientResult> run_demo_client(const std::string& host, uint16_t port, bool tcp,

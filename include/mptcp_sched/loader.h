@@ -16,6 +16,20 @@ namespace mptcp_sched {
 // /sys/fs/bpf/mptcp-sched unless MPTCP_SCHED_PIN_ROOT says otherwise.
 std::string pin_root();
 
+// The longest scheduler name the kernel takes (MPTCP_SCHED_NAME_MAX - 1).
+constexpr size_t kSchedNameMax = 15;
+
+// A name a scheduler can have and that stays inside the pin root: [A-Za-z0-9_.], 1 to
+// kSchedNameMax characters, not "." or "..".
+bool valid_scheduler_name(const std::string& name);
+
+// The pin root, if it is ours and nobody else's: an absolute path without symbolic links
+// or "..", whose ancestors others cannot rename (not writable by others, or sticky), itself
+// a directory on bpffs owned by us and not writable by group or others. With @create it is
+// made (mode 0700) when missing, on a bpffs parent; without, a missing root is ENOENT.
+// Anything else is refused in one line.
+Result<std::string> checked_pin_root(bool create);
+
 struct LoadRequest {
     std::string what;                              // built-in name/alias or path to a .bpf.o
     std::map<std::string, std::string> tunables;   // read-only globals, set before load

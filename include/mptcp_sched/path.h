@@ -66,6 +66,10 @@ struct RoutePlan {
 // rule from ADDR exists already) and, in that table, the endpoint's subnet route and the
 // interface's default route (when the main table has one through it).
 Result<RoutePlan> route_plan(uint32_t table_base = 100);
+// The table for @ifindex under @table_base, refused when it wraps around u32 or lands on a
+// table the kernel reserves (0 unspec, 253 default, 254 main, 255 local): routes written
+// there would hijack the namespace's own routing.
+Result<uint32_t> route_table_for(uint32_t table_base, int ifindex);
 // Creates what the plan lacks (rules and routes tagged with kRtProtoMptcpSched); returns the
 // items it created.
 Result<std::vector<RoutePlanItem>> route_apply(uint32_t table_base = 100);

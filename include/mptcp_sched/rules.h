@@ -11,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "mptcp_sched/fd.h"
 #include "mptcp_sched/result.h"
 #include "mptcp_sched/sched_abi.h"
 
@@ -66,6 +67,10 @@ struct RuleTable {
 // The table of the loaded ms_rules scheduler; an error naming `mptcp-sched load rules`
 // when it is not loaded.
 Result<RuleTable> read_rules();
+
+// The lock that serialises rule changes with loading and unloading ms_rules (held while the
+// returned descriptor is open): /run/mptcp-sched-rules.lock.
+Result<UniqueFd> take_rules_lock();
 
 // Changes; each one is atomic for connections matching concurrently and serialised with
 // other mptcp-sched processes by a lock file.

@@ -19,10 +19,15 @@
 #define MPTCP_SCHED_SCHED_MODEL_H
 
 #ifdef __bpf__
-#define MS_MODEL_FN static __always_inline
+/* Global functions: the verifier checks each once, on its own, rather than at every call
+ * site inside the schedulers' subflow loops (which made loading slow); their pointer
+ * arguments are never NULL. */
+#define MS_MODEL_FN __noinline
+#define MS_NONNULL __arg_nonnull
 #else
 #include <linux/types.h>
 #define MS_MODEL_FN static inline
+#define MS_NONNULL
 #endif
 
 #define MS_NSEC_PER_USEC 1000ULL
@@ -38,7 +43,7 @@ struct ms_path {
 
 /* Delivery rate in bytes per second: one congestion window per round trip; 0 = unknown
  * (no RTT sample yet), otherwise at least 1. */
-MS_MODEL_FN __u64 ms_path_rate(const struct ms_path *p)
+MS_MODEL_FN __u64 ms_path_rate(const struct ms_path *p MS_NONNULL)
 {
 	__u64 window = (__u64)p->cwnd * p->mss, rate;
 
@@ -52,7 +57,7 @@ MS_MODEL_FN __u64 ms_path_rate(const struct ms_path *p)
 }
 
 /* ns until a burst of @burst bytes handed over now would have left the sender completely. */
-MS_MODEL_FN __u64 ms_path_send_delay_ns(const struct ms_path *p, __u32 burst)
+MS_MODEL_FN __u64 ms_path_send_delay_ns(const struct ms_path *p MS_NONNULL, __u32 burst)
 {
 	__u64 window = (__u64)p->cwnd * p->mss, inflight = (__u64)p->packets_out * p->mss;
 	__u64 free_now = window > inflight ? window - inflight : 0;
@@ -66,13 +71,13 @@ MS_MODEL_FN __u64 ms_path_send_delay_ns(const struct ms_path *p, __u32 burst)
 }
 
 /* ns until the last byte of a @burst handed over now arrives at the receiver. */
-MS_MODEL_FN __u64 ms_path_arrival_ns(const struct ms_path *p, __u32 burst)
+MS_MODEL_FN __u64 ms_path_arrival_ns(const struct ms_path *p MS_NONNULL, __u32 burst)
 {
 	return ms_path_send_delay_ns(p, burst) + (__u64)p->srtt_us * MS_NSEC_PER_USEC / 2;
 }
 
 /* Bytes @p delivers in @ns at its delivery rate. */
-MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p, __u64 ns)
+MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p MS_NONNULL, __u64 ns)
 {
 	__u64 us = ns / MS_NSEC_PER_USEC, rate = ms_path_rate(p);
 
@@ -94,7 +99,7 @@ MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p, __u64 ns)
  * also the bound that keeps @cand from holding bytes the receiver would wait for. ECF
  * (Lim et al., CoNEXT 2017) asks the same question in round trips. 0: do not use @cand.
  */
-MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best, const struct ms_path *cand,
+MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best MS_NONNULL, const struct ms_path *cand MS_NONNULL,
 				  __u64 backlog)
 {
 	__u64 best_done, cand_start;
@@ -121,7 +126,7 @@ MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best, const struct ms_pa
  * window left (wnd_end - snd_nxt), @lambda_pct the paper's lambda in percent.
  * Returns true when @slow may take the burst.
  */
-MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast, const struct ms_path *slow,
+MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast MS_NONNULL, const struct ms_path *slow MS_NONNULL,
 				  __u64 wnd_room, __u32 burst, __u32 lambda_pct)
 {
 	__u64 t_slow = ms_path_arrival_ns(slow, burst);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+struct btf;
+
 #include "mptcp_sched/result.h"
 
 namespace mptcp_sched {
@@ -28,6 +30,19 @@ const BuiltinScheduler* find_builtin(const std::string& name);
 
 // "minrtt (ms_minrtt), roundrobin (ms_rr), ..." for error messages.
 std::string builtin_names_for_humans();
+
+// A tunable: a global `const volatile` integer (or bool/enum) of 1, 2, 4 or 8 bytes in the
+// object's .rodata section that at least one of the object's programs reads. Variables a
+// shared header defines but this object never reads are not its tunables.
+struct Tunable {
+    std::string name;
+    size_t offset = 0;   // in .rodata
+    size_t size = 0;
+};
+
+// The tunables of an ELF object, from its BTF (.rodata DATASEC) and its program
+// relocations; empty when it has none.
+std::vector<Tunable> object_tunables(std::span<const std::byte> elf, const struct btf* btf);
 
 // What an object file declares: its struct_ops map(s) and the scheduler name each sets.
 struct ObjectInfo {

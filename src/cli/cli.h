@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <iostream>
 #include <string>
 
@@ -28,6 +29,21 @@ inline int report(const Error& e)
     std::cerr << "mptcp-sched: " << e.message << "\n";
     return kError;
 }
+
+// Refuses nan and inf, which CLI11's Range and PositiveNumber let through (every
+// comparison with nan is false).
+inline const CLI::Validator kFinite(
+    [](std::string& s) -> std::string {
+        try {
+            size_t used = 0;
+            const double v = std::stod(s, &used);
+            if (used == s.size() && std::isfinite(v))
+                return "";
+        } catch (const std::exception&) {
+        }
+        return "'" + s + "' is not a finite number";
+    },
+    "FINITE");
 
 // Runs @f inside netns @ns ("" = here); a failure to enter is reported like any error.
 template <typename F>

@@ -62,7 +62,7 @@ void add_everyday_commands(CLI::App& app, int& rc)
                                             "(default 1000)");
     cl->add_option("--hold", o.hold_s, "keep the connection open for SECONDS after the answer "
                                        "(to look at it with `conns` or `ss -tiM`)")
-        ->check(CLI::Range(0.0, 86400.0));
+        ->check(kFinite & CLI::Range(0.0, 86400.0));
     cl->add_flag("--json", o.json, "print JSON");
     cl->callback([&rc] {
         rc = in_netns(o.netns, []() -> int {
@@ -80,7 +80,7 @@ void add_everyday_commands(CLI::App& app, int& rc)
                                             {"subflows", subs},
                                             {"server", r->server},
                                             {"server_error", r->server_error}}
-                                 .dump(2)
+                                 .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                           << "\n";
             } else {
                 std::cout << render_demo_client(*r);
@@ -106,7 +106,7 @@ void add_everyday_commands(CLI::App& app, int& rc)
             if (!c)
                 return report(c.error());
             if (o.json)
-                std::cout << conns_to_json(*c).dump(2) << "\n";
+                std::cout << conns_to_json(*c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
             else
                 std::cout << render_conns(*c);
             return kOk;
@@ -126,7 +126,7 @@ void add_everyday_commands(CLI::App& app, int& rc)
         rc = in_netns(o.netns, []() -> int {
             auto checks = run_doctor(o.netns);
             if (o.json)
-                std::cout << doctor_json(checks).dump(2) << "\n";
+                std::cout << doctor_json(checks).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
             else
                 std::cout << render_doctor(checks);
             return doctor_failed(checks) ? kError : kOk;
@@ -138,6 +138,8 @@ void add_everyday_commands(CLI::App& app, int& rc)
     rn->add_option("--cgroup", o.run.cgroup, "use this cgroup v2 (default: a fresh one, removed "
                                              "afterwards)");
     rn->add_option("--netns", o.netns, "run the command in this named network namespace");
+    rn->add_flag("--all-processes", o.run.all_processes, "allow --cgroup / (every process on "
+                                                         "the machine gets MPTCP sockets)");
     rn->add_option("command", o.run.argv, "the command and its arguments, after --")->required();
     rn->footer("Uses the mainline BPF hook on update_socket_protocol (fmod_ret, Linux >= 6.6):\n"
                "socket(AF_INET/AF_INET6, SOCK_STREAM, 0 or IPPROTO_TCP) made by processes in the\n"
@@ -152,6 +154,8 @@ void add_everyday_commands(CLI::App& app, int& rc)
             auto r = run_with_mptcp(o.run);
             if (!r)
                 return report(r.error());
+            if (!r->cgroup_left.empty())
+                std::cerr << "mptcp-sched: failed to remove the cgroup " << r->cgroup_left << "\n";
             if (g_verbose)
                 std::cerr << "mptcp-sched: run: " << r->mptcpified << " socket(s) made MPTCP in "
                           << r->cgroup << "\n";

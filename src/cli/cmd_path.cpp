@@ -35,7 +35,7 @@ int endpoint_list(const PathOpts& o)
     if (!links)
         return report(links.error());
     if (o.json)
-        std::cout << endpoints_json(*eps, *links).dump(2) << "\n";
+        std::cout << endpoints_json(*eps, *links).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
         std::cout << render_endpoints_ip(*eps, *links);
     return kOk;
@@ -53,7 +53,7 @@ int limits_show(const PathOpts& o, const PmLimits& l)
     if (o.json)
         std::cout << nlohmann::json{{"subflows", l.subflows},
                                     {"add_addr_accepted", l.add_addr_accepted}}
-                         .dump(2)
+                         .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                   << "\n";
     else
         std::cout << render_limits_ip(l);
@@ -73,7 +73,7 @@ int routes_check(const PathOpts& o)
                              {"fix", ip_prefix(o.netns) + it.fix}});
         std::cout << nlohmann::json{{"complete", plan->complete()}, {"items", items},
                                     {"problems", plan->problems}}
-                         .dump(2)
+                         .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                   << "\n";
         return plan->complete() ? kOk : kError;
     }

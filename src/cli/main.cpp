@@ -23,6 +23,10 @@
 #include "mptcp_sched/stats.h"
 #include "mptcp_sched/status.h"
 #include "mptcp_sched/sysctl.h"
+#include "mptcp_sched/text.h"
+
+#include <exception>
+#include <unistd.h>
 
 using namespace mptcp_sched;
 using namespace mptcp_sched::cli;
@@ -58,7 +62,7 @@ int cmd_status(const StatusOpts& o)
         st->bpf_error.clear();
     }
     if (o.json)
-        std::cout << to_json(*st).dump(2) << "\n";
+        std::cout << to_json(*st).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
         std::cout << render_status(*st);
     return st->bpf_sched_supported() ? kOk : kUnsupportedKernel;
@@ -100,7 +104,7 @@ int cmd_schedulers(const SchedulersOpts& o)
                   << "    tunables: " << (tunables.empty() ? "-" : tunables) << "\n";
     }
     if (o.json)
-        std::cout << arr.dump(2) << "\n";
+        std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kOk;
 }
 
@@ -239,7 +243,7 @@ int cmd_list(bool json_out)
                     w.empty() ? "-" : w.c_str());
     }
     if (json_out)
-        std::cout << arr.dump(2) << "\n";
+        std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else if (stale_selection)
         std::cout << "* selected but not registered: new connections there use the kernel's "
                      "default scheduler\n";
@@ -253,7 +257,7 @@ int cmd_stats(bool json_out, double watch)
         if (!st)
             return report(st.error());
         if (json_out)
-            std::cout << stats_to_json(*st).dump(watch > 0 ? -1 : 2) << std::endl;
+            std::cout << stats_to_json(*st).dump(watch > 0 ? -1 : 2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
         else
             std::cout << (watch > 0 ? "\033[H\033[2J" : "") << render_stats(*st) << std::flush;
         if (watch <= 0)
@@ -284,7 +288,7 @@ int cmd_rule_add(const RuleOpts& o)
     if (!added)
         return report(added.error());
     if (o.json)
-        std::cout << rule_to_json(*added).dump(2) << "\n";
+        std::cout << rule_to_json(*added).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
         std::cout << "added " << rule_line(*added) << " (applies to new connections)\n";
     return kOk;
@@ -313,7 +317,7 @@ int cmd_rule_list(const RuleOpts& o)
                                     {"generation", t->generation},
                                     {"max_rules", MS_MAX_RULES},
                                     {"rules", rules}}
-                         .dump(2)
+                         .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                   << "\n";
         return kOk;
     }
@@ -348,7 +352,45 @@ int cmd_rule_default(const std::string& name)
 
 }  // namespace
 
+namespace {
+
+// Whatever escapes: one line and exit 1, never an abort with a core dump.
+[[noreturn]] void on_terminate()
+{
+    std::string why = "unknown error";
+    if (auto e = std::current_exception()) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            why = x.what();
+        } catch (...) {
+        }
+    }
+    const std::string line = "mptcp-sched: failed to complete the command: " + printable(why) + "\n";
+    (void)!::write(2, line.data(), line.size());
+    ::_exit(kError);
+}
+
+int run_cli(int argc, char** argv);
+
+}  // namespace
+
 int main(int argc, char** argv)
+{
+    std::set_terminate(on_terminate);
+    try {
+        return run_cli(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "mptcp-sched: failed to complete the command: " << printable(e.what()) << "\n";
+    } catch (...) {
+        std::cerr << "mptcp-sched: failed to complete the command: unknown error\n";
+    }
+    return kError;
+}
+
+namespace {
+
+int run_cli(int argc, char** argv)
 {
     CLI::App app{"mptcp-sched: Multipath TCP packet schedulers and path policy through BPF"};
     app.require_subcommand(1);
@@ -425,7 +467,7 @@ int main(int argc, char** argv)
     auto* st = app.add_subcommand("stats", "Per-connection, per-subflow scheduling statistics");
     st->add_flag("--json", stats_json, "print JSON (one document per refresh with --watch)");
     st->add_option("--watch", stats_watch, "refresh every SECS seconds until interrupted")
-        ->check(CLI::PositiveNumber);
+        ->check(kFinite & CLI::PositiveNumber);
     st->footer("Examples:\n  mptcp-sched stats\n  mptcp-sched stats --watch 1\n"
                "  mptcp-sched stats --json | jq '.[].connections[].subflows'");
 
@@ -517,3 +559,5 @@ int main(int argc, char** argv)
         return cmd_rule_default(rule_default);
     return kUsage;
 }
+
+}  // namespace

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -64,6 +66,30 @@ inline void require_root()
 }
 
 inline const std::string cli = CLI_PATH;
+
+// Polls @cond every 20 ms until it holds or @seconds pass: tests wait for what they check,
+// never for a fixed time.
+template <typename F>
+bool wait_until(double seconds, F&& cond)
+{
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (!cond()) {
+        if (std::chrono::steady_clock::now() > end)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
+
+struct UniqueFdForTest {
+    int fd;
+    explicit UniqueFdForTest(int f) : fd(f) {}
+    ~UniqueFdForTest()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
+};
 
 }  // namespace host_test
 

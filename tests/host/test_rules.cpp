@@ -4,6 +4,8 @@
 // table logic (ids, order, limits, duplicates, the double-buffered switch, the lock) does
 // not, so it is tested here against the kernel's map implementation.
 #include <bpf/bpf.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 
 #include <catch2/catch_test_macros.hpp>
@@ -186,4 +188,58 @@ TEST_CASE("rules: without the rules scheduler loaded, one line says how to load 
     CHECK(r.rc == 1);
     CHECK(r.err == "mptcp-sched: the rules scheduler is not loaded (`mptcp-sched load rules "
                    "--set` loads it and selects it for new connections)\n");
+}
+
+TEST_CASE("rules: del with a repeated id deletes it once", "[host][rules]")
+{
+    RuleMapsFixture f;
+    REQUIRE(f.cli_run("rule add rr --dport 5001").rc == 0);
+    REQUIRE(f.cli_run("rule add rr --dport 5002").rc == 0);
+    Run r = f.cli_run("rule del 1 1");
+    INFO(r.err);
+    CHECK(r.rc == 0);
+    CHECK(r.out == "deleted rule 1: dport 5001 -> roundrobin\n");
+    CHECK(ids(f.list()) == std::vector<uint32_t>{2});
+}
+
+TEST_CASE("rules: a rule added during a reload lands in the new table", "[host][rules]")
+{
+    RuleMapsFixture f;
+    // Hold the lock a reload holds (load/unload of ms_rules take it).
+    UniqueFdForTest lock(::open("/run/mptcp-sched-rules.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    REQUIRE(lock.fd >= 0);
+    REQUIRE(::flock(lock.fd, LOCK_EX) == 0);
+    const std::string out = "/tmp/ms-rules-reload-" + std::to_string(getpid());
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::close(lock.fd);
+        const std::string c = f.env + cli + " rule add rr --dport 5001 >" + out + " 2>&1";
+        _exit(WEXITSTATUS(std::system(c.c_str())));
+    }
+    // It blocks on the lock (a blocked flock shows as "->" in /proc/locks).
+    REQUIRE(wait_until(30, [] { return slurp("/proc/locks").find("-> FLOCK") != std::string::npos; }));
+    // The "reload": the old maps go, new ones are pinned in their place.
+    REQUIRE(::unlink((f.mnt + "/ms/ms_rules/ms_rules").c_str()) == 0);
+    REQUIRE(::unlink((f.mnt + "/ms/ms_rules/ms_rules_cfg").c_str()) == 0);
+    const int old_rules = f.rules, old_cfg = f.cfg;
+    f.rules = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ms_rules", 4, sizeof(ms_rule), 2 * MS_MAX_RULES, nullptr);
+    f.cfg = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ms_rules_cfg", 4, sizeof(ms_rules_cfg), 1, nullptr);
+    REQUIRE(bpf_obj_pin(f.rules, (f.mnt + "/ms/ms_rules/ms_rules").c_str()) == 0);
+    REQUIRE(bpf_obj_pin(f.cfg, (f.mnt + "/ms/ms_rules/ms_rules_cfg").c_str()) == 0);
+    ::flock(lock.fd, LOCK_UN);
+    int st = 0;
+    REQUIRE(::waitpid(pid, &st, 0) == pid);
+    INFO(slurp(out));
+    std::remove(out.c_str());
+    CHECK(WEXITSTATUS(st) == 0);
+    // In the table that is loaded now, not in the one that went away.
+    CHECK(f.config().count[f.config().active & 1] == 1);
+    CHECK(f.list()["rules"].size() == 1);
+    ms_rules_cfg oldc{};
+    uint32_t zero = 0;
+    bpf_map_lookup_elem(old_cfg, &zero, &oldc);
+    CHECK(oldc.count[0] + oldc.count[1] == 0);
+    close(old_rules);
+    close(old_cfg);
 }

@@ -14,7 +14,7 @@ R=$out/results.json
 S="j['scenarios']"
 
 $M bench equal failover --sched default,roundrobin --repeat 1 --time-scale 0.5 --out "$out" \
-    > /tmp/bench.txt 2> /tmp/bench.err
+    --timeline > /tmp/bench.txt 2> /tmp/bench.err
 rc=$?
 sed 's/^/#   /' /tmp/bench.txt
 check "bench exits 0" test $rc = 0
@@ -38,6 +38,28 @@ check "failover: longest receive gap measured" test "$(json $R "all(f['max_gap_m
 check "one SVG chart per scenario, naming the schedulers" \
     bash -c "grep -q '>roundrobin</text>' $out/equal.svg && grep -q 'longest receive gap' $out/failover.svg"
 check "the table names the efficiency" grep -q "efficiency %" /tmp/bench.txt
+check "equal: goodput ratio to the kernel's default is recorded" \
+    test "$(json $R "abs($S[0]['schedulers']['roundrobin']['vs_default'] * $S[0]['schedulers']['default']['goodput_mbit']['median'] - $S[0]['schedulers']['roundrobin']['goodput_mbit']['median']) < 0.01")" = True
+check "equal: the receiver's out-of-order count is measured for MPTCP runs" \
+    test "$(json $R "$S[0]['schedulers']['roundrobin']['ofo_per_mb']['n'] == 1 and 'ofo_per_mb' not in $S[0]['single_path'][0]")" = True
+check "--timeline: one chart and one JSON per scheduler and scenario" \
+    test "$(ls $out/timelines | sort | tr '\n' ' ')" = "equal-default.json equal-default.svg equal-roundrobin.json equal-roundrobin.svg failover-default.json failover-default.svg failover-roundrobin.json failover-roundrobin.svg "
+check "--timeline: the failover chart marks the event" grep -q "path 0 down" $out/timelines/failover-roundrobin.svg
+check "--timeline: samples of both subflows with send rates" \
+    test "$(json $out/timelines/equal-roundrobin.json "len(j['samples']) >= 10 and max(len(c['subflows']) for s in j['samples'] for c in s['connections']) == 2")" = True
+
+# A sweep point: receiver buffer, heatmap, sweep table and targets.
+sw=$out-sweep
+$M bench sweep-r3-d5-bdp --sched default,blest --repeat 1 --time-scale 0.5 --out "$sw" > /tmp/sweep.txt 2>/dev/null
+check "sweep point: bench exits 0" test $? = 0
+sed 's/^/#   /' /tmp/sweep.txt
+check "sweep point: the receiver buffer is part of the scenario (100 kB = 1x BDP)" \
+    test "$(json $sw/results.json "j['scenarios'][0]['scenario']['rcvbuf_bytes']")" = 100000
+check "sweep point: the server namespace's tcp_rmem was limited during the run" \
+    test "$(json $sw/results.json "j['scenarios'][0]['single_path'][1]['goodput_mbit']['median'] < 24")" = True
+check "sweep point: a heatmap for blest" grep -q "blest: goodput / kernel default" $sw/sweep-blest.svg
+check "sweep point: the sweep table and its targets are printed" \
+    bash -c "grep -q 'rate 3:1, RTT 1:5, 1x BDP buffer' /tmp/sweep.txt && grep -q 'sweep: blest' /tmp/sweep.txt"
 mkdir -p /tmp/replot
 $M bench --replot $R --out /tmp/replot > /tmp/replot.txt
 grep -v '^results:' /tmp/bench.txt > /tmp/bench-table.txt
