@@ -3,10 +3,10 @@
  * The scheduling policies, written once and used by the schedulers in schedulers/ (and by
  * anything that dispatches between policies). Each returns 0 after marking at least one
  * subflow that can send, or -EAGAIN after marking none; it never marks a subflow that
- * ms_can_send() rejects. The policies (ms_pick_*) are global functions: the verifier checks
- * each once, on its own, instead of once per call site, so a scheduler that dispatches
- * between all of them (ms_rules) costs the sum of their verification, not the product. A
- * generic pointer argument (the connection state) may be NULL to the verifier.
+ * ms_can_send() rejects. The policies (ms_pick_*) are static noinline subprograms: an object
+ * holds only those it calls (and reads only their tunables), and the arithmetic they share
+ * (include/mptcp_sched/sched_model.h) is global functions the verifier checks once each,
+ * which keeps a scheduler that dispatches between all policies (ms_rules) quick to load.
  */
 #ifndef MPTCP_SCHED_POLICIES_BPF_H
 #define MPTCP_SCHED_POLICIES_BPF_H
@@ -14,6 +14,9 @@
 #include "mptcp_sched.bpf.h"
 
 #include "mptcp_sched/sched_model.h"
+
+/* A policy: a subprogram of its own, kept only by the objects that call it. */
+#define MS_POLICY static __noinline __attribute__((unused))
 
 /* Round-robin: bytes the core may push on one subflow before the turn passes. */
 const volatile __u32 rr_quantum = MS_SEND_BURST;
@@ -141,12 +144,12 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *
  * slow path never holds more than it can deliver before the fast one could. Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
  * the eligible set only while no non-backup subflow is active (@backups_any: any active
- * subflow, for repairs). With @blest a burst on a subflow other than the best must also
- * pass BLEST's send-window test (ms_blest_slow_ok), else the decision waits.
+ * subflow, for repairs). With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on
+ * a subflow other than the best must also pass BLEST's send-window test
+ * (ms_blest_slow_ok), else the decision waits.
  */
-__noinline int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted,
-			       struct ms_conn_state *st, int kind, bool backups_any,
-			       bool blest)
+MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk, struct ms_conn_state *st,
+				      enum ms_decision kind, bool backups_any, __u32 blest_lambda)
 {
 	struct ms_scan sc;
 	__u32 burst = ms_burst(msk, MS_SEND_BURST);
@@ -164,7 +167,7 @@ __noinline int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted,
 	if (budget < burst)
 		burst = (__u32)budget;
 	room = mptcp_wnd_end(msk) - msk->snd_nxt;
-	if (blest && !ms_blest_slow_ok(&sc.best_p, &sc.roomy_p, room, burst, blest_lambda_pct)) {
+	if (blest_lambda && !ms_blest_slow_ok(&sc.best_p, &sc.roomy_p, room, burst, blest_lambda)) {
 		ms_count(MS_CNT_BLEST_WAITED);
 		return -EAGAIN;
 	}
@@ -185,8 +188,8 @@ wait:
  * receiver must wait for. When no subflow qualifies the decision waits for acks. Backup
  * subflows take turns only while no non-backup subflow is active.
  */
-__noinline int ms_pick_rr(struct mptcp_sock *msk __arg_trusted,
-			  struct ms_conn_state *st, int kind)
+MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
+				 enum ms_decision kind)
 {
 	/* next: smallest id above the last one used; first: smallest id (the wrap) */
 	struct mptcp_subflow_context *sf, *next = NULL, *first = NULL;
@@ -238,8 +241,8 @@ __noinline int ms_pick_rr(struct mptcp_sock *msk __arg_trusted,
  * sending on the others alone; a path that stops answering leaves the set once the kernel
  * marks it stale.
  */
-__noinline int ms_pick_redundant(struct mptcp_sock *msk __arg_trusted,
-				 struct ms_conn_state *st, int kind)
+MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk, struct ms_conn_state *st,
+					enum ms_decision kind)
 {
 	struct mptcp_subflow_context *sf;
 	bool primary = false, full = false, marked = false;	/* flags: counts never converge */

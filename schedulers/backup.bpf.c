@@ -25,7 +25,7 @@ int BPF_PROG(bkup_get_send, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_BACKUP);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, false);
+	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, 0);
 }
 
 SEC("struct_ops")
@@ -34,7 +34,7 @@ int BPF_PROG(bkup_get_retrans, struct mptcp_sock *msk)
 	/* Reinjection must be able to leave a dead primary: any active subflow will do. */
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_BACKUP);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, true, false);
+	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, true, 0);
 }
 
 SEC("struct_ops")

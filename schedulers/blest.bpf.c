@@ -38,7 +38,7 @@ int BPF_PROG(blest_get_send, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_BLEST);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, true);
+	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, blest_lambda_pct);
 }
 
 SEC("struct_ops")
@@ -47,7 +47,7 @@ int BPF_PROG(blest_get_retrans, struct mptcp_sock *msk)
 	/* Repairs are urgent and small: earliest arrival, no window test. */
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_BLEST);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, false, false);
+	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, false, 0);
 }
 
 SEC("struct_ops")

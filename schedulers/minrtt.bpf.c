@@ -35,7 +35,7 @@ int BPF_PROG(minrtt_get_send, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_MINRTT);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, false);
+	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, 0);
 }
 
 SEC("struct_ops")
@@ -43,7 +43,7 @@ int BPF_PROG(minrtt_get_retrans, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_MINRTT);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, false, false);
+	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, false, 0);
 }
 
 SEC("struct_ops")

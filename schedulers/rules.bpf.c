@@ -207,16 +207,16 @@ static __always_inline int ms_rules_pick(struct mptcp_sock *msk, enum ms_decisio
 	switch (policy) {
 	case MS_POLICY_RR:
 		if (kind == MS_DECISION_RETRANS)	/* as ms_rr: repair on the earliest */
-			return ms_pick_arrival(msk, st, kind, false, false);
+			return ms_pick_arrival(msk, st, kind, false, 0);
 		return ms_pick_rr(msk, st, kind);
 	case MS_POLICY_REDUNDANT:
 		return ms_pick_redundant(msk, st, kind);
 	case MS_POLICY_BACKUP:
-		return ms_pick_arrival(msk, st, kind, kind == MS_DECISION_RETRANS, false);
+		return ms_pick_arrival(msk, st, kind, kind == MS_DECISION_RETRANS, 0);
 	case MS_POLICY_BLEST:
-		return ms_pick_arrival(msk, st, kind, false, true);
+		return ms_pick_arrival(msk, st, kind, false, blest_lambda_pct);
 	default:
-		return ms_pick_arrival(msk, st, kind, false, false);
+		return ms_pick_arrival(msk, st, kind, false, 0);
 	}
 }
 
