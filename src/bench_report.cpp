@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "mptcp_sched/bench.h"
+#include "mptcp_sched/svg.h"
 
 namespace mptcp_sched {
 
@@ -31,20 +32,8 @@ Metric chart_metric(const json& sj)
     return {"goodput_mbit", "goodput (Mbit/s)", false};
 }
 
-std::string fmt(double v, int prec = 1)
-{
-    char b[64];
-    std::snprintf(b, sizeof(b), "%.*f", prec, v);
-    return b;
-}
-
-std::string esc(const std::string& s)
-{
-    std::string o;
-    for (char c : s)
-        o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-    return o;
-}
+std::string fmt(double v, int prec = 1) { return svg_num(v, prec); }
+std::string esc(const std::string& s) { return xml_escape(s); }
 
 // Scheduler names in the order they were given (JSON objects sort their keys).
 std::vector<std::string> scheduler_order(const json& sj)

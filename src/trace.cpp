@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "mptcp_sched/netns.h"
+#include "mptcp_sched/svg.h"
 
 namespace mptcp_sched {
 
@@ -330,25 +331,8 @@ TimelineSeriesSet timeline_series(const Timeline& tl)
 
 namespace {
 
-// Coordinates and values printed into the SVG: never NaN or infinite.
-std::string num(double v, int prec = 1)
-{
-    // zero, not "-0.0", for values that round to it
-    if (!std::isfinite(v) || std::fabs(v) < 0.5 * std::pow(10.0, -prec))
-        v = 0;
-    char b[64];
-    std::snprintf(b, sizeof(b), "%.*f", prec, v);
-    return b;
-}
-
-std::string esc(const std::string& s)
-{
-    std::string o;
-    for (char c : s)
-        o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;"
-                                                                          : std::string(1, c);
-    return o;
-}
+std::string num(double v, int prec = 1) { return svg_num(v, prec); }
+std::string esc(const std::string& s) { return xml_escape(s); }
 
 // A round step (1, 2 or 5 times a power of ten) that cuts [0, top] into about @want parts.
 double nice_step(double top, int want)
@@ -568,7 +552,7 @@ std::string timeline_svg(const Timeline& tl, const std::string& title)
              << "\" font-size=\"11\" fill=\"#222\">" << esc(marks[i].label) << "</text></g>\n";
     }
 
-    const int H = plots_bottom + 46;
+    const int H = plots_bottom + 60;
     std::string sub = tl.samples.size() >= 2
                           ? std::to_string(tl.samples.size()) + " samples every " +
                                 num(tl.interval_s * 1000, 0) + " ms"
@@ -582,7 +566,7 @@ std::string timeline_svg(const Timeline& tl, const std::string& title)
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"" << x0 << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << esc(title)
       << "</text>\n"
-      << "<text x=\"" << x1 << "\" y=\"20\" text-anchor=\"end\" fill=\"#555\">" << esc(sub)
+      << "<text x=\"" << x1 << "\" y=\"" << H - 8 << "\" text-anchor=\"end\" fill=\"#555\">" << esc(sub)
       << "</text>\n"
       << body.str() << "</svg>\n";
     return o.str();

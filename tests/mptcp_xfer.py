@@ -153,19 +153,34 @@ def connect(args):
     return s
 
 
+def pattern_chunk(offset, n):
+    """Bytes [offset, offset + n) of pattern(): generated piecewise, so a long transfer
+    never holds its whole payload in memory (a 2 GiB guest runs out otherwise)."""
+    first, last = offset // 1024, (offset + n + 1023) // 1024
+    blob = b"".join(hashlib.sha256(i.to_bytes(8, "little")).digest() * 32
+                    for i in range(first, last))
+    return blob[offset - first * 1024:offset - first * 1024 + n]
+
+
 def client(args):
-    data = pattern(args.bytes)
     if args.connections > 1:
-        return repeat(args, data)
+        return repeat(args, pattern(args.bytes))
+    total = args.bytes
     s = connect(args)
-    s.sendall(len(data).to_bytes(8, "big"))
+    s.sendall(total.to_bytes(8, "big"))
+    h = hashlib.sha256()
     start = time.monotonic()
     last = start
     max_gap = 0.0
     sent = 0
     rate = args.rate * 1e6 / 8 if args.rate else 0
-    while sent < len(data):
-        n = s.send(data[sent:sent + CHUNK])
+    buf = b""
+    while sent < total:
+        if not buf:
+            buf = pattern_chunk(sent, min(CHUNK, total - sent))
+            h.update(buf)
+        n = s.send(buf)
+        buf = buf[n:]
         now = time.monotonic()
         max_gap = max(max_gap, now - last)
         last = now
@@ -181,7 +196,7 @@ def client(args):
         subprocess.run(args.sample_cmd, shell=True)
     s.close()
     got = json.loads(reply) if reply else {}
-    want = hashlib.sha256(data).hexdigest()
+    want = h.hexdigest()
     result = {
         "sent": sent,
         "sha256": want,
