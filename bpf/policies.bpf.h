@@ -182,8 +182,10 @@ wait:
  * subflow is the one with the smallest id above the last one used, wrapping to the
  * smallest id. A subflow takes its turn only while it can send, holds less than one
  * quantum unsent from its earlier turns, and - unless it is where a segment arrives first
- * - would deliver its quantum before that best subflow could deliver the connection's
- * backlog (the bound ms_minrtt spills by). A path that does not keep up misses turns, so on
+ * - would deliver at least a segment before that best subflow could deliver the
+ * connection's backlog; it then gets at most what it delivers in that time (the bound
+ * ms_minrtt spills by), so a path with a stale, high RTT sample still gets small turns
+ * that refresh it. A path that does not keep up misses turns, so on
  * unequal paths each one's share follows its capacity and no path builds a queue that the
  * receiver must wait for. When no subflow qualifies the decision waits for acks. Backup
  * subflows take turns only while no non-backup subflow is active.
@@ -195,7 +197,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 	struct mptcp_subflow_context *sf, *next = NULL, *first = NULL;
 	__u32 next_id = ~0U, first_id = ~0U;
 	__u32 last = st ? st->last_subflow_id : 0;
-	__u32 quantum = rr_quantum ?: MS_SEND_BURST;
+	__u32 quantum = rr_quantum ?: MS_SEND_BURST, burst;
 	__u64 backlog = ms_backlog(msk);
 	bool backups, waiting = false;
 	struct ms_scan sc;
@@ -212,7 +214,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 		    !ms_path_of(sf, &p))
 			continue;
 		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum ||
-		    (sf != sc.best && ms_spill_budget(&sc.best_p, &p, backlog) < quantum)) {
+		    (sf != sc.best && ms_spill_budget(&sc.best_p, &p, backlog) < p.mss)) {
 			waiting = true;
 			continue;
 		}
@@ -231,7 +233,19 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;
 	}
-	return ms_commit_one(msk, st, kind, sf, ms_burst(msk, quantum));
+	burst = ms_burst(msk, quantum);
+	if (sf && sf != sc.best) {
+		/* not where a segment arrives first: at most what it delivers in time */
+		struct ms_path p = {};
+		__u64 budget;
+
+		if (ms_path_of(sf, &p)) {
+			budget = ms_spill_budget(&sc.best_p, &p, backlog);
+			if (budget < burst)
+				burst = (__u32)budget;
+		}
+	}
+	return ms_commit_one(msk, st, kind, sf, burst);
 }
 
 /*
