@@ -25,7 +25,7 @@ base_progs=$(nprogs); base_maps=$(nmaps); base_sysctl=$(sysctl -n net.mptcp.sche
 echo "# baseline: $base_progs programs, $base_maps maps, scheduler $base_sysctl"
 
 # Every built-in scheduler loads, registers, lists, and unloads without leftovers.
-for s in minrtt roundrobin redundant backup; do
+for s in minrtt roundrobin redundant backup blest; do
     out=$($M load $s) ; rc=$?
     name=$(sed -n 's/^loaded \([^ ]*\).*/\1/p' <<<"$out")
     check "load $s (exit 0) -> $name" test "$rc" = 0 -a -n "$name"
