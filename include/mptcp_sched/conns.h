@@ -34,6 +34,7 @@ struct ConnInfo {
     bool fallback = false;          // fell back to plain TCP
     uint64_t bytes_sent = 0, bytes_received = 0, bytes_acked = 0;
     uint32_t subflows_reported = 0; // mptcpi_subflows (additional subflows)
+    bool server_side = false;       // accepted from an MPTCP listener of this netns
     std::vector<SubflowInfo> subflows;
 };
 
