@@ -261,6 +261,10 @@ int cmd_stats(bool json_out, double watch)
             std::cout << stats_to_json(*st).dump(watch > 0 ? -1 : 2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
         else
             std::cout << (watch > 0 ? "\033[H\033[2J" : "") << render_stats(*st) << std::flush;
+        // SIGPIPE no longer ends us: a reader that went away (`stats --watch 1 | head`)
+        // has to end the loop here.
+        if (!std::cout)
+            return report(Error::msg("failed to write the statistics: standard output is closed", EPIPE));
         if (watch <= 0)
             return kOk;
         std::this_thread::sleep_for(std::chrono::duration<double>(watch));

@@ -228,6 +228,34 @@ TEST_CASE("demo server: a resetting client does not kill it, a silent one stalls
     std::remove((out + ".py").c_str());
 }
 
+TEST_CASE("a closed stdout is an error and neither a death nor a hang", "[host][hardening]")
+{
+    require_root();
+    // The CLI handles SIGPIPE (pathd must restore on that path), so every loop that writes
+    // has to notice the write failing: `stats --watch | head -1` ends, with exit 1.
+    Run r = run("{ bash -c '" + cli + " stats --watch 0.05 --json 2>/tmp/ms-pipe.err | head -1 >/dev/null; "
+                "echo ${PIPESTATUS[0]}' & p=$!; for i in $(seq 600); do kill -0 $p 2>/dev/null || break; "
+                "sleep 0.05; done; if kill -0 $p 2>/dev/null; then pkill -P $p; echo hung; fi; wait $p; }");
+    INFO(r.out << slurp("/tmp/ms-pipe.err"));
+    CHECK(r.out == "1\n");
+    CHECK(slurp("/tmp/ms-pipe.err").find("failed to write the statistics: standard output is closed") !=
+          std::string::npos);
+    // A handler, not SIG_IGN: exec resets handlers but keeps "ignored", so the commands
+    // `run` and `bench` start get the default SIGPIPE back. SIGPIPE (13) is bit 12 of
+    // SigCgt (caught) and must not be in SigIgn.
+    Run m = run("bash -c '" + cli + " stats --watch 5 >/dev/null & p=$!; "
+                "for i in $(seq 200); do grep -q \"^SigCgt:\" /proc/$p/status && "
+                "[ \"$(readlink /proc/$p/exe)\" = \"" + cli + "\" ] && break; sleep 0.05; done; "
+                "grep -E \"^Sig(Cgt|Ign):\" /proc/$p/status; kill $p'");
+    INFO(m.out);
+    auto mask = [&](const std::string& key) {
+        const auto at = m.out.find(key);
+        return at == std::string::npos ? ~0ull : std::stoull(m.out.substr(at + key.size()), nullptr, 16);
+    };
+    CHECK((mask("SigCgt:") >> 12 & 1) == 1);
+    CHECK((mask("SigIgn:") >> 12 & 1) == 0);
+}
+
 TEST_CASE("smaller ones: libbpf's error strings, quoted fixes, finite numbers", "[host][hardening]")
 {
     require_root();
