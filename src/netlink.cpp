@@ -157,18 +157,27 @@ Result<int> NlSocket::set_receive_buffer(int bytes)
 
 size_t NlSocket::discard_pending()
 {
+    const int fd = mnl_socket_get_fd(nl_.get());
     std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
-    size_t dropped = 0;
-    for (;;) {
-        ssize_t n = ::recv(mnl_socket_get_fd(nl_.get()), buf.data(), buf.size(), MSG_DONTWAIT);
+    // At most twice what the buffer holds: events that keep coming while we drain are
+    // newer than the dump that follows anyway, and a storm must not keep us here.
+    int rcvbuf = 0;
+    socklen_t len = sizeof(rcvbuf);
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) != 0 || rcvbuf <= 0)
+        rcvbuf = 1 << 20;
+    size_t dropped = 0, bytes = 0;
+    while (bytes <= 2 * static_cast<size_t>(rcvbuf)) {
+        ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
         if (n > 0) {
             dropped++;
+            bytes += static_cast<size_t>(n);
             continue;
         }
         if (n < 0 && (errno == EINTR || errno == ENOBUFS))
             continue;
-        return dropped;
+        break;
     }
+    return dropped;
 }
 
 void genl_put(struct nlmsghdr* nlh, uint8_t cmd, uint8_t version)

@@ -64,7 +64,8 @@ public:
     // Asks for a receive buffer of @bytes (beyond net.core.rmem_max when privileged);
     // returns what the kernel granted.
     Result<int> set_receive_buffer(int bytes);
-    // Reads and throws away what is queued, without blocking; returns the batches dropped.
+    // Reads and throws away what is queued (at most twice the buffer), without blocking;
+    // returns the batches dropped.
     size_t discard_pending();
     int fd() const;
 
