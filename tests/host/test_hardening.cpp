@@ -203,6 +203,7 @@ TEST_CASE("demo server: a resetting client does not kill it, a silent one stalls
         "a=socket.create_connection(('127.0.0.1',4299))\n"
         "a.setsockopt(socket.SOL_SOCKET,socket.SO_LINGER,struct.pack('ii',1,0)); a.close()\n"
         "b=socket.create_connection(('127.0.0.1',4299))\n"
+        "open('" + out + ".port','w').write(str(b.getsockname()[1]))\n"
         "time.sleep(8)\n";
     std::ofstream(out + ".py") << py;
     const pid_t hostile = ::fork();
@@ -210,14 +211,21 @@ TEST_CASE("demo server: a resetting client does not kill it, a silent one stalls
         const std::string c = ns.exec("python3 " + out + ".py");
         _exit(WEXITSTATUS(std::system(c.c_str())));
     }
-    REQUIRE(wait_until(30, [&] { return run(ns.exec("ss -Htn state established 'dport = :4299'")).out.find("4299") != std::string::npos; }));
-    // 3: a real client gets its answer while the silent one is still connected.
+    REQUIRE(wait_until(30, [&] { return !slurp(out + ".port").empty(); }));
+    const std::string silent = "ss -Htn state established '( sport = :4299 and dport = :" +
+                               slurp(out + ".port") + " )'";
+    REQUIRE(wait_until(30, [&] { return !run(ns.exec(silent)).out.empty(); }));
+    // 3: a real client gets its answer while the silent one is still connected: the
+    // server has not yet given up on it (its 5 s request timeout), so it did not wait
+    // for it. The time taken is a figure, not the assertion.
     const auto t0 = std::chrono::steady_clock::now();
     Run c = run(ns.exec(cli + " demo client 127.0.0.1 --tcp --settle 0 --port 4299"));
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const bool silent_still_open = !run(ns.exec(silent)).out.empty();
     INFO(c.out << c.err);
     CHECK(c.rc == 0);
-    CHECK(took < 4.5);   // the silent client's 5 s request timeout did not block it
+    CHECK(silent_still_open);
+    WARN("demo client answered in " << took << " s beside a silent client");
     int st = 0;
     ::waitpid(hostile, &st, 0);
     REQUIRE(::waitpid(srv, &st, 0) == srv);
@@ -226,6 +234,7 @@ TEST_CASE("demo server: a resetting client does not kill it, a silent one stalls
     CHECK(WEXITSTATUS(st) == 0);   // not killed by SIGPIPE (it would exit 141)
     std::remove(out.c_str());
     std::remove((out + ".py").c_str());
+    std::remove((out + ".port").c_str());
 }
 
 TEST_CASE("a closed stdout is an error and neither a death nor a hang", "[host][hardening]")
