@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "mptcp_sched/netlink.h"
@@ -66,10 +67,15 @@ struct DiagRow {
     const struct nlmsghdr* nlh;
 };
 
-// One sock_diag dump of @protocol sockets of @family in the states `ss` lists by default:
-// not LISTEN, SYN-RECV, TIME-WAIT or CLOSE (closed connections linger in those).
+// The states `ss` lists by default: not LISTEN, SYN-RECV, TIME-WAIT or CLOSE (closed
+// connections linger in those).
+constexpr uint32_t kConnStates = 0xfff & ~((1u << 10) | (1u << 3) | (1u << 6) | (1u << 7));
+constexpr uint32_t kListenStates = 1u << 10;
+
+// One sock_diag dump of @protocol sockets of @family in @states (a bit per TCP state).
 template <typename F>
-Result<void> diag_dump(NlSocket& nl, int family, int protocol, F&& each)
+Result<void> diag_dump(NlSocket& nl, int family, int protocol, F&& each,
+                       uint32_t states = kConnStates)
 {
     return nl.request("failed to list sockets (sock_diag)", SOCK_DIAG_BY_FAMILY, NLM_F_DUMP,
         [&](struct nlmsghdr* nlh) {
@@ -79,7 +85,7 @@ Result<void> diag_dump(NlSocket& nl, int family, int protocol, F&& each)
             // sdiag_protocol is 8 bits: MPTCP (262) is asked for with an attribute.
             req->sdiag_protocol = protocol > 255 ? 0 : static_cast<uint8_t>(protocol);
             req->idiag_ext = 1 << (INET_DIAG_INFO - 1);
-            req->idiag_states = 0xfff & ~((1u << 10) | (1u << 3) | (1u << 6) | (1u << 7));
+            req->idiag_states = states;
             if (protocol > 255)
                 mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL, static_cast<uint32_t>(protocol));
         },
@@ -114,7 +120,22 @@ Result<std::vector<ConnInfo>> list_connections()
     auto links = rt_links();
     std::map<uint32_t, ConnInfo> by_token;
     std::vector<std::pair<uint32_t, SubflowInfo>> subflows;
+    // MPTCP listeners as (family, address bytes, port): a connection on a listener's port
+    // and address (or wildcard) was accepted, not opened, here.
+    std::vector<std::tuple<int, std::string, uint16_t>> listeners;
+    auto addr_bytes = [](const struct inet_diag_msg* m, const uint32_t* a) {
+        return std::string(reinterpret_cast<const char*>(a), m->idiag_family == AF_INET ? 4 : 16);
+    };
 
+    for (int family : {AF_INET, AF_INET6}) {
+        auto r = diag_dump(*nl, family, IPPROTO_MPTCP,
+            [&](const struct inet_diag_msg* m, const struct nlmsghdr*) {
+                listeners.emplace_back(m->idiag_family, addr_bytes(m, m->id.idiag_src),
+                                       m->id.idiag_sport);
+            }, kListenStates);
+        if (!r)
+            return std::unexpected(r.error());
+    }
     for (int family : {AF_INET, AF_INET6}) {
         auto r = diag_dump(*nl, family, IPPROTO_MPTCP,
             [&](const struct inet_diag_msg* m, const struct nlmsghdr* nlh) {
@@ -122,6 +143,12 @@ Result<std::vector<ConnInfo>> list_connections()
                 c.local = endpoint_text(m->idiag_family, m->id.idiag_src, m->id.idiag_sport);
                 c.remote = endpoint_text(m->idiag_family, m->id.idiag_dst, m->id.idiag_dport);
                 c.state = tcp_state_name(m->idiag_state);
+                const std::string src = addr_bytes(m, m->id.idiag_src);
+                c.server_side = std::any_of(listeners.begin(), listeners.end(), [&](const auto& l) {
+                    const auto& [fam, addr, port] = l;
+                    return fam == m->idiag_family && port == m->id.idiag_sport &&
+                           (addr == src || addr == std::string(addr.size(), '\0'));
+                });
                 for_each_attr(nlh, sizeof(*m), [&](const struct nlattr* a) {
                     if (mnl_attr_get_type(a) != INET_DIAG_INFO)
                         return;

@@ -16,11 +16,22 @@ struct RunCtx {
     const NlSocket::Callback* cb;
     int error = 0;
     std::string extack;
+    unsigned seq = 0;   // 0: any (multicast); otherwise only replies to this request
 };
+
+// A socket kept for many requests can still hold the tail of an earlier one (a dump cut
+// short by an error): its messages carry an older sequence number and are skipped here
+// rather than taken for this request's answer.
+bool stale(const RunCtx* ctx, const struct nlmsghdr* nlh)
+{
+    return ctx->seq && nlh->nlmsg_seq != ctx->seq;
+}
 
 int on_data(const struct nlmsghdr* nlh, void* data)
 {
     auto* ctx = static_cast<RunCtx*>(data);
+    if (stale(ctx, nlh))
+        return MNL_CB_OK;
     if (*ctx->cb)
         (*ctx->cb)(nlh);
     return MNL_CB_OK;
@@ -30,6 +41,8 @@ int on_data(const struct nlmsghdr* nlh, void* data)
 int on_error(const struct nlmsghdr* nlh, void* data)
 {
     auto* ctx = static_cast<RunCtx*>(data);
+    if (stale(ctx, nlh))
+        return MNL_CB_OK;
     const auto* err = static_cast<const struct nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
     if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr)))
         return MNL_CB_ERROR;
@@ -49,9 +62,9 @@ int on_error(const struct nlmsghdr* nlh, void* data)
     return MNL_CB_ERROR;
 }
 
-int on_done(const struct nlmsghdr*, void*)
+int on_done(const struct nlmsghdr* nlh, void* data)
 {
-    return MNL_CB_STOP;
+    return stale(static_cast<RunCtx*>(data), nlh) ? MNL_CB_OK : MNL_CB_STOP;
 }
 
 }  // namespace
@@ -88,7 +101,7 @@ Result<void> NlSocket::request(const std::string& what, uint16_t type, uint16_t 
         return fail_errno(what);
 
     const unsigned portid = mnl_socket_get_portid(nl_.get());
-    RunCtx ctx{&cb, 0, {}};
+    RunCtx ctx{&cb, 0, {}, seq_};
     mnl_cb_t ctl[NLMSG_MIN_TYPE] = {};
     ctl[NLMSG_ERROR] = on_error;
     ctl[NLMSG_DONE] = on_done;
@@ -96,7 +109,8 @@ Result<void> NlSocket::request(const std::string& what, uint16_t type, uint16_t 
         ssize_t n = mnl_socket_recvfrom(nl_.get(), buf.data(), buf.size());
         if (n < 0)
             return fail_errno(what);
-        int ret = mnl_cb_run2(buf.data(), static_cast<size_t>(n), seq_, portid, on_data, &ctx,
+        // Sequence numbers are checked per message in the callbacks (see stale()).
+        int ret = mnl_cb_run2(buf.data(), static_cast<size_t>(n), 0, portid, on_data, &ctx,
                               ctl, NLMSG_MIN_TYPE);
         if (ret == MNL_CB_ERROR) {
             int err = ctx.error ? ctx.error : errno;
@@ -122,9 +136,48 @@ Result<void> NlSocket::receive(const Callback& cb)
     ssize_t n = mnl_socket_recvfrom(nl_.get(), buf.data(), buf.size());
     if (n < 0)
         return fail_errno("failed to receive netlink events");
-    RunCtx ctx{&cb, 0, {}};
+    RunCtx ctx{&cb, 0, {}, 0};
     mnl_cb_run(buf.data(), static_cast<size_t>(n), 0, 0, on_data, &ctx);
     return {};
+}
+
+Result<int> NlSocket::set_receive_buffer(int bytes)
+{
+    const int fd = mnl_socket_get_fd(nl_.get());
+    // SO_RCVBUFFORCE (CAP_NET_ADMIN) passes net.core.rmem_max; SO_RCVBUF is capped by it.
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0 &&
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) != 0)
+        return fail_errno("failed to set the receive buffer of a netlink socket");
+    int got = 0;
+    socklen_t len = sizeof(got);
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) != 0)
+        return fail_errno("failed to read the receive buffer of a netlink socket");
+    return got;
+}
+
+size_t NlSocket::discard_pending()
+{
+    const int fd = mnl_socket_get_fd(nl_.get());
+    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+    // At most twice what the buffer holds: events that keep coming while we drain are
+    // newer than the dump that follows anyway, and a storm must not keep us here.
+    int rcvbuf = 0;
+    socklen_t len = sizeof(rcvbuf);
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) != 0 || rcvbuf <= 0)
+        rcvbuf = 1 << 20;
+    size_t dropped = 0, bytes = 0;
+    while (bytes <= 2 * static_cast<size_t>(rcvbuf)) {
+        ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n > 0) {
+            dropped++;
+            bytes += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && (errno == EINTR || errno == ENOBUFS))
+            continue;
+        break;
+    }
+    return dropped;
 }
 
 void genl_put(struct nlmsghdr* nlh, uint8_t cmd, uint8_t version)

@@ -13,12 +13,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <sstream>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "mptcp_sched/conns.h"
 #include "mptcp_sched/fd.h"
 #include "mptcp_sched/pm_netlink.h"
 #include "mptcp_sched/rtnl.h"
@@ -68,11 +72,115 @@ Result<PmSetting> read_pm_setting()
     return PmSetting{"net.mptcp.pm_type", *v};
 }
 
+// "10.0.1.1:5000" or "[fd00::1]:5000" (sock_diag's text) as family, address and port.
+std::optional<std::pair<int, Endpoint>> parse_endpoint_text(const std::string& t)
+{
+    const size_t colon = t.rfind(':');
+    if (colon == std::string::npos)
+        return std::nullopt;
+    std::string addr = t.substr(0, colon);
+    int family = AF_INET;
+    if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') {
+        addr = addr.substr(1, addr.size() - 2);
+        family = AF_INET6;
+        // A v4-mapped address: the kernel's events report such connections as IPv4.
+        if (addr.rfind("::ffff:", 0) == 0 && addr.find('.') != std::string::npos) {
+            addr = addr.substr(7);
+            family = AF_INET;
+        }
+    }
+    unsigned char buf[16];
+    if (inet_pton(family, addr.c_str(), buf) != 1)
+        return std::nullopt;
+    try {
+        const unsigned long port = std::stoul(t.substr(colon + 1));
+        if (port > 65535)
+            return std::nullopt;
+        return std::make_pair(family, Endpoint{addr, static_cast<uint16_t>(port)});
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 class Pathd {
 public:
-    Pathd(const PathdOptions& o, const std::function<void(const std::string&)>& log)
-        : o_(o), log_(log)
+    Pathd(const PathdOptions& o, const PathdLog& log, PmClient& pm) : o_(o), log_(log), pm_(pm)
     {
+    }
+
+    // False once a log line could not be written.
+    bool log_ok() const { return log_ok_; }
+
+    // After the kernel dropped events: what pathd knows is rebuilt from a dump of the
+    // connections and subflows (sock_diag) and of the interfaces and addresses, then the
+    // policies are applied again, as if every missed event had arrived. What no dump
+    // shows is an ADD_ADDR that arrived in the gap and has no subflow yet: that address
+    // stays unknown until the peer announces it again.
+    Result<void> resync(const std::string& which)
+    {
+        if (auto r = refresh_interfaces(); !r)
+            return r;
+        auto now = list_connections();
+        if (!now)
+            return std::unexpected(now.error());
+        std::map<uint32_t, Conn> fresh;
+        std::set<uint32_t> newly;   // established without pathd having seen it happen
+        size_t nsub = 0;
+        for (const auto& ci : *now) {
+            if (!ci.token || ci.fallback || (ci.state != "ESTAB" && ci.state != "SYN-SENT"))
+                continue;
+            auto l = parse_endpoint_text(ci.local);
+            auto r = parse_endpoint_text(ci.remote);
+            if (!l || !r)
+                continue;
+            Conn c;
+            if (auto it = conns_.find(ci.token); it != conns_.end()) {
+                c = it->second;   // keeps the announced addresses and what mobility lost
+            } else {
+                c.token = ci.token;
+                c.family = l->first;
+                c.server = ci.server_side;
+                c.local0 = l->second;
+                c.remote0 = r->second;
+                c.remotes[0] = c.remote0;
+            }
+            if (!c.established && ci.state == "ESTAB")
+                newly.insert(ci.token);
+            c.established = ci.state == "ESTAB";
+            c.subflows.clear();
+            c.pending.clear();
+            for (const auto& si : ci.subflows) {
+                auto sl = parse_endpoint_text(si.local);
+                auto sr = parse_endpoint_text(si.remote);
+                if (!sl || !sr)
+                    continue;
+                if (si.state == "SYN-SENT") {
+                    c.pending.insert({sl->second.addr, sr->second.addr});
+                    continue;
+                }
+                if (si.state != "ESTAB")
+                    continue;
+                c.subflows.push_back({sl->second, sr->second});
+                if (si.remote_id && !c.remotes.count(si.remote_id))
+                    c.remotes[si.remote_id] = sr->second;
+                nsub++;
+            }
+            fresh[ci.token] = std::move(c);
+        }
+        conns_ = std::move(fresh);
+        log_line({{"event", "resync"}, {"socket", which}, {"connections", conns_.size()},
+                  {"subflows", nsub},
+                  {"why", "the kernel dropped events (receive buffer full): state re-read"}});
+        if (o_.mobility)
+            drop_local([&](const std::string& a) { return !usable_ifindex(ifindex_of(a)); });
+        for (auto& [token, c] : conns_) {
+            if (c.established && !c.server) {
+                if (newly.count(token))
+                    mark_initial_backup(c);
+                fill(c, "resync");
+            }
+        }
+        return {};
     }
 
     Result<void> refresh_interfaces()
@@ -92,6 +200,8 @@ public:
     {
         switch (ev.type) {
         case MPTCP_EVENT_CREATED: {
+            if (conns_.count(ev.token))
+                return;   // already known from a resync dump: keep its subflows
             Conn c;
             c.token = ev.token;
             c.family = ev.family;
@@ -222,14 +332,16 @@ private:
             j["ts"] = std::chrono::duration<double>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-            log_(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            if (!log_(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)))
+                log_ok_ = false;
             return;
         }
         std::string line = j.value("event", "");
         for (auto& [k, v] : j.items())
             if (k != "event")
                 line += " " + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        log_(line);
+        if (!log_(line))
+            log_ok_ = false;
     }
 
     void say(const std::string& event, uint32_t token, nlohmann::json extra)
@@ -300,7 +412,7 @@ private:
     {
         const bool bk = backup_iface(laddr);
         PmSockAddr l{c.family, laddr, 0}, rem{c.family, r.addr, r.port};
-        auto res = pm_subflow_create(c.token, local_id(laddr), l, ifindex_of(laddr), rem, bk);
+        auto res = pm_.subflow_create(c.token, local_id(laddr), l, ifindex_of(laddr), rem, bk);
         if (!res) {
             say("subflow_create_failed", c.token, {{"local", laddr}, {"remote", text(r)},
                                                    {"error", res.error().message}});
@@ -340,7 +452,7 @@ private:
     {
         if (!backup_iface(c.local0.addr))
             return;
-        auto r = pm_subflow_set_backup(c.token, {c.family, c.local0.addr, c.local0.port},
+        auto r = pm_.subflow_set_backup(c.token, {c.family, c.local0.addr, c.local0.port},
                                        {c.family, c.remote0.addr, c.remote0.port}, true);
         say(r ? "subflow_backup" : "subflow_backup_failed", c.token,
             {{"local", text(c.local0)}, {"remote", text(c.remote0)},
@@ -355,7 +467,7 @@ private:
                 if (gone(s.local.addr))
                     drop.push_back(s);
             for (const auto& s : drop) {
-                auto r = pm_subflow_destroy(c.token, {c.family, s.local.addr, s.local.port},
+                auto r = pm_.subflow_destroy(c.token, {c.family, s.local.addr, s.local.port},
                                             {c.family, s.remote.addr, s.remote.port});
                 c.lost.insert({s.local.addr, s.remote.addr});
                 say(r ? "subflow_destroy" : "subflow_destroy_failed", c.token,
@@ -376,34 +488,150 @@ public:
 
 private:
     const PathdOptions& o_;
-    std::function<void(const std::string&)> log_;
+    PathdLog log_;
+    PmClient& pm_;   // one request socket for the daemon's lifetime
+    bool log_ok_ = true;
     std::vector<Link> links_;
     std::vector<IfAddr> addrs_;
     std::map<uint32_t, Conn> conns_;
     std::map<std::string, uint8_t> ids_;
 };
 
-// One pathd per netns: a lock file named after the netns inode.
-Result<UniqueFd> lock_netns()
+// One pathd per netns: a lock file named after the netns inode, held with flock for the
+// daemon's life (the kernel releases it however the process ends). The file also records
+// what pathd changed, before it changes it:
+//   pid N / netns_cookie C / sysctl KEY / previous VALUE
+// so whoever takes the lock next can undo what a killed pathd left behind. Holding the
+// lock is the proof that the pid in the record is gone; the netns cookie (unique per
+// boot, never reused) tells a record of this netns from one of a deleted netns whose
+// inode number came back.
+struct Record {
+    long pid = 0;
+    uint64_t cookie = 0;
+    std::string key, previous;
+};
+
+uint64_t netns_cookie()
+{
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+    UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    uint64_t cookie = 0;
+    socklen_t len = sizeof(cookie);
+    if (!s || ::getsockopt(s.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0)
+        return 0;   // kernels before 5.14: the inode in the file name has to do
+    return cookie;
+}
+
+std::string read_all(int fd)
+{
+    std::string text;
+    char buf[512];
+    off_t off = 0;
+    ssize_t n;
+    while (text.size() < 4096 && (n = ::pread(fd, buf, sizeof(buf), off)) > 0) {
+        text.append(buf, static_cast<size_t>(n));
+        off += n;
+    }
+    return text;
+}
+
+// Only values pathd itself could have found are restored: the record lives in root's /run,
+// but a sysctl write from a file is still checked.
+bool plausible(const Record& r)
+{
+    if (r.key != "net.mptcp.path_manager" && r.key != "net.mptcp.pm_type")
+        return false;
+    if (r.previous.empty() || r.previous.size() > 32 ||
+        !std::all_of(r.previous.begin(), r.previous.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+        return false;
+    return PmSetting{r.key, r.previous}.userspace() == false;
+}
+
+Record parse_record(const std::string& text)
+{
+    Record r;
+    std::istringstream in(text);
+    std::string k, v;
+    while (in >> k >> v) {
+        try {
+            if (k == "pid")
+                r.pid = std::stol(v);
+            else if (k == "netns_cookie")
+                r.cookie = std::stoull(v);
+        } catch (const std::exception&) {
+        }
+        if (k == "sysctl")
+            r.key = v;
+        else if (k == "previous")
+            r.previous = v;
+    }
+    // The first versions wrote the bare pid.
+    if (!r.pid)
+        try {
+            r.pid = std::stol(text);
+        } catch (const std::exception&) {
+        }
+    return r;
+}
+
+Result<void> write_record(int fd, const std::string& text)
+{
+    if (::ftruncate(fd, 0) != 0 ||
+        ::pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+        return fail_errno("failed to write the pathd record");
+    return {};
+}
+
+std::string lock_path()
 {
     struct stat st {};
     if (::stat("/proc/self/ns/net", &st) != 0)
+        return "";
+    return "/run/mptcp-sched-pathd-" + std::to_string(st.st_ino) + ".lock";
+}
+
+Result<UniqueFd> lock_netns()
+{
+    const std::string path = lock_path();
+    if (path.empty())
         return fail_errno("failed to identify the network namespace");
-    const std::string path = "/run/mptcp-sched-pathd-" + std::to_string(st.st_ino) + ".lock";
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd)
         return fail_errno("failed to open " + path);
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-        char buf[32] = {};
-        ssize_t n = ::pread(fd.get(), buf, sizeof(buf) - 1, 0);
+        const Record r = parse_record(read_all(fd.get()));
         return fail_msg("another mptcp-sched pathd" +
-                            (n > 0 ? " (pid " + std::string(buf, strcspn(buf, "\n")) + ")" : "") +
+                            (r.pid > 0 ? " (pid " + std::to_string(r.pid) + ")" : "") +
                             " already manages this network namespace", EBUSY);
     }
-    std::string pid = std::to_string(getpid()) + "\n";
-    if (::ftruncate(fd.get(), 0) == 0)
-        (void)::pwrite(fd.get(), pid.data(), pid.size(), 0);
     return fd;
+}
+
+// With the lock held: undoes what the recorded (dead) pathd left, clears the record.
+// Returns the line saying what was done; nullopt when there was nothing to undo.
+Result<std::optional<std::string>> recover(int fd)
+{
+    const Record r = parse_record(read_all(fd));
+    std::optional<std::string> said;
+    if (!r.key.empty() && plausible(r)) {
+        const uint64_t here = netns_cookie();
+        auto cur = read_sysctl(r.key);
+        if ((!r.cookie || !here || r.cookie == here) && cur &&
+            PmSetting{r.key, *cur}.userspace()) {
+            if (auto w = write_sysctl(r.key, r.previous); !w)
+                return fail_msg("failed to restore " + r.key + " = " + r.previous +
+                                    " left by pathd pid " + std::to_string(r.pid) + ": " +
+                                    w.error().message, w.error().code);
+            said = "restored " + r.key + " = " + r.previous + " (pathd pid " +
+                   std::to_string(r.pid) + " set " + *cur + " and ended without restoring it)";
+        }
+    }
+    if (auto w = write_record(fd, ""); !w)
+        return std::unexpected(w.error());
+    return said;
 }
 
 }  // namespace
@@ -422,11 +650,38 @@ Result<void> pathd_add_policy(PathdOptions& o, const std::string& policy)
     return {};
 }
 
-Result<void> run_pathd(const PathdOptions& o, const std::function<void(const std::string&)>& log)
+Result<std::string> reset_pathd()
+{
+    auto lock = lock_netns();
+    if (!lock) {
+        if (lock.error().code == EBUSY)
+            return fail_msg("failed to reset: " + lock.error().message +
+                                " (stop it with SIGTERM: it restores the path manager itself)",
+                            EBUSY);
+        return std::unexpected(lock.error());
+    }
+    auto said = recover(lock->get());
+    if (!said)
+        return std::unexpected(said.error());
+    if (*said)
+        return **said;
+    auto cur = read_pm_setting();
+    return "nothing to restore: no pathd left its setting behind in this network namespace" +
+           (cur ? " (" + cur->key + " is " + cur->value + ")" : std::string());
+}
+
+Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
 {
     auto lock = lock_netns();
     if (!lock)
         return std::unexpected(lock.error());
+    auto recovered = recover(lock->get());
+    if (!recovered)
+        return std::unexpected(recovered.error());
+    if (*recovered)
+        log(o.json ? nlohmann::json{{"event", "recovered"}, {"what", **recovered}}
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                   : **recovered);
     auto found = read_pm_setting();
     if (!found)
         return std::unexpected(found.error());
@@ -440,6 +695,15 @@ Result<void> run_pathd(const PathdOptions& o, const std::function<void(const std
     auto rt = RtEvents::open();
     if (!rt)
         return std::unexpected(rt.error());
+    auto client = PmClient::open();
+    if (!client)
+        return std::unexpected(client.error());
+    // A burst (thousands of short connections, or pathd stopped for a while) must not
+    // overflow the default ~200 KiB; beyond this, resync() takes over.
+    if (auto b = pm->set_receive_buffer(o.event_buffer); !b)
+        return std::unexpected(b.error());
+    if (auto b = rt->set_receive_buffer(o.event_buffer); !b)
+        return std::unexpected(b.error());
 
     // Signals become readable events; the original mask is restored on return.
     sigset_t mask, old;
@@ -452,20 +716,34 @@ Result<void> run_pathd(const PathdOptions& o, const std::function<void(const std
     struct Restore {
         PmSetting found;
         sigset_t old;
+        int lock;
+        bool armed = false;
         ~Restore()
         {
-            (void)write_sysctl(found.key, found.value);
+            // The record goes only once the setting is back: if the write fails, the next
+            // start (or --reset) tries again.
+            if (armed && write_sysctl(found.key, found.value))
+                (void)write_record(lock, "");
             sigprocmask(SIG_SETMASK, &old, nullptr);
         }
-    } restore{*found, old};
+    } restore{*found, old, lock->get()};
 
+    // The record first: a pathd killed between these two steps leaves a record of a
+    // change that did not happen, which recover() recognises (the setting is not
+    // userspace) and discards.
+    std::ostringstream rec;
+    rec << "pid " << getpid() << "\nnetns_cookie " << netns_cookie() << "\nsysctl "
+        << found->key << "\nprevious " << found->value << "\n";
+    if (auto w = write_record(lock->get(), rec.str()); !w)
+        return std::unexpected(w.error());
     const std::string want = found->key == "net.mptcp.path_manager" ? "userspace" : "1";
+    restore.armed = true;
     if (auto w = write_sysctl(found->key, want); !w)
         return fail_msg("failed to switch to the userspace path manager: " + w.error().message,
                         w.error().code);
 
-    Pathd d(o, log);
-    if (auto l = pm_get_limits())
+    Pathd d(o, log, *client);
+    if (auto l = client->get_limits())
         d.limit_ = l->subflows;
     if (auto r = d.refresh_interfaces(); !r)
         return std::unexpected(r.error());
@@ -473,7 +751,8 @@ Result<void> run_pathd(const PathdOptions& o, const std::function<void(const std
                             {"fullmesh", o.fullmesh}, {"mobility", o.mobility},
                             {"backup_ifaces", o.backup_ifaces},
                             {"max_subflows", o.max_subflows.value_or(d.limit_)}};
-    log(o.json ? start.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+    const bool started = log(
+        o.json ? start.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                : "started: " + found->key + " = " + want + " (was " + found->value +
                      "), policies:" + (o.fullmesh ? " fullmesh" : "") +
                      (o.mobility ? " mobility" : "") +
@@ -485,10 +764,21 @@ Result<void> run_pathd(const PathdOptions& o, const std::function<void(const std
                      }() +
                      ", at most " + std::to_string(o.max_subflows.value_or(d.limit_)) +
                      " additional subflows per connection");
+    const auto log_gone = [&] {
+        return fail_msg("pathd: failed to write its log (the reader of its output went "
+                        "away); " + found->key + " back to " + found->value, EPIPE);
+    };
+    if (!started)
+        return log_gone();
 
-    struct pollfd fds[3] = {{pm->fd(), POLLIN, 0}, {rt->fd(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+    // The log's descriptor is polled for nothing: poll still reports POLLERR when the
+    // reading end of a pipe closes, so `pathd | head -1` ends here and not at the next
+    // event's failed write.
+    struct pollfd fds[4] = {{pm->fd(), POLLIN, 0}, {rt->fd(), POLLIN, 0},
+                            {sfd.get(), POLLIN, 0}, {o.log_fd, 0, 0}};
+    const nfds_t nfds = o.log_fd >= 0 ? 4 : 3;
     for (;;) {
-        if (::poll(fds, 3, -1) < 0) {
+        if (::poll(fds, nfds, -1) < 0) {
             if (errno == EINTR)
                 continue;
             return fail_errno("pathd: poll failed");
@@ -503,12 +793,31 @@ Result<void> run_pathd(const PathdOptions& o, const std::function<void(const std
                              ": " + found->key + " back to " + found->value);
             return {};
         }
-        if (fds[0].revents & POLLIN)
-            if (auto r = pm->read([&](const PmEvent& ev) { d.on_pm(ev); }); !r)
+        if (nfds == 4 && (fds[3].revents & (POLLERR | POLLHUP | POLLNVAL)))
+            return log_gone();
+        if (fds[0].revents & POLLIN) {
+            auto r = pm->read([&](const PmEvent& ev) { d.on_pm(ev); });
+            if (!r && r.error().code != ENOBUFS)
                 return std::unexpected(r.error());
-        if (fds[1].revents & POLLIN)
-            if (auto r = rt->read([&](const RtEvent& ev) { d.on_rt(ev); }); !r)
+            if (!r) {
+                // What is still queued predates the loss; the dump supersedes it.
+                pm->discard_pending();
+                if (auto s = d.resync("mptcp_pm events"); !s)
+                    return std::unexpected(s.error());
+            }
+        }
+        if (fds[1].revents & POLLIN) {
+            auto r = rt->read([&](const RtEvent& ev) { d.on_rt(ev); });
+            if (!r && r.error().code != ENOBUFS)
                 return std::unexpected(r.error());
+            if (!r) {
+                rt->discard_pending();
+                if (auto s = d.resync("rtnetlink events"); !s)
+                    return std::unexpected(s.error());
+            }
+        }
+        if (!d.log_ok())
+            return log_gone();
     }
 }
 

@@ -120,22 +120,10 @@ std::optional<uint32_t> endpoint_flag(const std::string& name)
 
 Result<PmLimits> pm_get_limits()
 {
-    auto pm = open_pm();
+    auto pm = PmClient::open();
     if (!pm)
         return std::unexpected(pm.error());
-    PmLimits lim;
-    auto r = pm->request("failed to get MPTCP limits", MPTCP_PM_CMD_GET_LIMITS, false, {},
-        [&](const struct nlmsghdr* nlh) {
-            for_each_attr(nlh, sizeof(struct genlmsghdr), [&](const struct nlattr* a) {
-                if (mnl_attr_get_type(a) == MPTCP_PM_ATTR_SUBFLOWS)
-                    lim.subflows = mnl_attr_get_u32(a);
-                else if (mnl_attr_get_type(a) == MPTCP_PM_ATTR_RCV_ADD_ADDRS)
-                    lim.add_addr_accepted = mnl_attr_get_u32(a);
-            });
-        });
-    if (!r)
-        return std::unexpected(r.error());
-    return lim;
+    return pm->get_limits();
 }
 
 Result<void> pm_set_limits(const PmLimits& l)
@@ -223,52 +211,107 @@ Result<void> pm_set_endpoint_flags(uint32_t id, uint32_t flags)
                        });
 }
 
-Result<void> pm_subflow_create(uint32_t token, uint8_t local_id, const PmSockAddr& local,
-                               int ifindex, const PmSockAddr& remote, bool backup)
+Result<PmClient> PmClient::open()
 {
     auto pm = open_pm();
     if (!pm)
         return std::unexpected(pm.error());
-    return pm->request("failed to create a subflow " + local.addr + " -> " + remote.addr,
-                       MPTCP_PM_CMD_SUBFLOW_CREATE, false, [&](struct nlmsghdr* nlh) {
-                           mnl_attr_put_u32(nlh, MPTCP_PM_ATTR_TOKEN, token);
-                           put_addr(nlh, MPTCP_PM_ATTR_ADDR, local.family, local.addr, local.port,
-                                    local_id, backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0u, ifindex);
-                           put_addr(nlh, MPTCP_PM_ATTR_ADDR_REMOTE, remote.family, remote.addr,
-                                    remote.port, std::nullopt, std::nullopt, 0);
-                       });
+    return PmClient(std::move(pm->nl), pm->family);
+}
+
+Result<void> PmClient::request(const std::string& what, uint8_t cmd, bool dump,
+                               const std::function<void(struct nlmsghdr*)>& attrs,
+                               const NlSocket::Callback& cb)
+{
+    return nl_.request(what, family_, dump ? NLM_F_DUMP : 0,
+        [&](struct nlmsghdr* nlh) {
+            genl_put(nlh, cmd, MPTCP_PM_VER);
+            if (attrs)
+                attrs(nlh);
+        },
+        cb);
+}
+
+Result<PmLimits> PmClient::get_limits()
+{
+    PmLimits lim;
+    auto r = request("failed to get MPTCP limits", MPTCP_PM_CMD_GET_LIMITS, false, {},
+        [&](const struct nlmsghdr* nlh) {
+            for_each_attr(nlh, sizeof(struct genlmsghdr), [&](const struct nlattr* a) {
+                if (mnl_attr_get_type(a) == MPTCP_PM_ATTR_SUBFLOWS)
+                    lim.subflows = mnl_attr_get_u32(a);
+                else if (mnl_attr_get_type(a) == MPTCP_PM_ATTR_RCV_ADD_ADDRS)
+                    lim.add_addr_accepted = mnl_attr_get_u32(a);
+            });
+        });
+    if (!r)
+        return std::unexpected(r.error());
+    return lim;
+}
+
+Result<void> PmClient::subflow_create(uint32_t token, uint8_t local_id, const PmSockAddr& local,
+                                      int ifindex, const PmSockAddr& remote, bool backup)
+{
+    return request("failed to create a subflow " + local.addr + " -> " + remote.addr,
+                   MPTCP_PM_CMD_SUBFLOW_CREATE, false, [&](struct nlmsghdr* nlh) {
+                       mnl_attr_put_u32(nlh, MPTCP_PM_ATTR_TOKEN, token);
+                       put_addr(nlh, MPTCP_PM_ATTR_ADDR, local.family, local.addr, local.port,
+                                local_id, backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0u, ifindex);
+                       put_addr(nlh, MPTCP_PM_ATTR_ADDR_REMOTE, remote.family, remote.addr,
+                                remote.port, std::nullopt, std::nullopt, 0);
+                   });
+}
+
+Result<void> PmClient::subflow_destroy(uint32_t token, const PmSockAddr& local,
+                                       const PmSockAddr& remote)
+{
+    return request("failed to remove the subflow " + local.addr + " -> " + remote.addr,
+                   MPTCP_PM_CMD_SUBFLOW_DESTROY, false, [&](struct nlmsghdr* nlh) {
+                       mnl_attr_put_u32(nlh, MPTCP_PM_ATTR_TOKEN, token);
+                       put_addr(nlh, MPTCP_PM_ATTR_ADDR, local.family, local.addr, local.port,
+                                std::nullopt, std::nullopt, 0);
+                       put_addr(nlh, MPTCP_PM_ATTR_ADDR_REMOTE, remote.family, remote.addr,
+                                remote.port, std::nullopt, std::nullopt, 0);
+                   });
+}
+
+Result<void> PmClient::subflow_set_backup(uint32_t token, const PmSockAddr& local,
+                                          const PmSockAddr& remote, bool backup)
+{
+    return request("failed to set the backup flag of " + local.addr + " -> " + remote.addr,
+                   MPTCP_PM_CMD_SET_FLAGS, false, [&](struct nlmsghdr* nlh) {
+                       mnl_attr_put_u32(nlh, MPTCP_PM_ATTR_TOKEN, token);
+                       put_addr(nlh, MPTCP_PM_ATTR_ADDR, local.family, local.addr, local.port,
+                                std::nullopt, backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0u, 0);
+                       put_addr(nlh, MPTCP_PM_ATTR_ADDR_REMOTE, remote.family, remote.addr,
+                                remote.port, std::nullopt, std::nullopt, 0);
+                   });
+}
+
+Result<void> pm_subflow_create(uint32_t token, uint8_t local_id, const PmSockAddr& local,
+                               int ifindex, const PmSockAddr& remote, bool backup)
+{
+    auto pm = PmClient::open();
+    if (!pm)
+        return std::unexpected(pm.error());
+    return pm->subflow_create(token, local_id, local, ifindex, remote, backup);
 }
 
 Result<void> pm_subflow_destroy(uint32_t token, const PmSockAddr& local, const PmSockAddr& remote)
 {
-    auto pm = open_pm();
+    auto pm = PmClient::open();
     if (!pm)
         return std::unexpected(pm.error());
-    return pm->request("failed to remove the subflow " + local.addr + " -> " + remote.addr,
-                       MPTCP_PM_CMD_SUBFLOW_DESTROY, false, [&](struct nlmsghdr* nlh) {
-                           mnl_attr_put_u32(nlh, MPTCP_PM_ATTR_TOKEN, token);
-                           put_addr(nlh, MPTCP_PM_ATTR_ADDR, local.family, local.addr, local.port,
-                                    std::nullopt, std::nullopt, 0);
-                           put_addr(nlh, MPTCP_PM_ATTR_ADDR_REMOTE, remote.family, remote.addr,
-                                    remote.port, std::nullopt, std::nullopt, 0);
-                       });
+    return pm->subflow_destroy(token, local, remote);
 }
 
 Result<void> pm_subflow_set_backup(uint32_t token, const PmSockAddr& local,
                                    const PmSockAddr& remote, bool backup)
 {
-    auto pm = open_pm();
+    auto pm = PmClient::open();
     if (!pm)
         return std::unexpected(pm.error());
-    return pm->request("failed to set the backup flag of " + local.addr + " -> " + remote.addr,
-                       MPTCP_PM_CMD_SET_FLAGS, false, [&](struct nlmsghdr* nlh) {
-                           mnl_attr_put_u32(nlh, MPTCP_PM_ATTR_TOKEN, token);
-                           put_addr(nlh, MPTCP_PM_ATTR_ADDR, local.family, local.addr, local.port,
-                                    std::nullopt,
-                                    backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0u, 0);
-                           put_addr(nlh, MPTCP_PM_ATTR_ADDR_REMOTE, remote.family, remote.addr,
-                                    remote.port, std::nullopt, std::nullopt, 0);
-                       });
+    return pm->subflow_set_backup(token, local, remote, backup);
 }
 
 const char* pm_event_name(int type)

@@ -34,6 +34,26 @@ one_line_error() {
     [ $rc -ne 0 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *"$want"* ]]
 }
 
+# wait_until TIMEOUT_S CMD...: runs CMD every 50 ms until it succeeds (returns 0) or
+# TIMEOUT_S (fractions allowed) have passed (returns 1). Tests wait for the condition they
+# check, with a deadline generous enough for a loaded machine, never for a fixed time.
+wait_until() {
+    local limit_us; limit_us=$(awk -v t="$1" 'BEGIN { printf "%d", t * 1000000 }'); shift
+    local start=${EPOCHREALTIME/[.,]/}
+    while ! "$@"; do
+        [ $(( ${EPOCHREALTIME/[.,]/} - start )) -ge "$limit_us" ] && return 1
+        sleep 0.05
+    done
+    return 0
+}
+
+# listening NS PORT: a TCP/MPTCP listener on PORT in netns NS.
+listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
+# nsubflows PORT: established subflows (TCP sockets) towards PORT in the client netns.
+nsubflows() { ip netns exec ms-cli ss -tnH state established "( dport = :$1 )" | wc -l; }
+# has_subflows PORT N: at least N of them.
+has_subflows() { [ "$(nsubflows "$1")" -ge "$2" ]; }
+
 # json FILE PYEXPR: evaluates PYEXPR with `j` bound to the JSON in FILE.
 json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
@@ -94,11 +114,7 @@ xfer() {
     in_srv $XFER server --addr "${XFER_SERVER_ADDR:-0.0.0.0}" --port "$port" \
         --count "${XFER_SERVER_COUNT:-1}" > /dev/null &
     local srv=$!
-    local i
-    for i in $(seq 50); do
-        in_srv ss -Hltn "sport = :$port" | grep -q . && break
-        sleep 0.1
-    done
+    wait_until 30 listening ms-srv "$port"
     in_cli $XFER client --addr 10.0.1.2 --port "$port" --bytes "$bytes" "$@" > "$out"
     local rc=$?
     wait "$srv"

@@ -169,6 +169,16 @@ def client(args):
     s = connect(args)
     s.sendall(total.to_bytes(8, "big"))
     h = hashlib.sha256()
+    if args.wait_subflows:
+        # The header made the connection fully established, which is when the path
+        # manager adds subflows; the payload waits for them, so a check of how it was
+        # spread does not depend on how fast the join was on a busy machine.
+        end = time.monotonic() + 60
+        while len(subflows(args.port)) < args.wait_subflows:
+            if time.monotonic() > end:
+                print(f"mptcp_xfer: not {args.wait_subflows} subflows within 60 s", file=sys.stderr)
+                return 1
+            time.sleep(0.02)
     start = time.monotonic()
     last = start
     max_gap = 0.0
@@ -253,6 +263,8 @@ def main():
     pc.add_argument("--port", type=int, required=True)
     pc.add_argument("--bytes", type=int, required=True)
     pc.add_argument("--rate", type=float, default=0, help="pace to this many Mbit/s")
+    pc.add_argument("--wait-subflows", type=int, default=0,
+                    help="send the payload once this many subflows are established")
     pc.add_argument("--tcp", action="store_true", help="plain TCP instead of MPTCP")
     pc.add_argument("--mark", type=lambda v: int(v, 0), default=0, help="SO_MARK the socket")
     pc.add_argument("--bind-port", type=int, default=0, help="source port to bind")

@@ -42,6 +42,7 @@ struct ConnInfo {
     uint64_t bytes_sent = 0, bytes_received = 0, bytes_acked = 0;
     uint64_t unacked_bytes = 0;     // written by the application, not yet data-acked
     uint32_t subflows_reported = 0; // mptcpi_subflows (additional subflows)
+    bool server_side = false;       // accepted from an MPTCP listener of this netns
     std::vector<SubflowInfo> subflows;
 };
 

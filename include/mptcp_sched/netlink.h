@@ -57,8 +57,16 @@ public:
                          const Build& build, const Callback& cb = {});
 
     Result<void> join_group(unsigned group);
-    // Blocks for one batch of multicast messages and passes each to @cb.
+    // Blocks for one batch of multicast messages and passes each to @cb. When the kernel
+    // dropped messages because the receive buffer was full, fails once with code ENOBUFS
+    // (what was still queued can be read after that).
     Result<void> receive(const Callback& cb);
+    // Asks for a receive buffer of @bytes (beyond net.core.rmem_max when privileged);
+    // returns what the kernel granted.
+    Result<int> set_receive_buffer(int bytes);
+    // Reads and throws away what is queued (at most twice the buffer), without blocking;
+    // returns the batches dropped.
+    size_t discard_pending();
     int fd() const;
 
 private:

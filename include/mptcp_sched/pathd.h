@@ -22,13 +22,29 @@ struct PathdOptions {
     bool mobility = false;                    // follow interfaces and addresses going and coming
     std::optional<uint32_t> max_subflows;     // default: the netns's `subflows` limit
     bool json = false;                        // log lines as JSON objects
+    // Receive buffer of the event sockets. Beyond it the kernel drops events; pathd then
+    // re-reads connections, subflows and addresses by dump and goes on.
+    int event_buffer = 8 << 20;
+    // The log's file descriptor (-1: none). When its reader goes away (a pipe closed:
+    // `pathd | head -1`) pathd stops, restoring the path manager, as it does when a log
+    // line cannot be written.
+    int log_fd = -1;
 };
+
+// Each log line (already formatted, text or JSON); false when it could not be written.
+using PathdLog = std::function<bool(const std::string&)>;
 
 // Parses one --policy value: "fullmesh", "backup-iface=PATTERN", "mobility".
 Result<void> pathd_add_policy(PathdOptions& o, const std::string& policy);
 
-// Runs until @stop becomes true or a SIGTERM/SIGINT arrives, in the current netns.
-// @log receives each log line (already formatted, text or JSON).
-Result<void> run_pathd(const PathdOptions& o, const std::function<void(const std::string&)>& log);
+// Runs until a SIGTERM/SIGINT/SIGHUP arrives, in the current netns. Before switching the
+// path manager it records "set by pid N, previous value X" in its lock file
+// (/run/mptcp-sched-pathd-<netns inode>.lock); a pathd that died without restoring (SIGKILL,
+// a crash) is undone by the next start, which logs one line saying so.
+Result<void> run_pathd(const PathdOptions& o, const PathdLog& log);
+
+// `pathd --reset`: restores what a dead pathd left in the current netns and returns the
+// one line that says what was done. Refuses while a live pathd holds the netns.
+Result<std::string> reset_pathd();
 
 }  // namespace mptcp_sched

@@ -67,6 +67,29 @@ Result<void> pm_subflow_destroy(uint32_t token, const PmSockAddr& local,
 Result<void> pm_subflow_set_backup(uint32_t token, const PmSockAddr& local,
                                    const PmSockAddr& remote, bool backup);
 
+// The same commands over one socket whose family id is resolved once, for a daemon that
+// sends many (the functions above open a socket and look the family up on every call).
+class PmClient {
+public:
+    static Result<PmClient> open();
+    Result<PmLimits> get_limits();
+    Result<void> subflow_create(uint32_t token, uint8_t local_id, const PmSockAddr& local,
+                                int ifindex, const PmSockAddr& remote, bool backup);
+    Result<void> subflow_destroy(uint32_t token, const PmSockAddr& local,
+                                 const PmSockAddr& remote);
+    Result<void> subflow_set_backup(uint32_t token, const PmSockAddr& local,
+                                    const PmSockAddr& remote, bool backup);
+    int fd() const { return nl_.fd(); }
+
+private:
+    PmClient(NlSocket nl, uint16_t family) : nl_(std::move(nl)), family_(family) {}
+    Result<void> request(const std::string& what, uint8_t cmd, bool dump,
+                         const std::function<void(struct nlmsghdr*)>& attrs,
+                         const NlSocket::Callback& cb = {});
+    NlSocket nl_;
+    uint16_t family_;
+};
+
 // ---- events ----
 
 struct PmEvent {
@@ -88,8 +111,12 @@ class PmEvents {
 public:
     static Result<PmEvents> open();
     int fd() const { return nl_.fd(); }
-    // Reads what is pending (blocks if nothing is) and passes each event to @cb.
+    // Reads what is pending (blocks if nothing is) and passes each event to @cb. Fails
+    // with code ENOBUFS once after the kernel dropped events (the buffer was full).
     Result<void> read(const std::function<void(const PmEvent&)>& cb);
+    // See NlSocket::set_receive_buffer and NlSocket::discard_pending.
+    Result<int> set_receive_buffer(int bytes) { return nl_.set_receive_buffer(bytes); }
+    size_t discard_pending() { return nl_.discard_pending(); }
 
 private:
     PmEvents(NlSocket nl, uint16_t family) : nl_(std::move(nl)), family_(family) {}

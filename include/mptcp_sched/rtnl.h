@@ -77,7 +77,11 @@ class RtEvents {
 public:
     static Result<RtEvents> open();
     int fd() const { return nl_.fd(); }
+    // Fails with code ENOBUFS once after the kernel dropped events (the buffer was full).
     Result<void> read(const std::function<void(const RtEvent&)>& cb);
+    // See NlSocket::set_receive_buffer and NlSocket::discard_pending.
+    Result<int> set_receive_buffer(int bytes) { return nl_.set_receive_buffer(bytes); }
+    size_t discard_pending() { return nl_.discard_pending(); }
 
 private:
     explicit RtEvents(NlSocket nl) : nl_(std::move(nl)) {}

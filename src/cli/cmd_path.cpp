@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // `mptcp-sched path ...`: endpoints, limits, per-source routes, and the pathd daemon.
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -127,17 +129,25 @@ int routes_remove()
 void add_pathd_command(CLI::App& path, const std::string& netns, PathdOptions& o, int& rc)
 {
     static std::vector<std::string> policies;
+    static bool reset = false;
     auto* d = path.add_subcommand("pathd", "Run a userspace path manager with policies "
                                            "(until SIGTERM)");
     d->add_option("--policy", policies,
-                  "fullmesh | mobility | backup-iface=PATTERN (repeatable)")
-        ->required();
+                  "fullmesh | mobility | backup-iface=PATTERN (repeatable; required)");
     d->add_option("--max-subflows", o.max_subflows,
                   "additional subflows per connection (default: the netns's subflows limit)");
     d->add_flag("--json", o.json, "log one JSON object per line");
+    d->add_option("--event-buffer", o.event_buffer,
+                  "receive buffer of the event sockets in bytes (default 8 MiB); beyond it "
+                  "pathd re-reads the state")
+        ->check(CLI::Range(16384, 256 << 20));
+    d->add_flag("--reset", reset,
+                "restore the path manager a killed pathd left switched, then exit");
     d->footer(
         "Switches net.mptcp.path_manager (pm_type on older kernels) to userspace, and back to\n"
-        "what it found on SIGTERM/SIGINT. Policies:\n"
+        "what it found on SIGTERM/SIGINT, or when its output's reader goes away. A pathd\n"
+        "killed without restoring (SIGKILL, a crash) is undone by the next start or by\n"
+        "--reset (from the record in /run/mptcp-sched-pathd-*.lock). Policies:\n"
         "  fullmesh             a subflow from every local address to every peer address\n"
         "  mobility             interface/address down: remove its subflows; back: recreate\n"
         "  backup-iface=PATTERN subflows from matching interfaces (fnmatch) are backup\n"
@@ -145,6 +155,27 @@ void add_pathd_command(CLI::App& path, const std::string& netns, PathdOptions& o
         "  mptcp-sched path pathd --policy fullmesh --policy mobility\n"
         "  mptcp-sched path pathd --netns client --policy fullmesh --policy 'backup-iface=wwan*' --json");
     d->callback([&rc, &netns, &o] {
+        if (reset) {
+            if (!policies.empty()) {
+                std::cerr << "mptcp-sched: pathd: --reset takes no --policy\n";
+                rc = kUsage;
+                return;
+            }
+            rc = in_netns(netns, []() -> int {
+                auto r = reset_pathd();
+                if (!r)
+                    return report(r.error());
+                std::cout << *r << "\n";
+                return kOk;
+            });
+            return;
+        }
+        if (policies.empty()) {
+            std::cerr << "mptcp-sched: pathd: give at least one --policy (or --reset)\n";
+            rc = kUsage;
+            return;
+        }
+        o.log_fd = STDOUT_FILENO;
         for (const auto& p : policies)
             if (auto ok = pathd_add_policy(o, p); !ok) {
                 rc = report(ok.error());
@@ -153,6 +184,7 @@ void add_pathd_command(CLI::App& path, const std::string& netns, PathdOptions& o
         rc = in_netns(netns, [&o]() -> int {
             auto r = run_pathd(o, [](const std::string& line) {
                 std::cout << line << std::endl;
+                return static_cast<bool>(std::cout);
             });
             return r ? kOk : report(r.error());
         });

@@ -25,6 +25,7 @@
 #include "mptcp_sched/sysctl.h"
 #include "mptcp_sched/text.h"
 
+#include <csignal>
 #include <exception>
 #include <unistd.h>
 
@@ -260,6 +261,10 @@ int cmd_stats(bool json_out, double watch)
             std::cout << stats_to_json(*st).dump(watch > 0 ? -1 : 2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
         else
             std::cout << (watch > 0 ? "\033[H\033[2J" : "") << render_stats(*st) << std::flush;
+        // SIGPIPE no longer ends us: a reader that went away (`stats --watch 1 | head`)
+        // has to end the loop here.
+        if (!std::cout)
+            return report(Error::msg("failed to write the statistics: standard output is closed", EPIPE));
         if (watch <= 0)
             return kOk;
         std::this_thread::sleep_for(std::chrono::duration<double>(watch));
@@ -373,11 +378,22 @@ namespace {
 
 int run_cli(int argc, char** argv);
 
+void on_sigpipe(int) {}
+
 }  // namespace
 
 int main(int argc, char** argv)
 {
     std::set_terminate(on_terminate);
+    // A closed stdout (`mptcp-sched ... | head -1`) must be an error the command sees
+    // (EPIPE), not a death that skips its clean-up (pathd restoring the path manager).
+    // A handler rather than SIG_IGN: exec resets handlers, so the commands `run` and
+    // `bench` start get the default SIGPIPE back, as programs expect.
+    struct sigaction sa {};
+    sa.sa_handler = on_sigpipe;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGPIPE, &sa, nullptr);
     try {
         return run_cli(argc, argv);
     } catch (const std::exception& e) {

@@ -10,7 +10,7 @@ build=${1:?usage: test_everyday.sh BUILD_DIR}
 . "$(dirname "$0")/../lib.sh"
 M="$(cd "$build" && pwd)/mptcp-sched"
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; topo_down' EXIT
-wait_listen() { for _ in $(seq 50); do in_srv ss -ltnH "( sport = :$1 )" | grep -q . && return 0; sleep 0.1; done; return 1; }
+wait_listen() { wait_until 30 listening ms-srv "$1"; }
 
 # ---- 1. demo over two paths, and against a plain TCP server --------------------------
 topo_up
@@ -28,10 +28,14 @@ check "demo: the server answers MPTCP with 2 subflows, one of them from 10.0.2.1
 check "demo text output names the subflows" bash -c "$M demo --netns ms-cli client 10.0.1.2 | grep -q 'over MPTCP: 2 subflow(s)'"
 
 # ---- 2. conns agrees with ss -tiM ----------------------------------------------------
-$M demo --netns ms-cli client 10.0.1.2 --hold 4 > /dev/null &
+rm -f /tmp/demo-hold.txt
+$M demo --netns ms-cli client 10.0.1.2 --hold 120 > /tmp/demo-hold.txt &
 hold=$!
-for _ in $(seq 50); do [ "$(in_cli ss -tnH state established '( dport = :4242 )' | wc -l)" = 2 ] && break; sleep 0.1; done
-sleep 0.3
+# The client prints once its exchange is over: from then on the byte counters compared
+# below stay still, and it holds the connection until it is killed.
+wait_until 30 test -s /tmp/demo-hold.txt
+two_subflows() { [ "$(nsubflows 4242)" = 2 ]; }
+wait_until 30 two_subflows
 $M conns --netns ms-cli --json > /tmp/conns.json
 in_cli ss -tniMH > /tmp/conns-ss.txt
 $M conns --netns ms-cli | sed 's/^/#   /'
@@ -64,7 +68,7 @@ check "conns: the same connection, subflows, address ids, backup flag and bytes 
     python3 /tmp/conns-cmp.py /tmp/conns.json /tmp/conns-ss.txt
 check "conns: the subflow from cli2 is the backup one, on dev cli2" \
     test "$(json /tmp/conns.json "[(s['dev'], s['backup']) for c in j for s in c['subflows'] if s['local'].startswith('10.0.2.1')]")" = "[('cli2', True)]"
-wait $hold
+kill $hold; wait $hold 2>/dev/null
 kill $srv; wait $srv 2>/dev/null
 
 $M demo --netns ms-srv server --tcp --port 4243 > /tmp/demo-tcp.log 2>&1 &
@@ -97,7 +101,7 @@ $M doctor --netns ms-cli > /tmp/doctor2.txt; rc=$?
 sed 's/^/#   /' /tmp/doctor2.txt
 check "doctor exits 0 after the fixes" test $rc = 0
 check "   ... and a connection now gets its second subflow" \
-    bash -c "$M demo --netns ms-srv server --port 4244 --count 1 >/dev/null & sleep 0.5; $M demo --netns ms-cli client 10.0.1.2 --port 4244 | grep -q 'MPTCP: 2 subflow'"
+    bash -c ". '$TESTDIR/lib.sh'; $M demo --netns ms-srv server --port 4244 --count 1 >/dev/null & wait_until 30 listening ms-srv 4244; $M demo --netns ms-cli client 10.0.1.2 --port 4244 | grep -q 'MPTCP: 2 subflow'"
 in_cli sysctl -qw net.mptcp.enabled=0
 $M doctor --netns ms-cli > /tmp/doctor3.txt; rc=$?
 check "doctor: MPTCP disabled fails with the sysctl fix" \

@@ -2,7 +2,8 @@
 // The same plain-TCP client as plain_client.py in C, linked statically (the case that
 // LD_PRELOAD wrappers cannot reach): socket(AF_INET, SOCK_STREAM, 0), talk to
 // `mptcp-sched demo server`, print {"protocol": N, "local_port": P, "server": ANSWER}, then
-// keep the connection open for HOLD seconds.
+// keep the connection open for HOLD seconds, or, when HOLD is a path (starts with '/'),
+// until that file exists (at most 120 s), as plain_client.py does.
 //   usage: static_client ADDR PORT [HOLD]
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -58,8 +59,12 @@ int main(int argc, char **argv)
 	printf("{\"protocol\": %d, \"local_port\": %d, \"server\": %s}\n", proto, ntohs(sa.sin_port),
 	       answer);
 	fflush(stdout);
-	if (argc > 3)
+	if (argc > 3 && argv[3][0] == '/') {
+		for (int i = 0; i < 2400 && access(argv[3], F_OK) != 0; i++)
+			usleep(50000);
+	} else if (argc > 3) {
 		usleep((useconds_t)(atof(argv[3]) * 1e6));
+	}
 	close(fd);
 	return 0;
 }

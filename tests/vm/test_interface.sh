@@ -59,20 +59,16 @@ check "sysctl still selects ms_rr" set_sched ms_rr
 # bpffs is not visible inside `ip netns exec`, so the unpin happens out here.
 xfer /tmp/unreg.json 5002 $((8 << 20)) --rate 16 &
 xfer_pid=$!
-connected() {
-    for _ in $(seq 100); do
-        in_cli ss -tnH state established '( dport = :5002 )' | grep -q . && return 0
-        sleep 0.1
-    done
-    return 1
-}
-check "the paced transfer is under way" connected
-sleep 0.5
+# scheduling: ms_rr's get_send has run for this transfer.
+scheduling() { [ "$(run_cnt rr_get_send)" -gt 0 ] 2>/dev/null; }
+check "the paced transfer is under way (on ms_rr)" wait_until 60 scheduling
 check "ms_rr is registered while the transfer runs" has_sched ms_rr
 rm -f "$pins/rr/rr_ops"
-sleep 0.2
-check "removing the last link reference unregisters ms_rr at once" lacks_sched ms_rr
-c1=$(run_cnt rr_get_send); sleep 1; c2=$(run_cnt rr_get_send)
+check "removing the last link reference unregisters ms_rr at once" wait_until 10 lacks_sched ms_rr
+c1=$(run_cnt rr_get_send)
+more_calls() { [ "$(run_cnt rr_get_send)" -gt "${c1:-0}" ] 2>/dev/null; }
+wait_until 30 more_calls
+c2=$(run_cnt rr_get_send)
 echo "# rr_get_send run_cnt after unregistering: $c1 -> $c2"
 check "the running connection still schedules with ms_rr after unregistering" \
     test "${c2:-0}" -gt "${c1:-0}"
@@ -81,8 +77,8 @@ check "the transfer that was using ms_rr completes byte-exact" test $? = 0
 echo "# $(cat /tmp/unreg.json)"
 check "the sysctl no longer accepts ms_rr" sh -c "! ip netns exec ms-cli sysctl -qw net.mptcp.scheduler=ms_rr 2>/dev/null"
 check "new connections fall back and still work" xfer /tmp/after.json 5003 $((1 << 20))
-gone() { for _ in $(seq 30); do [ -z "$(run_cnt rr_get_send)" ] && return 0; sleep 0.1; done; return 1; }
-check "once the connection is gone, the scheduler's programs are freed" gone
+no_prog() { [ -z "$(run_cnt rr_get_send)" ]; }
+check "once the connection is gone, the scheduler's programs are freed" wait_until 30 no_prog
 
 rm -f "$pins/okwr/okwr_ops"
 finish

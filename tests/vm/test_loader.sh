@@ -77,11 +77,13 @@ topo_up
 check "load rr and select it in both netns" sh -c "$M load rr >/dev/null && $M set rr --netns ms-cli >/dev/null && $M set rr --netns ms-srv >/dev/null"
 xfer /tmp/stats.json 5001 $((16 << 20)) --rate 40 &
 xpid=$!
-for _ in $(seq 100); do
-    in_cli ss -tnH state established '( dport = :5001 )' | grep -q . && break; sleep 0.1
-done
-sleep 1
-$M stats --json > /tmp/live.json
+# live_ok: stats show the connection with both subflows, each already chosen by get_send.
+live_ok() {
+    $M stats --json > /tmp/live.json 2>/dev/null &&
+        test "$(json /tmp/live.json "sum(len(c['subflows']) for s in j for c in s['connections'] if s['scheduler']=='ms_rr')")" = 2 &&
+        test "$(json /tmp/live.json "sum(1 for s in j for c in s['connections'] for f in c['subflows'] if f['chosen_send'] > 0)")" = 2
+}
+wait_until 60 live_ok
 $M stats | sed 's/^/# /'
 check "stats, read during the transfer, show the connection with 2 subflows" \
     test "$(json /tmp/live.json "sum(len(c['subflows']) for s in j for c in s['connections'] if s['scheduler']=='ms_rr')")" = 2
@@ -91,8 +93,11 @@ watch_docs=$(timeout 2.5 $M stats --watch 1 --json | grep -c '^\[')
 check "stats --watch 1 --json refreshes (documents in 2.5 s: $watch_docs)" test "$watch_docs" -ge 2
 wait $xpid
 check "the transfer is byte-exact" test $? = 0
-sleep 0.5
-$M stats --json > /tmp/after.json
+rows_gone() {
+    $M stats --json > /tmp/after.json 2>/dev/null &&
+        test "$(json /tmp/after.json "sum(len(s['connections']) for s in j)")" = 0
+}
+wait_until 30 rows_gone
 check "release removed the connection's rows" \
     test "$(json /tmp/after.json "sum(len(s['connections']) for s in j)")" = 0
 check "  ... and counted the release" \
@@ -105,9 +110,7 @@ bytes=$(python3 -c "print(int(2e6 * (($t1 - $t0) * 100 * 1.25 + 8)))")
 echo "# one cycle took $(python3 -c "print(round($t1 - $t0, 2))") s; transfer of $bytes bytes at 16 Mbit/s"
 xfer /tmp/cycles.json 5002 "$bytes" --rate 16 &
 xpid=$!
-for _ in $(seq 100); do
-    in_cli ss -tnH state established '( dport = :5002 )' | grep -q . && break; sleep 0.1
-done
+wait_until 60 has_subflows 5002 1
 start=$(date +%s.%N)
 ok=0
 for i in $(seq 100); do
@@ -122,7 +125,9 @@ wait $xpid
 check "the transfer completes byte-exact" test $? = 0
 $M unload rr >/dev/null
 topo_down
-sleep 0.5
+# Programs and maps are freed once the last reference (a closing connection) goes.
+at_baseline() { test -z "$(ls -A $root 2>/dev/null)" && test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"; }
+wait_until 30 at_baseline
 check "no pins left" sh -c "test -z \"\$(ls -A $root 2>/dev/null)\""
 check "program and map counts back at baseline" test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"
 echo "# programs $(nprogs) (baseline $base_progs), maps $(nmaps) (baseline $base_maps)"

@@ -18,17 +18,21 @@ trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; topo_down; rmdir "$CG/ms-ru
 leftover_progs() { bpftool prog show 2>/dev/null | grep -c 'name mptcpify'; }
 leftover_links() { bpftool link show 2>/dev/null | grep -c 'mptcpify'; }
 leftover_cgroups() { find "$CG" -maxdepth 1 -name 'mptcp-sched-run-*' | wc -l; }
-wait_file() { for _ in $(seq 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+wait_file() { wait_until 60 test -s "$1"; }
+# The clients inside `run` hold their connection until this file exists: the checks made
+# while the command runs cannot race with its end.
+RELEASE=/tmp/run-release
+rm -f "$RELEASE"
 # in_ss_M PORT: the client netns lists an MPTCP socket (ss -M) with local port PORT.
 in_ss_M() { in_cli ss -MnH | awk '{print $4}' | grep -q ":$1\$"; }
 
 check "the static client really is statically linked" bash -c "! ldd '$STATIC' >/dev/null 2>&1"
 topo_up
 $M demo --netns ms-srv server --port 4300 > /tmp/run-srv.log 2>&1 &
-for _ in $(seq 50); do in_srv ss -ltnH '( sport = :4300 )' | grep -q . && break; sleep 0.1; done
+wait_until 30 listening ms-srv 4300
 
 # ---- Python, plain socket code, inside `run`; meanwhile the same client outside -------
-$M -v run --netns ms-cli -- $PYCLIENT 10.0.1.2 4300 4 > /tmp/run-py.json 2> /tmp/run-py.err &
+$M -v run --netns ms-cli -- $PYCLIENT 10.0.1.2 4300 "$RELEASE" > /tmp/run-py.json 2> /tmp/run-py.err &
 runpid=$!
 wait_file /tmp/run-py.json
 sed 's/^/#   /' /tmp/run-py.json
@@ -42,6 +46,7 @@ check "the same client outside the cgroup, while the hook is attached: plain TCP
     test "$(json /tmp/run-outside.json "j['protocol'], j['server']['mptcp']")" = "6 False"
 check "   ... and ss -M does not list it" bash -c "! ip netns exec ms-cli ss -MnH | awk '{print \$4}' | grep -q ':$(json /tmp/run-outside.json "j['local_port']")\$'"
 check "the hook is attached while the command runs" test "$(leftover_progs)" = 1
+touch "$RELEASE"
 wait $runpid
 check "run exits with the command's status (0)" test $? = 0
 grep "mptcp-sched:" /tmp/run-py.err | sed "s/^/#   /"
@@ -52,7 +57,8 @@ check "after the command: the temporary cgroup is gone" test "$(leftover_cgroups
 
 # ---- a statically linked client, in a cgroup the user names --------------------------
 mkdir -p "$CG/ms-run"
-$M run --cgroup /ms-run --netns ms-cli -- "$STATIC" 10.0.1.2 4300 3 > /tmp/run-static.json 2>/tmp/run-static.err &
+rm -f "$RELEASE"
+$M run --cgroup /ms-run --netns ms-cli -- "$STATIC" 10.0.1.2 4300 "$RELEASE" > /tmp/run-static.json 2>/tmp/run-static.err &
 runpid=$!
 wait_file /tmp/run-static.json
 sed 's/^/#   /' /tmp/run-static.json
@@ -62,6 +68,7 @@ check "static client inside run: the server sees MPTCP" test "$(json /tmp/run-st
 check "static client inside run: ss -M lists the connection" in_ss_M "$port"
 in_cli "$STATIC" 10.0.1.2 4300 > /tmp/run-static-outside.json
 check "the static client outside the cgroup: plain TCP" test "$(json /tmp/run-static-outside.json "j['protocol']")" = 6
+touch "$RELEASE"
 wait $runpid
 check "run --cgroup exits 0" test $? = 0
 check "a cgroup the user named is left in place" test -d "$CG/ms-run"
@@ -72,7 +79,8 @@ $M run -- sh -c 'exit 7' 2>/dev/null
 check "run passes the command's exit status through (7)" test $? = 7
 $M run -- sleep 60 2>/dev/null &
 runpid=$!
-for _ in $(seq 100); do [ "$(leftover_progs)" = 1 ] && break; sleep 0.1; done
+one_prog() { [ "$(leftover_progs)" = 1 ]; }
+wait_until 60 one_prog
 kill -TERM $runpid; wait $runpid
 check "SIGTERM is forwarded: run exits 143 (the command's SIGTERM)" test $? = 143
 check "   ... and detaches the hook and removes its cgroup" test "$(leftover_progs) $(leftover_links) $(leftover_cgroups)" = "0 0 0"
