@@ -50,6 +50,12 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 	return true;
 }
 
+/* Nothing in flight and nothing queued. */
+static __always_inline bool ms_path_idle(const struct ms_path *p)
+{
+	return !p->packets_out && !p->unsent;
+}
+
 /* Commit a single-subflow decision: mark @sf with a burst of @burst bytes. */
 static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_state *st,
 					 enum ms_decision kind,
@@ -184,8 +190,9 @@ wait:
  * quantum unsent from its earlier turns, and - unless it is where a segment arrives first
  * - would deliver at least a segment before that best subflow could deliver the
  * connection's backlog; it then gets at most what it delivers in that time (the bound
- * ms_minrtt spills by), so a path with a stale, high RTT sample still gets small turns
- * that refresh it. A path that does not keep up misses turns, so on
+ * ms_minrtt spills by). An idle subflow (nothing in flight or queued) always takes its
+ * turn: otherwise a path whose only RTT sample is stale and high would never be used
+ * again to correct it. A path that does not keep up misses turns, so on
  * unequal paths each one's share follows its capacity and no path builds a queue that the
  * receiver must wait for. When no subflow qualifies the decision waits for acks. Backup
  * subflows take turns only while no non-backup subflow is active.
@@ -214,7 +221,8 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 		    !ms_path_of(sf, &p))
 			continue;
 		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum ||
-		    (sf != sc.best && ms_spill_budget(&sc.best_p, &p, backlog) < p.mss)) {
+		    (sf != sc.best && !ms_path_idle(&p) &&
+		     ms_spill_budget(&sc.best_p, &p, backlog) < p.mss)) {
 			waiting = true;
 			continue;
 		}
@@ -235,11 +243,12 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 	}
 	burst = ms_burst(msk, quantum);
 	if (sf && sf != sc.best) {
-		/* not where a segment arrives first: at most what it delivers in time */
+		/* not where a segment arrives first: at most what it delivers in time, unless
+		 * it is idle (its turn then also refreshes its RTT sample) */
 		struct ms_path p = {};
 		__u64 budget;
 
-		if (ms_path_of(sf, &p)) {
+		if (ms_path_of(sf, &p) && !ms_path_idle(&p)) {
 			budget = ms_spill_budget(&sc.best_p, &p, backlog);
 			if (budget < burst)
 				burst = (__u32)budget;

@@ -57,10 +57,15 @@ check "... and the first registration is intact" has_sched ms_rr
 check "sysctl still selects ms_rr" set_sched ms_rr
 # The transfer runs in the background (paced to last ~4 s) while the link's pin is removed;
 # bpffs is not visible inside `ip netns exec`, so the unpin happens out here.
+base=$(run_cnt rr_get_send)
 xfer /tmp/unreg.json 5002 $((8 << 20)) --rate 16 &
 xfer_pid=$!
-# scheduling: ms_rr's get_send has run for this transfer.
-scheduling() { [ "$(run_cnt rr_get_send)" -gt 0 ] 2>/dev/null; }
+# scheduling: ms_rr's get_send has run for this transfer (the count is cumulative: the
+# transfer of part 1 already ran it), on an established connection.
+scheduling() {
+    [ "$(run_cnt rr_get_send)" -gt "${base:-0}" ] 2>/dev/null &&
+        in_cli ss -tnH state established '( dport = :5002 )' | grep -q .
+}
 check "the paced transfer is under way (on ms_rr)" wait_until 60 scheduling
 check "ms_rr is registered while the transfer runs" has_sched ms_rr
 rm -f "$pins/rr/rr_ops"
