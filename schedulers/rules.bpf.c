@@ -151,7 +151,9 @@ static __always_inline void ms_match_addrs(struct ms_match_ctx *c, struct sock *
 }
 
 /* First decision of a connection: choose its policy. */
-static __always_inline void ms_rules_decide(struct mptcp_sock *msk, struct ms_conn_state *st)
+/* A subprogram of its own: its match context stays off the stack of the policy calls (the
+ * verifier bounds the stack of a whole call chain at 512 bytes). */
+static __noinline void ms_rules_decide(struct mptcp_sock *msk, struct ms_conn_state *st)
 {
 	struct sock *sk = (struct sock *)msk;
 	struct ms_match_ctx c = {};
