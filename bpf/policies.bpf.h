@@ -183,16 +183,25 @@ wait:
 	return -EAGAIN;
 }
 
+/* Round-robin bounds a subflow's turn by the spill budget only when it is not the best,
+ * not idle, and more than twice as slow (srtt) as the best: paths of similar delay keep
+ * plain, equal turns. */
+static __always_inline bool ms_rr_bounded(struct mptcp_subflow_context *sf,
+					  const struct ms_path *p, const struct ms_scan *sc)
+{
+	return sf != sc->best && !ms_path_idle(p) && p->srtt_us > 2 * sc->best_p.srtt_us;
+}
+
 /*
  * Round-robin over the subflows, in subflow-id order, one quantum per turn: the next
  * subflow is the one with the smallest id above the last one used, wrapping to the
  * smallest id. A subflow takes its turn only while it can send, holds less than one
- * quantum unsent from its earlier turns, and - unless it is where a segment arrives first
- * - would deliver at least a segment before that best subflow could deliver the
- * connection's backlog; it then gets at most what it delivers in that time (the bound
- * ms_minrtt spills by). An idle subflow (nothing in flight or queued) always takes its
- * turn: otherwise a path whose only RTT sample is stale and high would never be used
- * again to correct it. A path that does not keep up misses turns, so on
+ * quantum unsent from its earlier turns. A subflow more than twice as slow (srtt) as the
+ * one where a segment arrives first must also deliver at least a segment before that best
+ * subflow could deliver the connection's backlog, and then gets at most what it delivers
+ * in that time (the bound ms_minrtt spills by; ms_rr_bounded). An idle subflow (nothing in
+ * flight or queued) always takes its turn: otherwise a path whose only RTT sample is stale
+ * and high would never be used again to correct it. A path that does not keep up misses turns, so on
  * unequal paths each one's share follows its capacity and no path builds a queue that the
  * receiver must wait for. When no subflow qualifies the decision waits for acks. Backup
  * subflows take turns only while no non-backup subflow is active.
@@ -221,7 +230,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 		    !ms_path_of(sf, &p))
 			continue;
 		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum ||
-		    (sf != sc.best && !ms_path_idle(&p) &&
+		    (ms_rr_bounded(sf, &p, &sc) &&
 		     ms_spill_budget(&sc.best_p, &p, backlog) < p.mss)) {
 			waiting = true;
 			continue;
@@ -248,7 +257,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 		struct ms_path p = {};
 		__u64 budget;
 
-		if (ms_path_of(sf, &p) && !ms_path_idle(&p)) {
+		if (ms_path_of(sf, &p) && ms_rr_bounded(sf, &p, &sc)) {
 			budget = ms_spill_budget(&sc.best_p, &p, backlog);
 			if (budget < burst)
 				burst = (__u32)budget;
