@@ -212,9 +212,10 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 	/* next: smallest id above the last one used; first: smallest id (the wrap) */
 	struct mptcp_subflow_context *sf, *next = NULL, *first = NULL;
 	__u32 next_id = ~0U, first_id = ~0U;
+	__u64 next_limit = ~0ULL, first_limit = ~0ULL;	/* bytes each may take (spill budget) */
 	__u32 last = st ? st->last_subflow_id : 0;
 	__u32 quantum = rr_quantum ?: MS_SEND_BURST, burst;
-	__u64 backlog = ms_backlog(msk);
+	__u64 backlog = ms_backlog(msk), limit;
 	bool backups, waiting = false;
 	struct ms_scan sc;
 
@@ -225,23 +226,26 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		__u32 id = sf->subflow_id;
 		struct ms_path p = {};
+		__u64 limit = ~0ULL;
 
 		if (!mptcp_subflow_active(sf) || ms_is_backup(sf) != backups ||
 		    !ms_path_of(sf, &p))
 			continue;
-		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum ||
-		    (ms_rr_bounded(sf, &p, &sc) &&
-		     ms_spill_budget(&sc.best_p, &p, backlog) < p.mss)) {
+		if (ms_rr_bounded(sf, &p, &sc))
+			limit = ms_spill_budget(&sc.best_p, &p, backlog);
+		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum || limit < p.mss) {
 			waiting = true;
 			continue;
 		}
 		if (id > last && id < next_id) {
 			next_id = id;
 			next = sf;
+			next_limit = limit;
 		}
 		if (id < first_id) {
 			first_id = id;
 			first = sf;
+			first_limit = limit;
 		}
 	}
 
@@ -250,19 +254,11 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;
 	}
+	/* a bounded subflow gets at most what it delivers in time */
+	limit = next ? next_limit : first_limit;
 	burst = ms_burst(msk, quantum);
-	if (sf && sf != sc.best) {
-		/* not where a segment arrives first: at most what it delivers in time, unless
-		 * it is idle (its turn then also refreshes its RTT sample) */
-		struct ms_path p = {};
-		__u64 budget;
-
-		if (ms_path_of(sf, &p) && ms_rr_bounded(sf, &p, &sc)) {
-			budget = ms_spill_budget(&sc.best_p, &p, backlog);
-			if (budget < burst)
-				burst = (__u32)budget;
-		}
-	}
+	if (limit < burst)
+		burst = (__u32)limit;
 	return ms_commit_one(msk, st, kind, sf, burst);
 }
 
