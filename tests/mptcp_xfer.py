@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Checksummed MPTCP transfers for the VM tests.
 
-Protocol: an 8-byte big-endian length, then that many bytes; the server replies with one
+Protocol: an 8-byte big-endian length, then that many bytes (all ones: until the client
+shuts down its sending side); the server replies with one
 JSON line {"bytes": N, "sha256": "..."} and waits for the client to close, so the
 connection (and its subflows' counters) stays alive until the client has sampled them.
 
@@ -12,11 +13,14 @@ client: connects with IPPROTO_MPTCP, sends BYTES of deterministic data (optional
         counters with `ss -ti` while the connection is still established, and prints
         one JSON object: what it sent, what the server got, whether they match, the longest
         gap between send progress, and the subflows. With --connections N: N short
-        transfers in a row, each checked, and one summary.
+        transfers in a row, each checked, and one summary. With --until FILE: sends until
+        FILE exists (at most BYTES), so a test can keep traffic flowing for exactly as long
+        as it needs, however slow the machine.
 """
 import argparse
 import hashlib
 import json
+import os
 import re
 import socket
 import subprocess
@@ -26,6 +30,7 @@ import time
 
 IPPROTO_MPTCP = 262
 CHUNK = 64 * 1024
+UNTIL_EOF = (1 << 64) - 1  # length header: the payload ends when the client shuts down
 
 
 def pattern(n):
@@ -167,7 +172,7 @@ def client(args):
         return repeat(args, pattern(args.bytes))
     total = args.bytes
     s = connect(args)
-    s.sendall(total.to_bytes(8, "big"))
+    s.sendall((UNTIL_EOF if args.until else total).to_bytes(8, "big"))
     h = hashlib.sha256()
     if args.wait_subflows:
         # The header made the connection fully established, which is when the path
@@ -187,6 +192,8 @@ def client(args):
     buf = b""
     while sent < total:
         if not buf:
+            if args.until and os.path.exists(args.until):
+                break
             buf = pattern_chunk(sent, min(CHUNK, total - sent))
             h.update(buf)
         n = s.send(buf)
@@ -199,6 +206,8 @@ def client(args):
             ahead = sent / rate - (now - start)
             if ahead > 0:
                 time.sleep(ahead)
+    if args.until:
+        s.shutdown(socket.SHUT_WR)
     reply = read_reply(s)
     elapsed = time.monotonic() - start
     flows = subflows(args.port)
@@ -263,6 +272,8 @@ def main():
     pc.add_argument("--port", type=int, required=True)
     pc.add_argument("--bytes", type=int, required=True)
     pc.add_argument("--rate", type=float, default=0, help="pace to this many Mbit/s")
+    pc.add_argument("--until", default="",
+                    help="send until this file exists (BYTES is then an upper bound)")
     pc.add_argument("--wait-subflows", type=int, default=0,
                     help="send the payload once this many subflows are established")
     pc.add_argument("--tcp", action="store_true", help="plain TCP instead of MPTCP")
