@@ -41,6 +41,30 @@ namespace {
 const char* const kPinnedMaps[] = {"ms_conns", "ms_subflows", "ms_counters", "ms_rules",
                                    "ms_rules_cfg"};
 
+// The pin of a scheduler registered without a link (SEC(".struct_ops")): its struct_ops map.
+constexpr const char* kOpsPin = "ops";
+
+unsigned map_id_of(int fd)
+{
+    struct bpf_map_info mi {};
+    __u32 len = sizeof(mi);
+    return bpf_map_get_info_by_fd(fd, &mi, &len) == 0 ? mi.id : 0;
+}
+
+// A scheduler registered through its struct_ops map (no link) stays registered until the
+// map's element is deleted, whoever holds the map: unregister it before its pins go.
+Result<void> unregister_ops_map(const std::string& dir, const std::string& name)
+{
+    const std::string pin = dir + "/" + kOpsPin;
+    UniqueFd fd(bpf_obj_get(pin.c_str()));
+    if (!fd)
+        return errno == ENOENT ? Result<void>{} : fail_errno("failed to open " + pin);
+    const int key = 0;
+    if (bpf_map_delete_elem(fd.get(), &key) != 0 && errno != ENOENT)
+        return fail_errno("failed to unregister " + name);
+    return {};
+}
+
 // A user object is an ELF file of a few hundred KiB; anything far larger is a mistake (or
 // /dev/zero) and must not be read into memory.
 constexpr size_t kMaxObjectBytes = 64u << 20;
@@ -419,6 +443,8 @@ Result<void> remove_pins(const std::string& dir)
     };
     if (auto r = drop("link"); !r)
         return r;
+    if (auto r = drop(kOpsPin); !r)
+        return r;
     for (const char* m : kPinnedMaps)
         if (auto r = drop(m); !r)
             return r;
@@ -476,7 +502,8 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
                         info.error().message + ")", EINVAL);
     if (info->ops.size() != 1)
         return fail_msg("failed to load " + src->label + ": expected exactly one "
-                        "SEC(\".struct_ops.link\") struct mptcp_sched_ops, found " +
+                        "SEC(\".struct_ops.link\") or SEC(\".struct_ops\") struct "
+                        "mptcp_sched_ops, found " +
                         std::to_string(info->ops.size()), EINVAL);
     const std::string name = info->ops.front().sched_name;
     if (name.empty())
@@ -533,8 +560,14 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
     if (::mkdir(dir.c_str(), 0700) != 0)
         return fail_errno("failed to create " + dir);
     PinGuard guard(dir);
-    if (bpf_link__pin(link.get(), (dir + "/link").c_str()))
-        return fail_errno("failed to pin the link of " + name + " at " + dir);
+    // A SEC(".struct_ops") map is registered without a link: the map itself is pinned, and
+    // unload unregisters it by deleting its element. libbpf's stand-in link unregisters it
+    // too if we fail before the end.
+    const bool real_link = bpf_map__map_flags(ops) & BPF_F_LINK;
+    if (real_link ? bpf_link__pin(link.get(), (dir + "/link").c_str())
+                  : bpf_map__pin(ops, (dir + "/" + kOpsPin).c_str()))
+        return fail_errno("failed to pin the " + std::string(real_link ? "link" : "struct_ops map") +
+                          " of " + name + " at " + dir);
     for (const char* m : kPinnedMaps) {
         struct bpf_map* map = bpf_object__find_map_by_name(obj.get(), m);
         if (map && bpf_map__pin(map, (dir + "/" + m).c_str()))
@@ -545,10 +578,16 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
     res.name = name;
     res.pin_dir = dir;
     res.source = src->source;
-    struct bpf_link_info li {};
-    __u32 len = sizeof(li);
-    if (bpf_link_get_info_by_fd(bpf_link__fd(link.get()), &li, &len) == 0)
-        res.link_id = li.id;
+    if (real_link) {
+        struct bpf_link_info li {};
+        __u32 len = sizeof(li);
+        if (bpf_link_get_info_by_fd(bpf_link__fd(link.get()), &li, &len) == 0) {
+            res.link_id = li.id;
+            res.map_id = li.struct_ops.map_id;
+        }
+    } else {
+        res.map_id = map_id_of(bpf_map__fd(ops));
+    }
 
     if (req.select) {
         auto sel = select_scheduler(name, req.netns);
@@ -591,6 +630,8 @@ Result<std::string> unload_scheduler(const std::string& what)
     auto lock = name == "ms_rules" ? take_rules_lock() : Result<UniqueFd>{};
     if (!lock)
         return std::unexpected(lock.error());
+    if (auto r = unregister_ops_map(found->pin_dir, name); !r)
+        return std::unexpected(r.error());
     if (auto r = remove_pins(found->pin_dir); !r)
         return fail_msg("failed to unload " + name + ": " + r.error().message, r.error().code);
     // Removing the last reference to the link unregisters the scheduler, unless another
@@ -651,6 +692,8 @@ Result<std::vector<LoadedScheduler>> list_loaded()
                 s.map_id = li.struct_ops.map_id;
             }
             close(fd);
+        } else if (UniqueFd m(bpf_obj_get((s.pin_dir + "/" + kOpsPin).c_str())); m) {
+            s.map_id = map_id_of(m.get());
         }
         s.registered = is_registered(s.name);
         int cfd = bpf_obj_get((s.pin_dir + "/ms_conns").c_str());

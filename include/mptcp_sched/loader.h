@@ -41,7 +41,8 @@ struct LoadResult {
     std::string name;       // registered scheduler name
     std::string pin_dir;
     std::string source;     // "built-in <alias>" or the object path
-    unsigned link_id = 0;
+    unsigned link_id = 0;   // 0: registered through its struct_ops map (SEC(".struct_ops"))
+    unsigned map_id = 0;    // the struct_ops map
     bool selected = false;
 };
 

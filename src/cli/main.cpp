@@ -134,7 +134,9 @@ int cmd_load(const LoadOpts& o)
     auto r = load_scheduler(req);
     if (!r)
         return report(r.error());
-    std::cout << "loaded " << r->name << " (" << r->source << "), link " << r->link_id
+    std::cout << "loaded " << r->name << " (" << r->source << "), "
+              << (r->link_id ? "link " + std::to_string(r->link_id)
+                             : "struct_ops map " + std::to_string(r->map_id) + " (no link)")
               << ", pinned at " << r->pin_dir << "\n";
     if (r->selected)
         std::cout << "selected " << r->name << " for new connections in "
@@ -224,6 +226,8 @@ int cmd_list(bool json_out)
                                   {"registered", reg},
                                   {"loaded_by_us", l != nullptr},
                                   {"pin_dir", l ? nlohmann::json(l->pin_dir) : nlohmann::json()},
+                                  {"link_id", l ? nlohmann::json(l->link_id) : nlohmann::json()},
+                                  {"map_id", l ? nlohmann::json(l->map_id) : nlohmann::json()},
                                   {"connections", l && l->connections
                                                       ? nlohmann::json(*l->connections)
                                                       : nlohmann::json()},

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Schedulers written by others, and one that does everything wrong (kernel issue):
+#  1. look-alikes of the MPTCP development tree's selftest schedulers (tests/vm/devtree/)
+#     build against a vmlinux.h dumped from the running kernel, with nothing of ours, load
+#     with `mptcp-sched load`, behave, and unload, with or without a struct_ops link;
+#  2. the chaos scheduler (random marks, return values and bursts) runs under traffic on
+#     1, 2 and 4 subflows, with joins and a path failure: every transfer ends byte-exact or
+#     reset, none stalls, the kernel log stays clean (the runner), nothing leaks.
+# Runs inside the VM.
+set -u
+build=${1:?usage: test_devtree.sh BUILD_DIR}
+. "$(dirname "$0")/../lib.sh"
+M="$build/mptcp-sched"
+src="$TESTDIR/vm/devtree"
+out="$build/tests/devtree"
+root=/sys/fs/bpf/mptcp-sched
+names="dt_first dt_rr dt_red dt_bkup dt_burst dt_chaos"
+trap 'topo_down; for s in $names; do $M unload $s >/dev/null 2>&1; done' EXIT
+
+within() { python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if $2 <= v <= $3 else 1)" "$1"; }
+atleast() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" "$1" "$2"; }
+nprogs() { bpftool prog show | grep -c '^[0-9]*: '; }
+nmaps() { bpftool map show | grep -c '^[0-9]*: '; }
+registered() { tr ' ' '\n' < /proc/sys/net/mptcp/available_schedulers | grep -qx "$1"; }
+# mib NS NAME: an MPTcpExt counter of netns NS.
+mib() {
+    ip netns exec "$1" awk -v k="$2" '/^MPTcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1 }
+        else { for (i = 2; i <= NF; i++) if (n[i] == k) print $i } }' /proc/net/netstat
+}
+# bytes OUT PREFIX: bytes_sent by the client's subflows from PREFIX.
+bytes() { json "$1" "sum(s.get('bytes_sent', 0) for s in j['subflows'] if s['local'].startswith('$2'))"; }
+
+base_progs=$(nprogs); base_maps=$(nmaps)
+mkdir -p "$out"
+
+# ---- 1. build against the running kernel's BTF ----------------------------------------
+check "vmlinux.h dumped from the running kernel" \
+    sh -c "bpftool btf dump file /sys/kernel/btf/vmlinux format c > $out/vmlinux.h"
+for s in $names; do
+    check "$s builds against it (clang, libbpf headers, no mptcp-sched header)" \
+        clang-19 -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wno-missing-declarations -I"$out" -I"$src" \
+            -c "$src/$s.bpf.c" -o "$out/$s.bpf.o"
+done
+
+# ---- 2. load, pins, unload -----------------------------------------------------------
+for s in $names; do
+    check "load $s" $M load "$out/$s.bpf.o"
+    check "  $s is registered" registered "$s"
+done
+for s in dt_first dt_red dt_burst; do
+    check "  $s (SEC(\".struct_ops\"), no link): its struct_ops map is pinned, no link" \
+        test -e "$root/$s/ops" -a ! -e "$root/$s/link"
+done
+check "  list shows dt_red loaded with its struct_ops map" sh -c "$M list --json | python3 -c \"import json,sys; j=json.load(sys.stdin); sys.exit(0 if any(r['registered_name']=='dt_red' and r['registered'] and r['map_id'] > 0 for r in j) else 1)\""
+for s in $names; do
+    check "unload $s" $M unload "$s"
+    check "  $s is no longer registered, its pins are gone" sh -c "! tr ' ' '\n' < /proc/sys/net/mptcp/available_schedulers | grep -qx $s && test ! -e $root/$s"
+done
+check "a .struct_ops scheduler loads again after its unload" $M load "$out/dt_first.bpf.o"
+$M unload dt_first >/dev/null
+
+# ---- 3. behaviour on two 50 Mbit/s paths ---------------------------------------------
+size=$((16 << 20))
+run_dt() {   # NAME PORT: one transfer on NAME (loaded for it), result in /tmp/NAME.json
+    local s=$1 port=$2
+    [ "$s" = default ] || $M load "$out/$s.bpf.o" >/dev/null
+    set_sched "$s"
+    local rst0; rst0=$(mib ms-cli MPRstTx)
+    xfer "/tmp/$s.json" "$port" "$size" --wait-subflows 2
+    local rc=$?
+    echo "# $s: $(json "/tmp/$s.json" "j['goodput_mbit']") Mbit/s; bytes 10.0.1.1 $(bytes "/tmp/$s.json" 10.0.1.1), 10.0.2.1 $(bytes "/tmp/$s.json" 10.0.2.1); subflow resets sent $(( $(mib ms-cli MPRstTx) - rst0 ))"
+    set_sched default
+    [ "$s" = default ] || $M unload "$s" >/dev/null
+    return $rc
+}
+topo_up 50 5 50 5
+check "default: transfer byte-exact" run_dt default 6001
+check "dt_first: transfer byte-exact" run_dt dt_first 6002
+check "  dt_first: >= 99% of the bytes on the first subflow" \
+    atleast "$(share /tmp/dt_first.json 10.0.1.1)" 99
+ign0=$(mib ms-cli SchedMarkIgnored); rst0=$(mib ms-cli MPRstTx)
+check "dt_rr: transfer byte-exact" run_dt dt_rr 6003
+check "  dt_rr: both paths carry 30-70% of the bytes ($(share /tmp/dt_rr.json 10.0.1.1)%)" \
+    within "$(share /tmp/dt_rr.json 10.0.1.1)" 30 70
+check "dt_red: transfer byte-exact" run_dt dt_red 6004
+for a in 10.0.1.1 10.0.2.1; do
+    check "  dt_red: the subflow from $a carried >= 90% of the payload" \
+        atleast "$(bytes /tmp/dt_red.json $a)" $((size * 9 / 10))
+done
+echo "# marks on subflows that could not send, ignored (rr, red): $(( $(mib ms-cli SchedMarkIgnored) - ign0 )) connection(s)"
+check "  rr and red marked joining subflows: no subflow was reset for it" \
+    test "$(mib ms-cli MPRstTx)" = "$rst0"
+check "dt_burst: transfer byte-exact" run_dt dt_burst 6005
+ratio=$(python3 -c "print(round($(json /tmp/dt_burst.json "j['goodput_mbit']") / max(0.01, $(json /tmp/default.json "j['goodput_mbit']")), 2))")
+check "  dt_burst: goodput >= 0.8x the default's in this run (${ratio}x)" atleast "$ratio" 0.8
+ip -n ms-cli mptcp endpoint del id 1
+ip -n ms-cli mptcp endpoint add 10.0.2.1 dev cli2 subflow backup
+check "dt_bkup: transfer byte-exact" run_dt dt_bkup 6006
+check "  dt_bkup: < 1% of the bytes on the backup subflow ($(share /tmp/dt_bkup.json 10.0.2.1)%)" \
+    within "$(share /tmp/dt_bkup.json 10.0.2.1)" 0 1
+topo_down
+
+# ---- 4. chaos under traffic ------------------------------------------------------------
+# chaos_xfer PORT BYTES [client args]: one transfer with a deadline; prints exact, reset
+# (no verdict from the server: the connection died) or stalled (the deadline passed).
+chaos_xfer() {
+    local port=$1 bytes=$2; shift 2
+    in_srv $XFER server --port "$port" --count 1 > /dev/null 2>&1 &
+    local srv=$!
+    wait_until 30 listening ms-srv "$port"
+    timeout 180 ip netns exec ms-cli $XFER client --addr 10.0.1.2 --port "$port" \
+        --bytes "$bytes" "$@" > /tmp/chaos.json 2>/dev/null
+    local rc=$?
+    kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+    if [ "$rc" = 124 ]; then echo stalled
+    elif [ -s /tmp/chaos.json ] && [ "$(json /tmp/chaos.json "j['byte_exact']")" = True ]; then echo exact
+    elif [ -s /tmp/chaos.json ]; then echo corrupt
+    else echo reset
+    fi
+}
+# chaos_topo SUBFLOWS: 1 (no extra endpoint), 2 (one subflow endpoint), 4 (fullmesh over
+# two addresses on each side).
+chaos_topo() {
+    topo_up 40 5 40 10
+    case $1 in
+        1) ip -n ms-cli mptcp endpoint flush ;;
+        4) for ns in ms-cli ms-srv; do ip -n $ns mptcp limits set subflows 4 add_addr_accepted 2; done
+           ip -n ms-cli mptcp endpoint flush
+           ip -n ms-cli mptcp endpoint add 10.0.1.1 dev cli1 subflow fullmesh
+           ip -n ms-cli mptcp endpoint add 10.0.2.1 dev cli2 subflow fullmesh
+           ip -n ms-srv mptcp endpoint add 10.0.2.2 dev srv2 signal ;;
+    esac
+}
+$M load "$out/dt_chaos.bpf.o" >/dev/null
+declare -A seen=([exact]=0 [reset]=0 [stalled]=0 [corrupt]=0)
+port=6100
+ign=0; fb=0
+for n in 1 2 4; do
+    chaos_topo $n
+    set_sched dt_chaos
+    for i in 1 2 3; do
+        v=$(chaos_xfer $port $((2 << 20))); port=$((port + 1))
+        seen[$v]=$(( ${seen[$v]} + 1 ))
+        echo "# chaos, $n subflow(s), bulk $i: $v"
+    done
+    # A path fails under a paced transfer and comes back.
+    chaos_xfer $port $((3 << 20)) --rate 8 > /tmp/chaos.verdict &
+    cpid=$!; port=$((port + 1))
+    wait_until 60 has_subflows $((port - 1)) 1
+    ip -n ms-cli link set cli2 down
+    sleep 1   # the outage is the scenario, not a wait for a condition
+    ip -n ms-cli link set cli2 up
+    ip -n ms-cli addr add 10.0.2.1/24 dev cli2 2>/dev/null
+    wait $cpid
+    v=$(cat /tmp/chaos.verdict); seen[$v]=$(( ${seen[$v]} + 1 ))
+    echo "# chaos, $n subflow(s), path 2 down and up: $v"
+    ign=$((ign + $(mib ms-cli SchedMarkIgnored))); fb=$((fb + $(mib ms-cli SchedFallback)))
+    set_sched default
+    topo_down
+done
+echo "# chaos: ${seen[exact]} byte-exact, ${seen[reset]} reset, ${seen[stalled]} stalled, ${seen[corrupt]} corrupt of 12 transfers; connections with ignored marks $ign, with a default decision $fb"
+check "chaos: no transfer stalled" test "${seen[stalled]}" = 0
+check "chaos: no transfer delivered wrong data" test "${seen[corrupt]}" = 0
+check "chaos: most transfers completed byte-exact (>= 9 of 12)" test "${seen[exact]}" -ge 9
+check "chaos: the core ignored bad marks and took over empty decisions (counters moved)" \
+    test "$ign" -gt 0 -a "$fb" -gt 0
+check "unload dt_chaos" $M unload dt_chaos
+
+# ---- 5. nothing left --------------------------------------------------------------------
+at_baseline() { test -z "$(ls -A $root 2>/dev/null)" && test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"; }
+wait_until 30 at_baseline
+check "no pins left" sh -c "test -z \"\$(ls -A $root 2>/dev/null)\""
+check "program and map counts back at baseline" test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"
+echo "# programs $(nprogs) (baseline $base_progs), maps $(nmaps) (baseline $base_maps)"
+finish
