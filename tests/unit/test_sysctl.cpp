@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "mptcp_sched/status.h"
-#include "mptcp_sched/sysctl.h"
+#include "mptcp_sched/diag/status.h"
+#include "mptcp_sched/base/sysctl.h"
 
 using namespace mptcp_sched;
 namespace fs = std::filesystem;

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+// What the command modules of the CLI share: exit codes, error reporting and the hook each
+// module uses to add its subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <iostream>
+#include <string>
+
+#include "mptcp_sched/base/netns.h"
+#include "mptcp_sched/base/result.h"
+
+namespace mptcp_sched::cli {
+
+// Exit codes, documented in README.md and `mptcp-sched --help`.
+enum Exit {
+    kOk = 0,
+    kError = 1,
+    kUsage = 2,
+    kUnsupportedKernel = 3,
+};
+
+// -v: show libbpf's own diagnostics and extra reports.
+inline bool g_verbose = false;
+
+inline int report(const Error& e)
+{
+    std::cerr << "mptcp-sched: " << e.message << "\n";
+    return kError;
+}
+
+// Refuses nan and inf, which CLI11's Range and PositiveNumber let through (every
+// comparison with nan is false).
+inline const CLI::Validator kFinite(
+    [](std::string& s) -> std::string {
+        try {
+            size_t used = 0;
+            const double v = std::stod(s, &used);
+            if (used == s.size() && std::isfinite(v))
+                return "";
+        } catch (const std::exception&) {
+        }
+        return "'" + s + "' is not a finite number";
+    },
+    "FINITE");
+
+// Runs @f inside netns @ns ("" = here); a failure to enter is reported like any error.
+template <typename F>
+int in_netns(const std::string& ns, F&& f)
+{
+    auto scope = NetnsScope::enter(ns);
+    if (!scope)
+        return report(scope.error());
+    return f();
+}
+
+// Each module adds its subcommands to @app; a subcommand's callback stores its exit code
+// in @rc.
+void add_path_commands(CLI::App& app, int& rc);
+void add_everyday_commands(CLI::App& app, int& rc);
+void add_bench_command(CLI::App& app, int& rc);
+void add_trace_command(CLI::App& app, int& rc);
+
+}  // namespace mptcp_sched::cli
