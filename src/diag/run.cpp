@@ -11,8 +11,8 @@
 #include <fstream>
 #include <memory>
 
-#include "mptcp_sched/sched/rules.h"
-#include "mptcp_sched/diag/status.h"
+#include "mptcp_sched/base/cgroup.h"
+#include "mptcp_sched/base/caps.h"
 #include "mptcpify.skel.h"
 
 

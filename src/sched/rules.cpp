@@ -24,27 +24,11 @@ namespace fs = std::filesystem;
 
 namespace mptcp_sched {
 
+static_assert(MS_CGROUP_MAX_LEVEL == kCgroupMaxLevel);
+
 namespace {
 
-constexpr unsigned long kCgroup2Magic = 0x63677270;
 const char* const kLockFile = "/run/mptcp-sched-rules.lock";
-
-struct PolicyName {
-    ms_policy policy;
-    std::vector<std::string> names;   // first is canonical
-};
-
-const std::vector<PolicyName>& policy_names()
-{
-    static const std::vector<PolicyName> list = {
-        {MS_POLICY_MINRTT, {"minrtt", "min-rtt"}},
-        {MS_POLICY_RR, {"roundrobin", "rr", "round-robin"}},
-        {MS_POLICY_REDUNDANT, {"redundant", "red"}},
-        {MS_POLICY_BACKUP, {"backup", "bkup", "backup-aware"}},
-        {MS_POLICY_BLEST, {"blest"}},
-    };
-    return list;
-}
 
 bool parse_u32(const std::string& s, uint32_t& out)
 {
@@ -57,33 +41,6 @@ bool parse_u32(const std::string& s, uint32_t& out)
     }
     auto [p, ec] = std::from_chars(b, e, out, base);
     return ec == std::errc() && p == e && b != e;
-}
-
-// The cgroup directory with kernfs id @id, searched below @root down to @level.
-std::string cgroup_path_of(uint64_t id, uint32_t level, const std::string& root)
-{
-    if (root.empty())
-        return "";
-    std::error_code ec;
-    struct stat st {};
-    if (level == 0)
-        return ::stat(root.c_str(), &st) == 0 && st.st_ino == id ? "/" : "";
-    for (auto it = fs::recursive_directory_iterator(root, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_directory(ec)) {
-            continue;
-        }
-        if (static_cast<uint32_t>(it.depth()) + 1 > level) {
-            it.disable_recursion_pending();
-            continue;
-        }
-        if (static_cast<uint32_t>(it.depth()) + 1 == level) {
-            it.disable_recursion_pending();
-            if (::stat(it->path().c_str(), &st) == 0 && st.st_ino == id)
-                return "/" + fs::relative(it->path(), root).string();
-        }
-    }
-    return "";
 }
 
 std::string prefix_str(const ms_prefix& p)
@@ -221,43 +178,6 @@ Result<UniqueFd> take_rules_lock()
     return fd;
 }
 
-std::string cgroup2_root()
-{
-    std::ifstream in("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(in, line)) {
-        // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS... - FSTYPE SOURCE SUPEROPTS
-        auto dash = line.find(" - ");
-        if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0)
-            continue;
-        std::istringstream f(line.substr(0, dash));
-        std::string id, parent, dev, root, mnt;
-        f >> id >> parent >> dev >> root >> mnt;
-        return mnt;
-    }
-    return "";
-}
-
-Result<ms_policy> parse_policy(const std::string& name)
-{
-    std::string known;
-    for (const auto& p : policy_names()) {
-        for (const auto& n : p.names)
-            if (n == name)
-                return p.policy;
-        known += (known.empty() ? "" : ", ") + p.names.front();
-    }
-    return fail_msg("unknown policy '" + name + "' (policies: " + known + ")", EINVAL);
-}
-
-const char* policy_name(uint32_t policy)
-{
-    for (const auto& p : policy_names())
-        if (p.policy == policy)
-            return p.names.front().c_str();
-    return "?";
-}
-
 Result<std::pair<uint16_t, uint16_t>> parse_port_range(const std::string& what,
                                                        const std::string& s)
 {
@@ -325,43 +245,6 @@ Result<std::pair<uint32_t, uint32_t>> parse_mark(const std::string& s)
     if (mark & ~mask)
         return fail_msg("invalid mark '" + s + "': the mark has bits outside the mask", EINVAL);
     return std::pair(mark, mask);
-}
-
-Result<CgroupRef> resolve_cgroup(const std::string& path, const std::string& cgroup_root)
-{
-    const std::string root = cgroup_root.empty() ? cgroup2_root() : cgroup_root;
-    if (root.empty())
-        return fail_msg("invalid cgroup '" + path + "': no cgroup v2 filesystem is mounted",
-                        ENOENT);
-    fs::path p = path;
-    if (p.is_relative() || !path.starts_with(root + "/"))
-        p = fs::path(root) / fs::path(path).relative_path();
-    std::error_code ec;
-    fs::path canon = fs::weakly_canonical(p, ec);
-    struct statfs sfs {};
-    struct stat st {};
-    if (ec || ::stat(canon.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        return fail_msg("invalid cgroup '" + path + "': no such cgroup directory (" +
-                        canon.string() + ")", ENOENT);
-    if (::statfs(canon.c_str(), &sfs) != 0 || static_cast<unsigned long>(sfs.f_type) != kCgroup2Magic)
-        return fail_msg("invalid cgroup '" + path + "': " + canon.string() +
-                        " is not on a cgroup v2 filesystem", EINVAL);
-    fs::path rel = fs::relative(canon, fs::weakly_canonical(root), ec);
-    CgroupRef r;
-    r.id = st.st_ino;
-    r.path = "/";
-    if (rel != ".") {
-        for (const auto& part : rel) {
-            if (part == "..")
-                return fail_msg("invalid cgroup '" + path + "': outside " + root, EINVAL);
-            r.level++;
-        }
-        r.path += rel.string();
-    }
-    if (r.level > MS_CGROUP_MAX_LEVEL)
-        return fail_msg("invalid cgroup '" + path + "': deeper than " +
-                        std::to_string(MS_CGROUP_MAX_LEVEL) + " levels", EINVAL);
-    return r;
 }
 
 Result<ms_rule> build_rule(const RuleSpec& spec, const std::string& cgroup_root)

@@ -14,7 +14,7 @@
 
 #include "mptcp_sched/base/fd.h"
 #include "mptcp_sched/sched/loader.h"
-#include "mptcp_sched/sched/rules.h"
+#include "mptcp_sched/sched/policy.h"
 
 namespace mptcp_sched {
 

@@ -11,23 +11,10 @@
 
 #include "mptcp_sched/sched/btf_probe.h"
 #include "mptcp_sched/path/pm_netlink.h"
+#include "mptcp_sched/base/caps.h"
 #include "mptcp_sched/base/result.h"
 
 namespace mptcp_sched {
-
-struct Privileges {
-    uint32_t euid = 0;
-    bool cap_net_admin = false;
-    bool cap_sys_admin = false;
-    bool cap_perfmon = false;
-    bool cap_bpf = false;
-    // Loading struct_ops needs CAP_BPF + CAP_NET_ADMIN (or CAP_SYS_ADMIN).
-    bool can_load() const { return (cap_bpf || cap_sys_admin) && (cap_net_admin || cap_sys_admin); }
-};
-
-// Parses the CapEff line value of /proc/PID/status ("000001ffffffffff").
-Result<Privileges> parse_cap_eff(const std::string& hex, uint32_t euid);
-Result<Privileges> current_privileges();
 
 struct NetnsStatus {
     std::string netns;                          // "" = the caller's
@@ -55,9 +42,6 @@ struct KernelStatus {
 // Reads the namespace part inside NETNS ("" = current).
 Result<NetnsStatus> collect_netns_status(const std::string& netns);
 Result<KernelStatus> collect_status(const std::string& netns);
-
-// Whether DIR is (the root of) a mounted BPF filesystem.
-bool is_bpffs(const std::string& dir);
 
 // Maps pm_type (older kernels) to a name: 0 kernel (in-kernel), 1 userspace.
 std::string pm_type_name(long pm_type);

@@ -11,15 +11,13 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "mptcp_sched/base/cgroup.h"
 #include "mptcp_sched/base/fd.h"
 #include "mptcp_sched/base/result.h"
+#include "mptcp_sched/sched/policy.h"
 #include "mptcp_sched/sched_abi.h"
 
 namespace mptcp_sched {
-
-// Policy names: minrtt, roundrobin (rr), redundant (red), backup (bkup), blest.
-Result<ms_policy> parse_policy(const std::string& name);
-const char* policy_name(uint32_t policy);
 
 // What `rule add` is given; empty strings are "not matched on".
 struct RuleSpec {
@@ -36,17 +34,6 @@ Result<std::pair<uint16_t, uint16_t>> parse_port_range(const std::string& what,
 Result<ms_prefix> parse_prefix(const std::string& what, const std::string& s);
 Result<std::pair<uint32_t, uint32_t>> parse_mark(const std::string& s);
 
-// Where cgroup v2 is mounted ("" = nowhere), from /proc/self/mountinfo.
-std::string cgroup2_root();
-
-// cgroup v2 directory -> (kernfs id, level below the root). CGROUP_ROOT is the cgroup2
-// mount ("" = find it in /proc/self/mountinfo).
-struct CgroupRef {
-    uint64_t id = 0;
-    uint32_t level = 0;
-    std::string path;   // as shown to users: relative to the cgroup2 root, with a leading /
-};
-Result<CgroupRef> resolve_cgroup(const std::string& path, const std::string& cgroup_root = "");
 
 // Everything but the id: a rule as it will be stored. Rejects a rule that matches nothing.
 Result<ms_rule> build_rule(const RuleSpec& spec, const std::string& cgroup_root = "");
