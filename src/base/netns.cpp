@@ -4,14 +4,13 @@
 #include <fcntl.h>
 #include <sched.h>
 
-#include <cstdlib>
+#include "mptcp_sched/base/paths.h"
 
 namespace mptcp_sched {
 
 std::string netns_dir()
 {
-    const char* d = std::getenv("MPTCP_SCHED_NETNS_DIR");
-    return d && *d ? d : "/run/netns";
+    return paths().netns_dir;
 }
 
 Result<std::unique_ptr<NetnsScope>> NetnsScope::enter(const std::string& name)

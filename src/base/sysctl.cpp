@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "mptcp_sched/base/sysctl.h"
 
+#include "mptcp_sched/base/paths.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -10,8 +12,7 @@ namespace mptcp_sched {
 
 std::string sysctl_path(const std::string& key)
 {
-    const char* root = std::getenv("MPTCP_SCHED_SYSCTL_ROOT");
-    std::string path = root && *root ? root : "/proc/sys";
+    const std::string& path = paths().sysctl_root;
     std::string rel = key;
     std::replace(rel.begin(), rel.end(), '.', '/');
     return path + "/" + rel;

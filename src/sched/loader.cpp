@@ -23,6 +23,7 @@
 #include "mptcp_sched/sched/btf_probe.h"
 #include "mptcp_sched/base/fd.h"
 #include "mptcp_sched/base/netns.h"
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/sched/schedulers.h"
 #include "mptcp_sched/base/bpffs.h"
 #include "mptcp_sched/base/caps.h"
@@ -455,8 +456,7 @@ std::vector<std::string> registered_schedulers()
 
 std::string pin_root()
 {
-    const char* r = std::getenv("MPTCP_SCHED_PIN_ROOT");
-    return r && *r ? r : "/sys/fs/bpf/mptcp-sched";
+    return paths().pin_root;
 }
 
 std::string registered_name(const std::string& name)

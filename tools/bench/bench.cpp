@@ -71,7 +71,8 @@ const char* kSrv = "ms-bench-srv";
 const char* kServiceAddr = "10.99.0.1";
 constexpr uint16_t kPort = 5201;
 
-bool g_verbose = false;
+// BenchOptions::on_command of the running bench.
+std::function<void(const std::string&)> g_on_command;
 // Set by SIGINT/SIGTERM: the current run ends early and the bench cleans up and stops.
 std::atomic<bool> g_interrupted{false};
 void on_signal(int) { g_interrupted = true; }
@@ -82,8 +83,8 @@ Result<void> run_cmd(const std::vector<std::string>& argv)
     std::string text;
     for (const auto& a : argv)
         text += (text.empty() ? "" : " ") + a;
-    if (g_verbose)
-        std::fprintf(stderr, "+ %s\n", text.c_str());
+    if (g_on_command)
+        g_on_command(text);
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0)
         return fail_errno("failed to run " + text);
@@ -735,7 +736,10 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         return fail_msg("permission denied: bench creates network namespaces and loads BPF "
                         "schedulers (run it as root, in the VM: vmtest/run -- mptcp-sched bench ...)",
                         EPERM);
-    g_verbose = std::getenv("MPTCP_SCHED_BENCH_VERBOSE") != nullptr;
+    g_on_command = o.on_command;
+    struct CommandHookReset {
+        ~CommandHookReset() { g_on_command = nullptr; }
+    } command_hook_reset;
     for (const auto& sched : o.schedulers)
         if (sched != "default" && !find_builtin(sched))
             return fail_msg("unknown scheduler '" + sched + "': use default or a built-in: " +

@@ -158,7 +158,7 @@ void add_bench_command(CLI::App& app, int& rc)
         if (!scheds.empty())
             o.schedulers = scheds;
         if (g_verbose)
-            setenv("MPTCP_SCHED_BENCH_VERBOSE", "1", 1);
+            o.on_command = [](const std::string& cmd) { std::cerr << "+ " << cmd << "\n"; };
         auto r = run_bench(o, [](const std::string& l) { std::cerr << "bench: " << l << std::endl; });
         if (!r) {
             rc = report(r.error());

@@ -18,6 +18,7 @@
 #include "mptcp_sched/sched/btf_probe.h"
 #include "mptcp_sched/sched/loader.h"
 #include "mptcp_sched/base/netns.h"
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/sched/rules.h"
 #include "mptcp_sched/sched/schedulers.h"
 #include "mptcp_sched/sched/stats.h"
@@ -380,11 +381,26 @@ int run_cli(int argc, char** argv);
 
 void on_sigpipe(int) {}
 
+// The environment is read here, once: the library takes its paths as given.
+Paths paths_from_environment()
+{
+    Paths p;
+    auto take = [](const char* var, std::string& into) {
+        if (const char* v = std::getenv(var); v && *v)
+            into = v;
+    };
+    take("MPTCP_SCHED_PIN_ROOT", p.pin_root);
+    take("MPTCP_SCHED_SYSCTL_ROOT", p.sysctl_root);
+    take("MPTCP_SCHED_NETNS_DIR", p.netns_dir);
+    return p;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
 {
     std::set_terminate(on_terminate);
+    set_paths(paths_from_environment());
     // A closed stdout (`mptcp-sched ... | head -1`) must be an error the command sees
     // (EPIPE), not a death that skips its clean-up (pathd restoring the path manager).
     // A handler rather than SIG_IGN: exec resets handlers, so the commands `run` and

@@ -76,6 +76,8 @@ struct BenchOptions {
     std::string out_dir = "bench-results";
     double time_scale = 1.0;   // multiplies workload durations and event times (quick runs)
     bool timeline = false;     // OUT_DIR/timelines/<scenario>-<scheduler>.{svg,json}, round 1
+    // Set: each set-up command (ip, tc, ...) is passed here before it runs (the CLI's -v).
+    std::function<void(const std::string&)> on_command;
 };
 
 // Median and spread of one figure over the repeats.
