@@ -2,7 +2,10 @@
 #include "mptcp_sched/diag/run.h"
 
 #include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +16,7 @@
 
 #include "mptcp_sched/base/cgroup.h"
 #include "mptcp_sched/base/caps.h"
+#include "mptcp_sched/base/fd.h"
 #include "mptcpify.skel.h"
 
 
@@ -24,15 +28,24 @@ struct SkelDeleter {
     void operator()(struct mptcpify* s) const { mptcpify__destroy(s); }
 };
 
-volatile sig_atomic_t g_child = 0;
-
-// The terminal sends its Ctrl-C to the whole foreground group, the command included
-// (si_code SI_KERNEL); only a signal another process sent to us alone is passed on, so the
-// command never gets it twice.
-void forward(int sig, siginfo_t* si, void*)
+// Waits for @pid, passing on the stop requests of @stop meanwhile. The terminal sends its
+// Ctrl-C to the whole foreground group, the command included (si_code SI_KERNEL); only a
+// signal another process sent to us alone is passed on, so the command never gets it twice.
+int wait_forwarding(pid_t pid, const StopToken& stop)
 {
-    if (g_child > 0 && si && si->si_code <= 0)
-        ::kill(g_child, sig);
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    int st = 0;
+    for (;;) {
+        while (auto req = stop.take())
+            if (req->sent_to_us)
+                ::kill(pid, req->signo);
+        const pid_t w = ::waitpid(pid, &st, WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR))
+            return st;
+        // Without a pidfd (kernels before 5.3) the child's end is looked for every 50 ms.
+        struct pollfd fds[2] = {{stop.fd(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+        (void)::poll(fds, 2, pidfd ? -1 : 50);
+    }
 }
 
 // The reason a load or attach failed, in one line.
@@ -118,50 +131,53 @@ Result<RunResult> run_with_mptcp(const RunOptions& o)
     res.cgroup = cg.path;
     const std::string procs_file = (created.empty() ? root + cg.path : created) + "/cgroup.procs";
 
-    // Handlers before the fork: a signal between fork and sigaction must not kill us and
-    // leave the command running with the hook attached.
-    struct sigaction sa {}, old_int {}, old_term {}, old_hup {};
-    sa.sa_sigaction = forward;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGHUP, &sa, &old_hup);
+    // A stop asked for before the command started (the caller blocks the stop signals from
+    // its start): the command is not started, as if it had died of that signal at once.
+    if (o.stop.requested()) {
+        res.status = 128 + o.stop.signal();
+        return res;
+    }
+    // Why the command could not be started comes back through this pipe (closed by a
+    // successful exec), for the caller to show.
+    int errpipe[2];
+    if (::pipe2(errpipe, O_CLOEXEC) != 0)
+        return fail_errno("failed to start the command");
     pid_t pid = ::fork();
     if (pid < 0) {
         const int err = errno;
-        sigaction(SIGINT, &old_int, nullptr);
-        sigaction(SIGTERM, &old_term, nullptr);
-        sigaction(SIGHUP, &old_hup, nullptr);
+        ::close(errpipe[0]);
+        ::close(errpipe[1]);
         return fail_errno("failed to start the command", err);
     }
     if (pid == 0) {
-        sigaction(SIGINT, &old_int, nullptr);
-        sigaction(SIGTERM, &old_term, nullptr);
-        sigaction(SIGHUP, &old_hup, nullptr);
+        ::close(errpipe[0]);
+        o.stop.prepare_child();
+        auto fail = [&](const std::string& why, int code) {
+            (void)!::write(errpipe[1], why.data(), why.size());
+            _exit(code);
+        };
         std::ofstream p(procs_file);
         p << "0\n";
         p.flush();
-        if (!p) {
-            std::fprintf(stderr, "mptcp-sched: failed to move the command into %s\n",
-                         procs_file.c_str());
-            _exit(126);
-        }
+        if (!p)
+            fail("failed to move the command into " + procs_file, 126);
         std::vector<char*> args;
         for (const auto& a : o.argv)
             args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
         ::execvp(args[0], args.data());
-        std::fprintf(stderr, "mptcp-sched: cannot run %s: %s\n", args[0], std::strerror(errno));
-        _exit(127);
+        fail(std::string("cannot run ") + args[0] + ": " + std::strerror(errno), 127);
     }
-    g_child = pid;
-    int st = 0;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    ::close(errpipe[1]);
+    {
+        char buf[512];
+        ssize_t n;
+        while ((n = ::read(errpipe[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+            if (n > 0)
+                res.start_error.append(buf, static_cast<size_t>(n));
+        ::close(errpipe[0]);
     }
-    g_child = 0;
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
-    sigaction(SIGHUP, &old_hup, nullptr);
+    const int st = wait_forwarding(pid, o.stop);
     res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     res.mptcpified = skel->bss->mptcpified;
     if (!created.empty()) {

@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -705,17 +704,8 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
     if (auto b = rt->set_receive_buffer(o.event_buffer); !b)
         return std::unexpected(b.error());
 
-    // Signals become readable events; the original mask is restored on return.
-    sigset_t mask, old;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGHUP);
-    sigprocmask(SIG_BLOCK, &mask, &old);
-    UniqueFd sfd(signalfd(-1, &mask, SFD_CLOEXEC));
     struct Restore {
         PmSetting found;
-        sigset_t old;
         int lock;
         bool armed = false;
         ~Restore()
@@ -724,9 +714,8 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
             // start (or --reset) tries again.
             if (armed && write_sysctl(found.key, found.value))
                 (void)write_record(lock, "");
-            sigprocmask(SIG_SETMASK, &old, nullptr);
         }
-    } restore{*found, old, lock->get()};
+    } restore{*found, lock->get()};
 
     // The record first: a pathd killed between these two steps leaves a record of a
     // change that did not happen, which recover() recognises (the setting is not
@@ -775,7 +764,7 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
     // reading end of a pipe closes, so `pathd | head -1` ends here and not at the next
     // event's failed write.
     struct pollfd fds[4] = {{pm->fd(), POLLIN, 0}, {rt->fd(), POLLIN, 0},
-                            {sfd.get(), POLLIN, 0}, {o.log_fd, 0, 0}};
+                            {o.stop.fd(), POLLIN, 0}, {o.log_fd, 0, 0}};
     const nfds_t nfds = o.log_fd >= 0 ? 4 : 3;
     for (;;) {
         if (::poll(fds, nfds, -1) < 0) {
@@ -783,13 +772,12 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
                 continue;
             return fail_errno("pathd: poll failed");
         }
-        if (fds[2].revents & POLLIN) {
-            struct signalfd_siginfo si {};
-            (void)::read(sfd.get(), &si, sizeof(si));
-            log(o.json ? nlohmann::json{{"event", "stopping"}, {"signal", strsignal(static_cast<int>(si.ssi_signo))},
+        if ((fds[2].revents & POLLIN) && o.stop.requested()) {
+            const int sig = o.stop.signal();
+            log(o.json ? nlohmann::json{{"event", "stopping"}, {"signal", strsignal(sig)},
                                         {"restored", found->key + " = " + found->value}}
                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                       : std::string("stopping on ") + strsignal(static_cast<int>(si.ssi_signo)) +
+                       : std::string("stopping on ") + strsignal(sig) +
                              ": " + found->key + " back to " + found->value);
             return {};
         }

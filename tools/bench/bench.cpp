@@ -73,9 +73,10 @@ constexpr uint16_t kPort = 5201;
 
 // BenchOptions::on_command of the running bench.
 std::function<void(const std::string&)> g_on_command;
-// Set by SIGINT/SIGTERM: the current run ends early and the bench cleans up and stops.
-std::atomic<bool> g_interrupted{false};
-void on_signal(int) { g_interrupted = true; }
+// BenchOptions::stop of the running bench: once requested, the current run ends early and
+// the bench cleans up and stops.
+StopToken g_stop;
+bool interrupted() { return g_stop.requested(); }
 
 // Runs argv; on failure the error carries the command and its stderr.
 Result<void> run_cmd(const std::vector<std::string>& argv)
@@ -92,6 +93,7 @@ Result<void> run_cmd(const std::vector<std::string>& argv)
     if (pid < 0)
         return fail_errno("failed to run " + text);
     if (pid == 0) {
+        g_stop.prepare_child();
         ::dup2(pipefd[1], 2);
         int devnull = ::open("/dev/null", O_WRONLY);
         ::dup2(devnull, 1);
@@ -447,7 +449,7 @@ RunFigures run_bulk(const BenchWorkload& w, double seconds, size_t npaths, bool 
     bool ok = write_full(fd->get(), &h, sizeof(h));
     const auto start = Clock::now();
     const auto end = start + std::chrono::duration<double>(seconds);
-    while (ok && Clock::now() < end && !g_interrupted) {
+    while (ok && Clock::now() < end && !interrupted()) {
         size_t n = chunk.size();
         if (w.kind == BenchWorkload::Rate) {
             // keep to rate_mbit: send what the schedule allows, in 16 KiB pieces
@@ -515,7 +517,7 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::vector<double> lat;
     const uint64_t cpu0 = thread_cpu_ns();
-    for (int i = 0; i < w.requests && !g_interrupted; i++) {
+    for (int i = 0; i < w.requests && !interrupted(); i++) {
         auto t0 = Clock::now();
         if (!write_full(fd->get(), req.data(), req.size()) ||
             !read_full(fd->get(), resp.data(), resp.size())) {
@@ -744,20 +746,12 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         if (sched != "default" && !find_builtin(sched))
             return fail_msg("unknown scheduler '" + sched + "': use default or a built-in: " +
                             builtin_names_for_humans(), EINVAL);
-    // Signals first: a Ctrl-C from here on ends in the clean-up below, never half-way.
-    g_interrupted = false;
-    struct sigaction sa {}, old_int {}, old_term {};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    struct SignalRestore {
-        struct sigaction i, t;
-        ~SignalRestore()
-        {
-            sigaction(SIGINT, &i, nullptr);
-            sigaction(SIGTERM, &t, nullptr);
-        }
-    } signal_restore{old_int, old_term};
+    // The caller's stop token (the CLI's Ctrl-C, SIGTERM): a stop from here on ends in the
+    // clean-up below, never half-way.
+    g_stop = o.stop;
+    struct StopReset {
+        ~StopReset() { g_stop = StopToken(); }
+    } stop_reset;
 
     auto guard = BenchGuard::take({kCli, kRtr, kSrv});
     if (!guard)
@@ -799,7 +793,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         progress("loaded " + r->name);
         if (auto g = guard->loaded(r->name); !g)
             return std::unexpected(g.error());
-        if (g_interrupted)
+        if (interrupted())
             return fail_msg("interrupted; schedulers the bench loaded unloaded", EINTR);
     }
     auto stats_was = read_sysctl("kernel.bpf_stats_enabled");
@@ -845,8 +839,8 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         std::vector<std::vector<RunFigures>> base(s.paths.size());
         std::map<std::string, std::vector<RunFigures>> per;
         std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> cost;
-        for (int round = 0; round < o.repeat && !g_interrupted; round++) {
-            for (size_t i = 0; i < s.paths.size() && !g_interrupted; i++) {
+        for (int round = 0; round < o.repeat && !interrupted(); round++) {
+            for (size_t i = 0; i < s.paths.size() && !interrupted(); i++) {
                 if (s.paths[i].backup)
                     continue;
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
@@ -855,7 +849,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 progress(outcome(base[i].back(), s));
             }
             for (const auto& sched : o.schedulers) {
-                if (g_interrupted)
+                if (interrupted())
                     break;
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
                          ": " + sched);
@@ -879,7 +873,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         }
         server.stop();
         topo_down();
-        if (g_interrupted)
+        if (interrupted())
             return fail_msg("interrupted; network namespaces removed, schedulers the bench "
                             "loaded unloaded; finished scenarios are in " + o.out_dir +
                             "/results.json", EINTR);

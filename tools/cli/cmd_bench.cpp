@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "cli.h"
+#include "signals.h"
 #include "mptcp_sched/bench/bench.h"
 #include "mptcp_sched/base/file.h"
 #include "mptcp_sched/base/json_util.h"
@@ -159,6 +160,8 @@ void add_bench_command(CLI::App& app, int& rc)
             o.schedulers = scheds;
         if (g_verbose)
             o.on_command = [](const std::string& cmd) { std::cerr << "+ " << cmd << "\n"; };
+        StopSignals stop({SIGINT, SIGTERM});
+        o.stop = stop.token();
         auto r = run_bench(o, [](const std::string& l) { std::cerr << "bench: " << l << std::endl; });
         if (!r) {
             rc = report(r.error());

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "signals.h"
 #include "mptcp_sched/diag/conns.h"
 #include "mptcp_sched/diag/demo.h"
 #include "mptcp_sched/diag/doctor.h"
@@ -151,9 +152,13 @@ void add_everyday_commands(CLI::App& app, int& rc)
                "  mptcp-sched run --netns client -- python3 client.py");
     rn->callback([&rc] {
         rc = in_netns(o.netns, []() -> int {
+            StopSignals stop({SIGINT, SIGTERM, SIGHUP});
+            o.run.stop = stop.token();
             auto r = run_with_mptcp(o.run);
             if (!r)
                 return report(r.error());
+            if (!r->start_error.empty())
+                std::cerr << "mptcp-sched: " << r->start_error << "\n";
             if (!r->cgroup_left.empty())
                 std::cerr << "mptcp-sched: failed to remove the cgroup " << r->cgroup_left << "\n";
             if (g_verbose)

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "signals.h"
 #include "mptcp_sched/path/path.h"
 #include "mptcp_sched/path/pathd.h"
 
@@ -182,6 +183,8 @@ void add_pathd_command(CLI::App& path, const std::string& netns, PathdOptions& o
                 return;
             }
         rc = in_netns(netns, [&o]() -> int {
+            StopSignals stop({SIGTERM, SIGINT, SIGHUP});
+            o.stop = stop.token();
             auto r = run_pathd(o, [](const std::string& line) {
                 std::cout << line << std::endl;
                 return static_cast<bool>(std::cout);

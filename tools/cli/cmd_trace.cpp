@@ -11,6 +11,7 @@
 #include <map>
 
 #include "cli.h"
+#include "signals.h"
 #include "mptcp_sched/diag/trace.h"
 
 namespace mptcp_sched::cli {
@@ -134,36 +135,6 @@ private:
     bool has_prev_ = false;
 };
 
-// SIGINT/SIGTERM blocked in this thread and in the sampler (which inherits the mask), and
-// taken with sigtimedwait: Ctrl-C ends the trace between two samples, files get written.
-class BlockedSignals {
-public:
-    BlockedSignals()
-    {
-        sigemptyset(&set_);
-        sigaddset(&set_, SIGINT);
-        sigaddset(&set_, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    }
-    ~BlockedSignals()
-    {
-        // a second Ctrl-C still pending would kill us on unblocking: take it first
-        struct timespec zero {};
-        while (sigtimedwait(&set_, nullptr, &zero) > 0) {
-        }
-        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-    }
-    // A signal within @ms milliseconds?
-    bool wait(long ms)
-    {
-        struct timespec ts {ms / 1000, (ms % 1000) * 1000000};
-        return sigtimedwait(&set_, nullptr, &ts) > 0;
-    }
-
-private:
-    sigset_t set_, old_;
-};
-
 int usage_error(const std::string& what)
 {
     std::cerr << "mptcp-sched: trace: " << what << "\n";
@@ -272,7 +243,7 @@ int cmd_trace(const TraceOpts& o)
         has_prev = true;
     };
 
-    BlockedSignals signals;
+    StopSignals signals({SIGINT, SIGTERM});
     auto rec = TimelineRecorder::start(std::move(to));
     if (!rec)
         return report(rec.error());

@@ -15,6 +15,7 @@
 
 #include "mptcp_sched/base/fd.h"
 #include "mptcp_sched/base/result.h"
+#include "mptcp_sched/base/stop.h"
 
 namespace mptcp_sched {
 
@@ -78,6 +79,9 @@ struct BenchOptions {
     bool timeline = false;     // OUT_DIR/timelines/<scenario>-<scheduler>.{svg,json}, round 1
     // Set: each set-up command (ip, tc, ...) is passed here before it runs (the CLI's -v).
     std::function<void(const std::string&)> on_command;
+    // Once a stop is requested, the current run ends early, the bench cleans up and fails
+    // with EINTR ("interrupted; ...").
+    StopToken stop;
 };
 
 // Median and spread of one figure over the repeats.

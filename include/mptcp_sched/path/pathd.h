@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mptcp_sched/base/result.h"
+#include "mptcp_sched/base/stop.h"
 
 namespace mptcp_sched {
 
@@ -29,6 +30,8 @@ struct PathdOptions {
     // `pathd | head -1`) pathd stops, restoring the path manager, as it does when a log
     // line cannot be written.
     int log_fd = -1;
+    // pathd runs until a stop is requested here (the CLI: SIGTERM, SIGINT, SIGHUP).
+    StopToken stop;
 };
 
 // Each log line (already formatted, text or JSON); false when it could not be written.
@@ -37,7 +40,7 @@ using PathdLog = std::function<bool(const std::string&)>;
 // Parses one --policy value: "fullmesh", "backup-iface=PATTERN", "mobility".
 Result<void> pathd_add_policy(PathdOptions& o, const std::string& policy);
 
-// Runs until a SIGTERM/SIGINT/SIGHUP arrives, in the current netns. Before switching the
+// Runs until PathdOptions::stop is requested, in the current netns. Before switching the
 // path manager it records "set by pid N, previous value X" in its lock file
 // (/run/mptcp-sched-pathd-<netns inode>.lock); a pathd that died without restoring (SIGKILL,
 // a crash) is undone by the next start, which logs one line saying so.
