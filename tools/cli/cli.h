@@ -55,10 +55,18 @@ int in_netns(const std::string& ns, F&& f)
     return f();
 }
 
-// Each module adds its subcommands to @app; a subcommand's callback stores its exit code
-// in @rc.
+// Each command module adds its subcommands to @app; a subcommand's callback stores its
+// exit code in @rc.
+// main.cpp calls them in the order of --help; each lives in its cmd_<object>.cpp.
+void add_status_command(CLI::App& app, int& rc);
+void add_scheduler_commands(CLI::App& app, int& rc);   // schedulers, load, unload, set, list
+void add_stats_command(CLI::App& app, int& rc);
+void add_rule_command(CLI::App& app, int& rc);
 void add_path_commands(CLI::App& app, int& rc);
-void add_everyday_commands(CLI::App& app, int& rc);
+void add_demo_command(CLI::App& app, int& rc);
+void add_conns_command(CLI::App& app, int& rc);
+void add_doctor_command(CLI::App& app, int& rc);
+void add_run_command(CLI::App& app, int& rc);
 void add_bench_command(CLI::App& app, int& rc);
 void add_trace_command(CLI::App& app, int& rc);
 
