@@ -312,4 +312,18 @@ std::string render_demo_client(const DemoClientResult& r)
     return out;
 }
 
+nlohmann::json to_json(const DemoClientResult& r, bool asked_tcp)
+{
+    nlohmann::json subs = nlohmann::json::array();
+    for (const auto& s : r.local.subflows)
+        subs.push_back({{"local", s.local}, {"remote", s.remote}});
+    return {{"peer", r.peer},
+            {"mptcp", r.local.mptcp},
+            {"fallback", !r.local.mptcp && !asked_tcp},
+            {"why", r.local.why},
+            {"subflows", subs},
+            {"server", r.server},
+            {"server_error", r.server_error}};
+}
+
 }  // namespace mptcp_sched

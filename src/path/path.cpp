@@ -434,4 +434,19 @@ Result<std::vector<std::string>> route_remove()
     return gone;
 }
 
+nlohmann::json to_json(const PmLimits& l)
+{
+    return {{"subflows", l.subflows}, {"add_addr_accepted", l.add_addr_accepted}};
+}
+
+nlohmann::json to_json(const RoutePlan& plan, const std::string& fix_prefix)
+{
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& it : plan.items)
+        items.push_back({{"endpoint", it.endpoint}, {"dev", it.dev}, {"kind", it.what},
+                         {"what", it.desc}, {"present", it.present},
+                         {"fix", fix_prefix + it.fix}});
+    return {{"complete", plan.complete()}, {"items", items}, {"problems", plan.problems}};
+}
+
 }  // namespace mptcp_sched

@@ -431,4 +431,15 @@ Result<void> set_default_policy(ms_policy p)
     });
 }
 
+nlohmann::json to_json(const RuleTable& t)
+{
+    nlohmann::json rules = nlohmann::json::array();
+    for (const auto& r : t.rules)
+        rules.push_back(rule_to_json(r));
+    return {{"default_policy", policy_name(t.default_policy)},
+            {"generation", t.generation},
+            {"max_rules", MS_MAX_RULES},
+            {"rules", rules}};
+}
+
 }  // namespace mptcp_sched

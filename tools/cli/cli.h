@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "mptcp_sched/base/netns.h"
@@ -23,6 +24,18 @@ enum Exit {
 
 // -v: show libbpf's own diagnostics and extra reports.
 inline bool g_verbose = false;
+
+// The options of a command that looks into one netns and can answer in JSON.
+struct NetnsJsonOpts {
+    std::string netns;
+    bool json = false;
+};
+
+// A --json answer: indented, invalid UTF-8 replaced, one document on stdout.
+inline void print_json(const nlohmann::json& j)
+{
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 inline int report(const Error& e)
 {

@@ -152,7 +152,7 @@ void add_bench_command(CLI::App& app, int& rc)
             nlohmann::json arr = nlohmann::json::array();
             for (const auto& s : o.scenarios.empty() ? builtin_scenarios() : o.scenarios)
                 arr.push_back(scenario_to_json(s));
-            std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+            print_json(arr);
             rc = kOk;
             return;
         }

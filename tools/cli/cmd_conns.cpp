@@ -7,18 +7,9 @@
 
 namespace mptcp_sched::cli {
 
-namespace {
-
-struct Opts {
-    std::string netns;
-    bool json = false;
-};
-
-}  // namespace
-
 void add_conns_command(CLI::App& app, int& rc)
 {
-    static Opts o;
+    static NetnsJsonOpts o;
     auto* cn = app.add_subcommand("conns", "MPTCP connections with their subflows");
     cn->add_option("--netns", o.netns, "named network namespace (default: current)");
     cn->add_flag("--json", o.json, "print JSON");
@@ -32,7 +23,7 @@ void add_conns_command(CLI::App& app, int& rc)
             if (!c)
                 return report(c.error());
             if (o.json)
-                std::cout << conns_to_json(*c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+                print_json(conns_to_json(*c));
             else
                 std::cout << render_conns(*c);
             return kOk;

@@ -64,18 +64,7 @@ void add_demo_command(CLI::App& app, int& rc)
             if (!r)
                 return report(r.error());
             if (o.json) {
-                nlohmann::json subs = nlohmann::json::array();
-                for (const auto& s : r->local.subflows)
-                    subs.push_back({{"local", s.local}, {"remote", s.remote}});
-                std::cout << nlohmann::json{{"peer", r->peer},
-                                            {"mptcp", r->local.mptcp},
-                                            {"fallback", !r->local.mptcp && !o.tcp},
-                                            {"why", r->local.why},
-                                            {"subflows", subs},
-                                            {"server", r->server},
-                                            {"server_error", r->server_error}}
-                                 .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-                          << "\n";
+                print_json(to_json(*r, o.tcp));
             } else {
                 std::cout << render_demo_client(*r);
             }

@@ -7,18 +7,9 @@
 
 namespace mptcp_sched::cli {
 
-namespace {
-
-struct Opts {
-    std::string netns;
-    bool json = false;
-};
-
-}  // namespace
-
 void add_doctor_command(CLI::App& app, int& rc)
 {
-    static Opts o;
+    static NetnsJsonOpts o;
     auto* dr = app.add_subcommand("doctor", "Check an MPTCP set-up; print the command that "
                                             "fixes each problem");
     dr->add_option("--netns", o.netns, "named network namespace (default: current)");
@@ -31,7 +22,7 @@ void add_doctor_command(CLI::App& app, int& rc)
         rc = in_netns(o.netns, []() -> int {
             auto checks = run_doctor(o.netns);
             if (o.json)
-                std::cout << doctor_json(checks).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+                print_json(doctor_json(checks));
             else
                 std::cout << render_doctor(checks);
             return doctor_failed(checks) ? kError : kOk;

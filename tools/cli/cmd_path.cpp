@@ -38,7 +38,7 @@ int endpoint_list(const PathOpts& o)
     if (!links)
         return report(links.error());
     if (o.json)
-        std::cout << endpoints_json(*eps, *links).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        print_json(endpoints_json(*eps, *links));
     else
         std::cout << render_endpoints_ip(*eps, *links);
     return kOk;
@@ -54,10 +54,7 @@ int show_one(const PmEndpoint& e, const std::string& verb)
 int limits_show(const PathOpts& o, const PmLimits& l)
 {
     if (o.json)
-        std::cout << nlohmann::json{{"subflows", l.subflows},
-                                    {"add_addr_accepted", l.add_addr_accepted}}
-                         .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-                  << "\n";
+        print_json(to_json(l));
     else
         std::cout << render_limits_ip(l);
     return kOk;
@@ -69,15 +66,7 @@ int routes_check(const PathOpts& o)
     if (!plan)
         return report(plan.error());
     if (o.json) {
-        nlohmann::json items = nlohmann::json::array();
-        for (const auto& it : plan->items)
-            items.push_back({{"endpoint", it.endpoint}, {"dev", it.dev}, {"kind", it.what},
-                             {"what", it.desc}, {"present", it.present},
-                             {"fix", ip_prefix(o.netns) + it.fix}});
-        std::cout << nlohmann::json{{"complete", plan->complete()}, {"items", items},
-                                    {"problems", plan->problems}}
-                         .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-                  << "\n";
+        print_json(to_json(*plan, ip_prefix(o.netns)));
         return plan->complete() ? kOk : kError;
     }
     for (const auto& it : plan->items) {

@@ -34,7 +34,7 @@ int cmd_rule_add(const RuleOpts& o)
     if (!added)
         return report(added.error());
     if (o.json)
-        std::cout << rule_to_json(*added).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        print_json(rule_to_json(*added));
     else
         std::cout << "added " << rule_line(*added) << " (applies to new connections)\n";
     return kOk;
@@ -56,15 +56,7 @@ int cmd_rule_list(const RuleOpts& o)
     if (!t)
         return report(t.error());
     if (o.json) {
-        nlohmann::json rules = nlohmann::json::array();
-        for (const auto& r : t->rules)
-            rules.push_back(rule_to_json(r));
-        std::cout << nlohmann::json{{"default_policy", policy_name(t->default_policy)},
-                                    {"generation", t->generation},
-                                    {"max_rules", MS_MAX_RULES},
-                                    {"rules", rules}}
-                         .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-                  << "\n";
+        print_json(to_json(*t));
         return kOk;
     }
     std::printf("%-4s %-11s %s\n", "ID", "POLICY", "MATCH (first match wins, top to bottom)");

@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 // The scheduler commands: schedulers (built in), load, unload, set, list.
-#include <algorithm>
-#include <filesystem>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "mptcp_sched/base/netns.h"
-#include "mptcp_sched/base/sysctl.h"
+#include "mptcp_sched/sched/inventory.h"
 #include "mptcp_sched/sched/loader.h"
 #include "mptcp_sched/sched/schedulers.h"
 
@@ -31,14 +27,7 @@ int cmd_schedulers(const SchedulersOpts& o)
             return report(info.error());
         std::string registered = info->ops.empty() ? "" : info->ops.front().sched_name;
         if (o.json) {
-            arr.push_back({{"name", s.aliases.front()},
-                           {"aliases", s.aliases},
-                           {"registers_as", registered},
-                           {"source", s.source},
-                           {"summary", s.summary},
-                           {"object_bytes", s.object.size()},
-                           {"programs", info->programs},
-                           {"tunables", info->tunables}});
+            arr.push_back(to_json(s, *info));
             continue;
         }
         std::string aliases;
@@ -54,7 +43,7 @@ int cmd_schedulers(const SchedulersOpts& o)
                   << "    tunables: " << (tunables.empty() ? "-" : tunables) << "\n";
     }
     if (o.json)
-        std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        print_json(arr);
     return kOk;
 }
 
@@ -113,88 +102,34 @@ int cmd_set(const std::string& name, const std::string& netns)
 
 int cmd_list(bool json_out)
 {
-    auto loaded = list_loaded();
-    if (!loaded)
-        return report(loaded.error());
-    const auto registered = registered_schedulers();
-
-    // Selected scheduler per network namespace: ours, then every named one.
-    std::vector<std::pair<std::string, std::string>> selected;
-    if (auto cur = read_sysctl("net.mptcp.scheduler"))
-        selected.emplace_back("", *cur);
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(netns_dir(), ec)) {
-        const std::string ns = e.path().filename().string();
-        auto scope = NetnsScope::enter(ns);
-        if (!scope)
-            continue;
-        if (auto v = read_sysctl("net.mptcp.scheduler"))
-            selected.emplace_back(ns, *v);
+    auto rows = scheduler_inventory();
+    if (!rows)
+        return report(rows.error());
+    if (json_out) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& r : *rows)
+            arr.push_back(to_json(r));
+        print_json(arr);
+        return kOk;
     }
-
-    auto loaded_row = [&](const std::string& name) -> const LoadedScheduler* {
-        for (const auto& l : *loaded)
-            if (l.name == name)
-                return &l;
-        return nullptr;
-    };
-    auto selected_in = [&](const std::string& name) {
-        std::vector<std::string> where;
-        for (const auto& [ns, sel] : selected)
-            if (sel == name)
-                where.push_back(ns.empty() ? "(current)" : ns);
-        return where;
-    };
     bool stale_selection = false;
-
-    nlohmann::json arr = nlohmann::json::array();
-    std::vector<std::string> names;
-    for (const auto& b : builtin_schedulers())
-        names.push_back(b.name);
-    for (const auto& r : registered)
-        if (std::find(names.begin(), names.end(), r) == names.end())
-            names.push_back(r);
-    for (const auto& l : *loaded)
-        if (std::find(names.begin(), names.end(), l.name) == names.end())
-            names.push_back(l.name);
-
-    if (!json_out)
-        std::printf("%-11s %-10s %-10s %-7s %-11s %s\n", "NAME", "KERNEL", "REGISTERED",
-                    "LOADED", "CONNECTIONS", "SELECTED IN");
-    for (const auto& n : names) {
-        const BuiltinScheduler* b = find_builtin(n);
-        const LoadedScheduler* l = loaded_row(n);
-        const bool reg = std::find(registered.begin(), registered.end(), n) != registered.end();
-        const auto where = selected_in(n);
-        if (json_out) {
-            nlohmann::json row = {{"name", b ? b->aliases.front() : n},
-                                  {"registered_name", n},
-                                  {"built_in", b != nullptr},
-                                  {"registered", reg},
-                                  {"loaded_by_us", l != nullptr},
-                                  {"pin_dir", l ? nlohmann::json(l->pin_dir) : nlohmann::json()},
-                                  {"connections", l && l->connections
-                                                      ? nlohmann::json(*l->connections)
-                                                      : nlohmann::json()},
-                                  {"selected_in", where}};
-            arr.push_back(row);
-            continue;
-        }
+    std::printf("%-11s %-10s %-10s %-7s %-11s %s\n", "NAME", "KERNEL", "REGISTERED", "LOADED",
+                "CONNECTIONS", "SELECTED IN");
+    for (const auto& r : *rows) {
         std::string w;
-        for (const auto& x : where)
+        for (const auto& x : r.selected_in)
             w += (w.empty() ? "" : ", ") + x;
-        if (!reg && !w.empty()) {
+        if (!r.registered && !w.empty()) {
             w += " *";
             stale_selection = true;
         }
-        std::printf("%-11s %-10s %-10s %-7s %-11s %s\n", b ? b->aliases.front().c_str() : "-",
-                    n.c_str(), reg ? "yes" : "no", l ? "yes" : "no",
-                    l && l->connections ? std::to_string(*l->connections).c_str() : "-",
+        std::printf("%-11s %-10s %-10s %-7s %-11s %s\n", r.built_in ? r.name.c_str() : "-",
+                    r.registered_name.c_str(), r.registered ? "yes" : "no",
+                    r.loaded_by_us ? "yes" : "no",
+                    r.connections ? std::to_string(*r.connections).c_str() : "-",
                     w.empty() ? "-" : w.c_str());
     }
-    if (json_out)
-        std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    else if (stale_selection)
+    if (stale_selection)
         std::cout << "* selected but not registered: new connections there use the kernel's "
                      "default scheduler\n";
     return kOk;

@@ -32,7 +32,7 @@ int cmd_status(const StatusOpts& o)
         st->bpf_error.clear();
     }
     if (o.json)
-        std::cout << to_json(*st).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        print_json(to_json(*st));
     else
         std::cout << render_status(*st);
     return st->bpf_sched_supported() ? kOk : kUnsupportedKernel;

@@ -47,4 +47,7 @@ Result<DemoClientResult> run_demo_client(const std::string& host, uint16_t port,
                                          int settle_ms);
 std::string render_demo_client(const DemoClientResult& r);
 
+// `demo client --json`; @asked_tcp: plain TCP was asked for, so no MPTCP is no fallback.
+nlohmann::json to_json(const DemoClientResult& r, bool asked_tcp);
+
 }  // namespace mptcp_sched

@@ -76,4 +76,9 @@ Result<std::vector<RoutePlanItem>> route_apply(uint32_t table_base = 100);
 // Removes every rule and route tagged with kRtProtoMptcpSched; returns descriptions.
 Result<std::vector<std::string>> route_remove();
 
+// `path limits --json`.
+nlohmann::json to_json(const PmLimits& l);
+// `path routes check --json`; each item's fix is prefixed with @fix_prefix ("ip -n NS ").
+nlohmann::json to_json(const RoutePlan& plan, const std::string& fix_prefix);
+
 }  // namespace mptcp_sched

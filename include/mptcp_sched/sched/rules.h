@@ -66,4 +66,7 @@ Result<std::vector<ms_rule>> delete_rules(const std::vector<uint32_t>& ids);
 Result<size_t> flush_rules();
 Result<void> set_default_policy(ms_policy p);
 
+// The table as `rule list --json` shows it: default policy, generation, limit, rules.
+nlohmann::json to_json(const RuleTable& t);
+
 }  // namespace mptcp_sched
