@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
-#include "mptcp_sched/bench.h"
-#include "mptcp_sched/demo.h"
-#include "mptcp_sched/json_util.h"
+#include "mptcp_sched/bench/bench.h"
+#include "mptcp_sched/diag/demo.h"
+#include "mptcp_sched/base/json_util.h"
 
 using namespace mptcp_sched;
 using Clock = std::chrono::steady_clock;

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "host_util.h"
-#include "mptcp_sched/btf_probe.h"
-#include "mptcp_sched/status.h"
+#include "mptcp_sched/sched/btf_probe.h"
+#include "mptcp_sched/diag/status.h"
 
 using namespace mptcp_sched;
 using nlohmann::json;

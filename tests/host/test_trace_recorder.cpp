@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "host_util.h"
-#include "mptcp_sched/fd.h"
-#include "mptcp_sched/netns.h"
-#include "mptcp_sched/trace.h"
+#include "mptcp_sched/base/fd.h"
+#include "mptcp_sched/base/netns.h"
+#include "mptcp_sched/diag/trace.h"
 
 using namespace mptcp_sched;
 using Catch::Matchers::ContainsSubstring;

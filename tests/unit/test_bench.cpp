@@ -9,7 +9,7 @@
 #include <tuple>
 #include <sstream>
 
-#include "mptcp_sched/bench.h"
+#include "mptcp_sched/bench/bench.h"
 
 using namespace mptcp_sched;
 using Catch::Matchers::ContainsSubstring;

@@ -2,7 +2,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <filesystem>
 
-#include "mptcp_sched/btf_probe.h"
+#include "mptcp_sched/sched/btf_probe.h"
 
 using namespace mptcp_sched;
 

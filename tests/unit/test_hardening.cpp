@@ -9,13 +9,13 @@
 #include <fstream>
 #include <set>
 
-#include "mptcp_sched/file.h"
-#include "mptcp_sched/loader.h"
-#include "mptcp_sched/path.h"
-#include "mptcp_sched/bench.h"
-#include "mptcp_sched/json_util.h"
-#include "mptcp_sched/schedulers.h"
-#include "mptcp_sched/text.h"
+#include "mptcp_sched/base/file.h"
+#include "mptcp_sched/sched/loader.h"
+#include "mptcp_sched/path/path.h"
+#include "mptcp_sched/bench/bench.h"
+#include "mptcp_sched/base/json_util.h"
+#include "mptcp_sched/sched/schedulers.h"
+#include "mptcp_sched/base/text.h"
 
 using namespace mptcp_sched;
 namespace fs = std::filesystem;

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "mptcp_sched/rules.h"
-#include "mptcp_sched/schedulers.h"
+#include "mptcp_sched/sched/rules.h"
+#include "mptcp_sched/sched/schedulers.h"
 
 using namespace mptcp_sched;
 

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "mptcp_sched/sched_abi.h"
-#include "mptcp_sched/schedulers.h"
+#include "mptcp_sched/sched/schedulers.h"
 
 using namespace mptcp_sched;
 

@@ -2,7 +2,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <nlohmann/json.hpp>
 
-#include "mptcp_sched/status.h"
+#include "mptcp_sched/diag/status.h"
 
 using namespace mptcp_sched;
 

@@ -4,24 +4,29 @@
 #include <filesystem>
 #include <fstream>
 
-#include "mptcp_sched/status.h"
-#include "mptcp_sched/sysctl.h"
+#include "mptcp_sched/diag/status.h"
+#include "mptcp_sched/base/paths.h"
+#include "mptcp_sched/base/sysctl.h"
 
 using namespace mptcp_sched;
 namespace fs = std::filesystem;
 
 namespace {
-// A fake /proc/sys tree, selected through MPTCP_SCHED_SYSCTL_ROOT.
+// A fake /proc/sys tree, selected through Paths::sysctl_root (the CLI sets it from
+// MPTCP_SCHED_SYSCTL_ROOT).
 struct FakeSysctl {
     fs::path root = fs::temp_directory_path() / ("ms-sysctl-" + std::to_string(getpid()));
+    Paths saved = paths();
     FakeSysctl()
     {
         fs::create_directories(root / "net/mptcp");
-        setenv("MPTCP_SCHED_SYSCTL_ROOT", root.c_str(), 1);
+        Paths p = saved;
+        p.sysctl_root = root.string();
+        set_paths(p);
     }
     ~FakeSysctl()
     {
-        unsetenv("MPTCP_SCHED_SYSCTL_ROOT");
+        set_paths(saved);
         fs::remove_all(root);
     }
     void set(const std::string& rel, const std::string& v) { std::ofstream(root / rel) << v; }

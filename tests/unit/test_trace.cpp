@@ -11,7 +11,7 @@
 #include <regex>
 #include <thread>
 
-#include "mptcp_sched/trace.h"
+#include "mptcp_sched/diag/trace.h"
 
 using namespace mptcp_sched;
 using Catch::Matchers::ContainsSubstring;

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+// `mptcp-sched bench`: emulated multi-path topologies (client, router, server network
+// namespaces; netem shaping in the router), workloads run once per scheduler and against
+// single-path TCP baselines measured in the same run, figures as JSON and SVG charts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mptcp_sched/base/fd.h"
+#include "mptcp_sched/base/result.h"
+#include "mptcp_sched/base/stop.h"
+
+namespace mptcp_sched {
+
+struct BenchPath {
+    double rate_mbit = 0;     // 0 = unshaped
+    double rtt_ms = 0;        // split evenly over both directions
+    double jitter_ms = 0;     // on the data direction
+    double loss_pct = 0;      // both directions
+    bool backup = false;      // its MPTCP endpoint carries the backup flag
+};
+
+struct BenchEvent {
+    double at_s = 0;
+    size_t path = 0;
+    bool down = true;         // down: the router drops everything on the path; up: restores
+};
+
+struct BenchWorkload {
+    enum Kind { Bulk, Rate, RequestResponse } kind = Bulk;
+    double seconds = 6;        // bulk and rate
+    double rate_mbit = 0;      // rate: the application's sending rate
+    int requests = 200;        // request/response
+    size_t request_bytes = 100;
+    size_t response_bytes = 10000;
+};
+
+struct BenchScenario {
+    std::string name;
+    std::string description;
+    std::vector<BenchPath> paths;
+    BenchWorkload workload;
+    std::vector<BenchEvent> events;
+    uint64_t rcvbuf_bytes = 0;   // receiver's buffer: tcp_rmem max in the server netns;
+                                 // 0 = the kernel's (autotuning up to 6 MiB)
+};
+
+// Parses one scenario (the JSON format in README "Benchmarks"); errors name the field.
+Result<BenchScenario> parse_scenario(const nlohmann::json& j);
+nlohmann::json scenario_to_json(const BenchScenario& s);
+// equal, hetero-rtt, unequal-bw, lossy, failover, backup-failover, unshaped.
+const std::vector<BenchScenario>& builtin_scenarios();
+// The sweep grid (`bench --sweep`): two paths of 100 Mbit/s in total, the fast one at
+// 4 ms RTT, rate ratio {1, 3, 9} x RTT ratio {1, 5, 25} x receiver buffer {the kernel's
+// autotuning, 1x the summed bandwidth-delay product}; named sweep-r<rate>-d<rtt>-<auto|bdp>.
+std::vector<BenchScenario> sweep_scenarios(double seconds = 6);
+struct SweepPoint {
+    int rate_ratio = 0, rtt_ratio = 0;
+    bool bdp_buffer = false;
+};
+// The grid coordinates of a sweep scenario, from its name; nullopt for any other name.
+std::optional<SweepPoint> sweep_point(const std::string& scenario_name);
+// A built-in name or a path to a JSON file holding one scenario or an array of them.
+Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what);
+
+struct BenchOptions {
+    std::vector<BenchScenario> scenarios;
+    std::vector<std::string> schedulers{"default", "minrtt", "roundrobin", "blest", "redundant", "backup"};
+    int repeat = 3;
+    std::string out_dir = "bench-results";
+    double time_scale = 1.0;   // multiplies workload durations and event times (quick runs)
+    bool timeline = false;     // OUT_DIR/timelines/<scenario>-<scheduler>.{svg,json}, round 1
+    // Set: each set-up command (ip, tc, ...) is passed here before it runs (the CLI's -v).
+    std::function<void(const std::string&)> on_command;
+    // Once a stop is requested, the current run ends early, the bench cleans up and fails
+    // with EINTR ("interrupted; ...").
+    StopToken stop;
+};
+
+// Median and spread of one figure over the repeats.
+struct Spread {
+    double median = 0, min = 0, max = 0;
+    size_t n = 0;
+};
+Spread spread_of(std::vector<double> v);
+
+// Runs everything; progress lines go to @progress. Returns the results document, also
+// written to OUT_DIR/results.json, with one OUT_DIR/<scenario>.svg chart per scenario.
+Result<nlohmann::json> run_bench(const BenchOptions& o,
+                                 const std::function<void(const std::string&)>& progress);
+
+// The chart of one scenario's results (a results.json "scenarios" entry) as SVG.
+std::string bench_chart_svg(const nlohmann::json& scenario_result);
+// The summary table printed at the end (and in the closing notes).
+std::string render_bench_table(const nlohmann::json& results);
+// The targets, evaluated on the built-in scenarios present in @results:
+// [{target, measured, met}]; and their text form.
+nlohmann::json bench_targets(const nlohmann::json& results);
+std::string render_bench_targets(const nlohmann::json& targets);
+// The sweep's results: one heatmap per scheduler (goodput ratio to the kernel's default over
+// the grid) and a table of every point; empty when @results holds no sweep scenario or no
+// default runs.
+std::string sweep_heatmap_svg(const nlohmann::json& results, const std::string& scheduler);
+std::string render_sweep_table(const nlohmann::json& results);
+// The schedulers (other than default) that appear in the sweep scenarios of @results.
+std::vector<std::string> sweep_schedulers(const nlohmann::json& results);
+
+// One bench at a time, and a record of what it changed (src/bench_guard.cpp). take()
+// refuses while another bench runs, while a killed one's record is left, or when one of
+// @netns exists (someone else's).
+class BenchGuard {
+public:
+    static Result<BenchGuard> take(const std::vector<std::string>& netns);
+    BenchGuard(BenchGuard&& o) noexcept
+        : lock_(std::move(o.lock_)), state_(std::move(o.state_)), active_(std::exchange(o.active_, false)) {}
+    BenchGuard& operator=(BenchGuard&&) = delete;
+    ~BenchGuard();
+    Result<void> loaded(const std::string& scheduler);
+    Result<void> bpf_stats_was(const std::string& value);
+
+private:
+    BenchGuard() = default;
+    Result<void> save();
+    UniqueFd lock_;
+    nlohmann::json state_;
+    bool active_ = false;
+};
+
+// `bench --cleanup`: undoes what a killed bench left (its namespaces, the schedulers it
+// loaded, kernel.bpf_stats_enabled) from its record; returns what it did.
+Result<std::vector<std::string>> bench_cleanup();
+
+}  // namespace mptcp_sched
