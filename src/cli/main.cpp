@@ -164,7 +164,7 @@ int cmd_set(const std::string& name, const std::string& netns)
 
 int cmd_list(bool json_out)
 {
-    auto loaded = list_loaded();
+    auto loaded = list_loaded(true);
     if (!loaded)
         return report(loaded.error());
     const auto registered = registered_schedulers();
@@ -224,6 +224,8 @@ int cmd_list(bool json_out)
                                   {"registered", reg},
                                   {"loaded_by_us", l != nullptr},
                                   {"pin_dir", l ? nlohmann::json(l->pin_dir) : nlohmann::json()},
+                                  {"link_id", l ? nlohmann::json(l->link_id) : nlohmann::json()},
+                                  {"map_id", l ? nlohmann::json(l->map_id) : nlohmann::json()},
                                   {"connections", l && l->connections
                                                       ? nlohmann::json(*l->connections)
                                                       : nlohmann::json()},
@@ -251,10 +253,10 @@ int cmd_list(bool json_out)
     return kOk;
 }
 
-int cmd_stats(bool json_out, double watch)
+int cmd_stats(bool json_out, double watch, const StatsFilter& filter)
 {
     for (;;) {
-        auto st = read_stats();
+        auto st = read_stats(filter);
         if (!st)
             return report(st.error());
         if (json_out)
@@ -484,7 +486,24 @@ int run_cli(int argc, char** argv)
     st->add_flag("--json", stats_json, "print JSON (one document per refresh with --watch)");
     st->add_option("--watch", stats_watch, "refresh every SECS seconds until interrupted")
         ->check(kFinite & CLI::PositiveNumber);
+    StatsFilter stats_filter;
+    std::string stats_token;
+    st->add_option("--dport", stats_filter.dport, "only connections with a subflow towards PORT")
+        ->check(CLI::Range(1, 65535));
+    st->add_option("--sport", stats_filter.sport,
+                   "only connections with a subflow from local PORT (a server's port)")
+        ->check(CLI::Range(1, 65535));
+    st->add_option("--conn", stats_token, "only the connection with this MPTCP token (hex, as shown)")
+        ->check([](const std::string& v) {
+            return v.size() >= 1 && v.size() <= 8 &&
+                           v.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos
+                       ? std::string()
+                       : std::string("a token is 1-8 hex digits, e.g. 3f2a9c01");
+        });
+    st->add_option("--top", stats_filter.top, "only the N connections that sent the most bytes")
+        ->check(CLI::PositiveNumber);
     st->footer("Examples:\n  mptcp-sched stats\n  mptcp-sched stats --watch 1\n"
+               "  mptcp-sched stats --top 10 --sport 443   # a server's busiest connections\n"
                "  mptcp-sched stats --json | jq '.[].connections[].subflows'");
 
     RuleOpts rule;
@@ -561,8 +580,11 @@ int run_cli(int argc, char** argv)
         return cmd_set(set_name, set_netns);
     if (ls->parsed())
         return cmd_list(list_json);
-    if (st->parsed())
-        return cmd_stats(stats_json, stats_watch);
+    if (st->parsed()) {
+        if (!stats_token.empty())
+            stats_filter.token = static_cast<uint32_t>(std::stoul(stats_token, nullptr, 16));
+        return cmd_stats(stats_json, stats_watch, stats_filter);
+    }
     if (ra->parsed())
         return cmd_rule_add(rule);
     if (rd->parsed())
