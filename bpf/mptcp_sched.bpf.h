@@ -43,34 +43,14 @@ extern void bpf_iter_mptcp_subflow_destroy(struct bpf_iter_mptcp_subflow *it) __
 const volatile bool ms_stats_enabled = true;
 
 /* ---- maps ---- */
-struct ms_conn_state {
-	__u64 conn_id;		/* 0 until the first decision */
-	__u32 last_subflow_id;	/* last single subflow chosen (round-robin position) */
-	__u32 policy;		/* enum ms_policy, fixed at the first decision */
-	__u32 rule_id;		/* rule that chose it (ms_rules), 0 = default */
-	__u32 decided;		/* policy and rule_id are set */
-};
-
+/* Per-connection state and statistics (struct ms_conn_state, sched_abi.h), in the socket
+ * storage of the MPTCP socket: freed with it, never walked by a decision. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct ms_conn_state);
 } ms_conn_state SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MS_MAX_CONNS);
-	__type(key, __u64);
-	__type(value, struct ms_conn);
-} ms_conns SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MS_MAX_SUBFLOWS);
-	__type(key, struct ms_subflow_key);
-	__type(value, struct ms_subflow);
-} ms_subflows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -132,11 +112,15 @@ static __always_inline struct ms_conn_state *ms_begin(struct mptcp_sock *msk,
 	ms_count(kind == MS_DECISION_RETRANS ? MS_CNT_GET_RETRANS : MS_CNT_GET_SEND);
 
 	st = bpf_sk_storage_get(&ms_conn_state, msk, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
+	if (!st) {
+		ms_count(MS_CNT_STATS_FULL);
 		return NULL;
+	}
 	if (!st->conn_id) {
 		st->conn_id = __sync_fetch_and_add(&ms_next_conn_id, 1) + 1;
+		st->token = msk->token;
 		st->policy = policy;
+		st->first_tick = bpf_jiffies64();
 		ms_count(MS_CNT_CONN_NEW);
 	}
 	return st;
@@ -160,68 +144,62 @@ static __always_inline void ms_endpoint_fill(struct ms_endpoint *ep, struct sock
 	ep->port = local ? ssk->__sk_common.skc_num : bpf_ntohs(ssk->__sk_common.skc_dport);
 }
 
-/* Record that @sf was chosen. Rows are keyed by (connection id, subflow id) and removed in
- * ms_release(); updates race only with the reader, which tolerates torn counters.
+/* Record that @sf was chosen, in the connection's own state @st: the subflow's row (found
+ * by subflow id among MS_SUBFLOW_ROWS, else a free one, else the least recently chosen),
+ * its counters and a snapshot of its TCP state. No map lookup, no walk: the cost does not
+ * depend on how many connections there are. Decisions of one connection run under its
+ * socket lock; the reader tolerates torn counters.
  *
  * A global (not inlined) function: the verifier checks it once, on its own, instead of
  * once per call site and loop iteration, which keeps schedulers that choose inside a
- * subflow loop (redundant) far below the complexity limit. Hence only scalars and one
- * trusted pointer as arguments, at most five: policy and rule id travel as one.
+ * subflow loop (redundant) far below the complexity limit.
  */
-__noinline int ms_stats_record(struct mptcp_subflow_context *sf __arg_trusted, __u64 conn_id,
-			       __u32 token, __u64 policy_rule, int kind)
+__noinline int ms_stats_record(struct mptcp_subflow_context *sf __arg_trusted,
+			       struct ms_conn_state *st, int kind)
 {
-	struct ms_subflow_key key = {};
-	struct ms_subflow *row, fresh = {};
+	struct ms_subflow *row = NULL;
 	struct sock *ssk;
 	struct tcp_sock *tp;
-	struct ms_conn *conn;
-	__u64 now;
+	__u32 id, i, pick = 0;
+	__u64 now, oldest = ~0ULL;
 
-	if (!ms_stats_enabled || !conn_id)
+	if (!ms_stats_enabled || !st)
 		return 0;
 	ssk = bpf_mptcp_subflow_tcp_sock(sf);
 	if (!ssk)
 		return 0;
-	now = bpf_ktime_get_ns();
+	now = bpf_jiffies64();
+	st->last_tick = now;
 
-	conn = bpf_map_lookup_elem(&ms_conns, &conn_id);
-	if (!conn) {
-		struct ms_conn c = {
-			.token = token,
-			.policy = policy_rule >> 32,
-			.rule_id = (__u32)policy_rule,
-			.first_ns = now,
-		};
-
-		bpf_map_update_elem(&ms_conns, &conn_id, &c, BPF_NOEXIST);
-		conn = bpf_map_lookup_elem(&ms_conns, &conn_id);
-		if (!conn) {
-			ms_count(MS_CNT_STATS_FULL);
-			return 0;
+	/* A free row (all zero) is the least recently chosen of all. */
+	id = sf->subflow_id;
+	for (i = 0; i < MS_SUBFLOW_ROWS; i++) {
+		if (st->sf[i].subflow_id == id) {
+			row = &st->sf[i];
+			break;
+		}
+		if (st->sf[i].last_tick < oldest) {
+			oldest = st->sf[i].last_tick;
+			pick = i;
 		}
 	}
-	conn->last_ns = now;
-
-	key.conn_id = conn_id;
-	key.subflow_id = sf->subflow_id;
-	row = bpf_map_lookup_elem(&ms_subflows, &key);
 	if (!row) {
-		ms_endpoint_fill(&fresh.local, ssk, true);
-		ms_endpoint_fill(&fresh.remote, ssk, false);
-		bpf_map_update_elem(&ms_subflows, &key, &fresh, BPF_NOEXIST);
-		row = bpf_map_lookup_elem(&ms_subflows, &key);
-		if (!row) {
-			ms_count(MS_CNT_STATS_FULL);
+		if (pick >= MS_SUBFLOW_ROWS)
 			return 0;
-		}
+		row = &st->sf[pick];
+		if (row->subflow_id)
+			st->rows_reused++;
+		__builtin_memset(row, 0, sizeof(*row));
+		row->subflow_id = id;
+		ms_endpoint_fill(&row->local, ssk, true);
+		ms_endpoint_fill(&row->remote, ssk, false);
 	}
 	if (kind == MS_DECISION_RETRANS)
 		row->chosen_retrans++;
 	else
 		row->chosen_send++;
 	row->backup = ms_is_backup(sf);
-	row->last_ns = now;
+	row->last_tick = now;
 	tp = bpf_skc_to_tcp_sock(ssk);
 	if (tp) {
 		row->bytes_sent = tp->bytes_sent;
@@ -238,33 +216,20 @@ static __always_inline void ms_choose(struct mptcp_sock *msk, struct ms_conn_sta
 {
 	mptcp_subflow_set_scheduled(sf, true);
 	if (st)
-		ms_stats_record(sf, st->conn_id, msk->token,
-				((__u64)st->policy << 32) | st->rule_id, kind);
+		ms_stats_record(sf, st, kind);
 }
 
-static long ms_drop_subflow_row(struct bpf_map *map, struct ms_subflow_key *key,
-				struct ms_subflow *row, __u64 *conn_id)
-{
-	if (key->conn_id == *conn_id)
-		bpf_map_delete_elem(map, key);
-	return 0;
-}
-
-/* release: forget the connection's statistics and state. */
+/* release: the connection's state and statistics go with its socket storage; deleting it
+ * now frees them before the socket itself is freed. */
 static __always_inline void ms_release(struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st;
-	__u64 conn_id;
 
 	st = bpf_sk_storage_get(&ms_conn_state, msk, 0, 0);
 	if (!st)
 		return;
-	conn_id = st->conn_id;
-	if (conn_id) {
-		bpf_map_delete_elem(&ms_conns, &conn_id);
-		bpf_for_each_map_elem(&ms_subflows, ms_drop_subflow_row, &conn_id, 0);
+	if (st->conn_id)
 		ms_count(MS_CNT_CONN_RELEASED);
-	}
 	bpf_sk_storage_delete(&ms_conn_state, msk);
 }
 

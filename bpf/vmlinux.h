@@ -114,6 +114,21 @@ struct mptcp_subflow_context {
 	u8 remote_id;
 };
 
+/* The context of a BPF iterator over a socket storage map (bpf/stats_iter.bpf.c). */
+struct seq_file;
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+};
+
+struct bpf_iter__bpf_sk_storage_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	struct sock *sk;
+	void *value;
+};
+
 #pragma clang attribute pop
 
 /* include/net/mptcp.h: the struct_ops type. libbpf maps members to the kernel's by name. */

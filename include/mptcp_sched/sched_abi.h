@@ -23,7 +23,8 @@ enum ms_counter {
 	MS_CNT_BACKUP_USED,	/* decisions that had to use a backup subflow */
 	MS_CNT_CONN_NEW,	/* connections seen for the first time */
 	MS_CNT_CONN_RELEASED,	/* connections released */
-	MS_CNT_STATS_FULL,	/* stats rows that could not be inserted (map full) */
+	MS_CNT_STATS_FULL,	/* decisions without connection state (socket storage could
+				 * not be allocated): not in the statistics */
 	MS_CNT_RULE_MATCHES,	/* connections matched against the rules (ms_rules) */
 	MS_CNT_RULE_MATCH_NS,	/* total ns spent matching them (bpf_ktime_get_ns) */
 	MS_CNT_WAITED,		/* decisions that waited for the preferred subflow's send
@@ -45,23 +46,7 @@ struct ms_endpoint {
 	__u16 port;		/* host order */
 };
 
-/* Value of the ms_conns map, keyed by a connection id (__u64) the scheduler assigns. */
-struct ms_conn {
-	__u32 token;		/* MPTCP token of the connection */
-	__u32 policy;		/* enum ms_policy that applies to the connection */
-	__u32 rule_id;		/* rule that chose the policy, 0 = the default policy */
-	__u32 reserved;
-	__u64 first_ns;		/* bpf_ktime_get_ns() of the first decision */
-	__u64 last_ns;		/* ... of the latest decision */
-};
-
-struct ms_subflow_key {
-	__u64 conn_id;
-	__u32 subflow_id;	/* mptcp_subflow_context.subflow_id, unique per connection */
-	__u32 reserved;
-};
-
-/* Value of the ms_subflows map. */
+/* One subflow's row in its connection's state (struct ms_conn_state). */
 struct ms_subflow {
 	struct ms_endpoint local;
 	struct ms_endpoint remote;
@@ -75,8 +60,32 @@ struct ms_subflow {
 	__u32 unsent;		/* bytes queued in the subflow but not yet sent (write_seq -
 				 * snd_nxt) at the latest decision: bytes_sent + unsent is what
 				 * the scheduler had handed to the subflow by then */
-	__u32 reserved2;
-	__u64 last_ns;
+	__u32 subflow_id;	/* mptcp_subflow_context.subflow_id; 0 = a free row */
+	__u64 last_tick;	/* jiffies (bpf_jiffies64) of the latest choice, 0 = never */
+};
+
+/* Rows per connection: MPTCP allows at most 8 subflows per connection at a time; when more
+ * have existed, the row chosen least recently is reused (rows_reused counts it). */
+#define MS_SUBFLOW_ROWS 8
+
+/*
+ * Everything a scheduler keeps for one connection, in the socket storage of the MPTCP
+ * socket (map ms_conn_state): its policy state and its statistics. The kernel frees it
+ * with the socket, so a decision and a release touch only this connection's own memory,
+ * and statistics cover every connection however many there are. The reader walks the
+ * map with a BPF iterator (bpf/stats_iter.bpf.c).
+ */
+struct ms_conn_state {
+	__u64 conn_id;		/* 0 until the first decision; then unique per scheduler */
+	__u32 token;		/* MPTCP token of the connection */
+	__u32 policy;		/* enum ms_policy, fixed at the first decision */
+	__u32 rule_id;		/* rule that chose it (ms_rules), 0 = the default policy */
+	__u32 decided;		/* policy and rule_id are set */
+	__u32 last_subflow_id;	/* last single subflow chosen (round-robin position) */
+	__u32 rows_reused;	/* rows given to a newer subflow (more than MS_SUBFLOW_ROWS) */
+	__u64 first_tick;	/* jiffies of the first decision */
+	__u64 last_tick;	/* ... of the latest decision */
+	struct ms_subflow sf[MS_SUBFLOW_ROWS];
 };
 
 /* The policies every scheduler is built from (bpf/policies.bpf.h). A single-policy
@@ -140,8 +149,5 @@ struct ms_rules_cfg {
 	__u32 next_id;		/* next rule id the CLI hands out */
 	__u32 generation;	/* bumped by every change */
 };
-
-#define MS_MAX_CONNS 4096
-#define MS_MAX_SUBFLOWS 16384
 
 #endif /* MPTCP_SCHED_SCHED_ABI_H */

@@ -13,7 +13,7 @@ namespace mptcp_sched {
 
 Result<std::vector<SchedulerRow>> scheduler_inventory()
 {
-    auto loaded = list_loaded();
+    auto loaded = list_loaded(true);
     if (!loaded)
         return std::unexpected(loaded.error());
     const auto registered = registered_schedulers();

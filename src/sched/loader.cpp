@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "mptcp_sched/sched/loader.h"
+#include "mptcp_sched/sched/conn_state.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -40,8 +41,7 @@ namespace {
 
 // The maps pinned next to the link when an object has them: the statistics every scheduler
 // built on bpf/mptcp_sched.bpf.h keeps, and the rule table of ms_rules.
-const char* const kPinnedMaps[] = {"ms_conns", "ms_subflows", "ms_counters", "ms_rules",
-                                   "ms_rules_cfg"};
+const char* const kPinnedMaps[] = {"ms_conn_state", "ms_counters", "ms_rules", "ms_rules_cfg"};
 
 // The pin of a scheduler registered without a link (SEC(".struct_ops")): its struct_ops map.
 constexpr const char* kOpsPin = "ops";
@@ -667,7 +667,7 @@ Result<std::string> select_scheduler(const std::string& what, const std::string&
     return name;
 }
 
-Result<std::vector<LoadedScheduler>> list_loaded()
+Result<std::vector<LoadedScheduler>> list_loaded(bool with_connections)
 {
     std::vector<LoadedScheduler> out;
     std::error_code ec;
@@ -697,19 +697,13 @@ Result<std::vector<LoadedScheduler>> list_loaded()
             s.map_id = map_id_of(m.get());
         }
         s.registered = is_registered(s.name);
-        int cfd = bpf_obj_get((s.pin_dir + "/ms_conns").c_str());
-        if (cfd >= 0) {
-            size_t n = 0;
-            __u64 key = 0, next = 0;
-            const __u64* prev = nullptr;
-            while (bpf_map_get_next_key(cfd, prev, &next) == 0) {
-                n++;
-                key = next;
-                prev = &key;
-            }
-            s.connections = n;
-            close(cfd);
-        }
+        const std::string states = s.pin_dir + "/ms_conn_state";
+        s.has_stats = ::access(states.c_str(), F_OK) == 0;
+        // A count that cannot be taken (the kernel refuses the iterator) stays unknown:
+        // `list` still lists; `stats` reports why.
+        if (s.has_stats && with_connections)
+            if (auto all = read_conn_states(states))
+                s.connections = all->size();
         out.push_back(std::move(s));
     }
     std::sort(out.begin(), out.end(),

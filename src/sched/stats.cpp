@@ -7,12 +7,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "mptcp_sched/base/fd.h"
+#include "mptcp_sched/sched/conn_state.h"
 #include "mptcp_sched/sched/loader.h"
 #include "mptcp_sched/sched/policy.h"
 
@@ -20,8 +23,6 @@ namespace mptcp_sched {
 
 // The BPF side writes these structs; a layout change must fail here, not misread maps.
 static_assert(sizeof(ms_endpoint) == 20);
-static_assert(sizeof(ms_conn) == 32);
-static_assert(sizeof(ms_subflow_key) == 16);
 static_assert(sizeof(ms_subflow) == 96);
 static_assert(offsetof(ms_subflow, chosen_send) == 48);
 static_assert(MS_CNT_NR == 11);
@@ -69,7 +70,37 @@ Result<UniqueFd> open_pinned(const std::string& path)
 
 }  // namespace
 
-Result<std::vector<SchedulerStats>> read_stats()
+uint64_t ConnStats::bytes_sent() const
+{
+    uint64_t n = 0;
+    for (const auto& f : subflows)
+        n += f.row.bytes_sent;
+    return n;
+}
+
+void apply_filter(std::vector<ConnStats>& conns, const StatsFilter& f)
+{
+    std::erase_if(conns, [&](const ConnStats& c) {
+        if (f.token && c.state.token != *f.token)
+            return true;
+        auto any = [&](auto pred) {
+            return std::any_of(c.subflows.begin(), c.subflows.end(), pred);
+        };
+        if (f.dport && !any([&](const SubflowStats& s) { return s.row.remote.port == *f.dport; }))
+            return true;
+        if (f.sport && !any([&](const SubflowStats& s) { return s.row.local.port == *f.sport; }))
+            return true;
+        return false;
+    });
+    if (f.top && conns.size() > f.top) {
+        std::stable_sort(conns.begin(), conns.end(), [](const ConnStats& a, const ConnStats& b) {
+            return a.bytes_sent() > b.bytes_sent();
+        });
+        conns.resize(f.top);
+    }
+}
+
+Result<std::vector<SchedulerStats>> read_stats(const StatsFilter& filter)
 {
     auto loaded = list_loaded();
     if (!loaded)
@@ -80,7 +111,7 @@ Result<std::vector<SchedulerStats>> read_stats()
         return fail_msg("failed to count possible CPUs", -ncpu);
 
     for (const auto& s : *loaded) {
-        if (!s.connections)   // no ms_conns pin: a user scheduler without our stats maps
+        if (!s.connections)   // no ms_conn_state pin: a user scheduler without our statistics
             continue;
         SchedulerStats st;
         st.name = s.name;
@@ -95,43 +126,23 @@ Result<std::vector<SchedulerStats>> read_stats()
                     st.counters[k] += v;
         }
 
-        auto conns = open_pinned(s.pin_dir + "/ms_conns");
-        auto subs = open_pinned(s.pin_dir + "/ms_subflows");
-        if (!conns)
-            return std::unexpected(conns.error());
-        if (!subs)
-            return std::unexpected(subs.error());
-        // Rows may appear or vanish while we walk (connections open and close); a key
-        // whose lookup fails is simply skipped.
-        std::map<uint64_t, ConnStats> by_id;
-        uint64_t key = 0, next = 0;
-        const uint64_t* prev = nullptr;
-        while (bpf_map_get_next_key(conns->get(), prev, &next) == 0) {
+        auto states = read_conn_states(s.pin_dir + "/ms_conn_state");
+        if (!states)
+            return std::unexpected(states.error());
+        for (const auto& cs : *states) {
             ConnStats c;
-            c.conn_id = next;
-            if (bpf_map_lookup_elem(conns->get(), &next, &c.conn) == 0)
-                by_id[next] = c;
-            key = next;
-            prev = &key;
-        }
-        ms_subflow_key sk{}, snext{};
-        const ms_subflow_key* sprev = nullptr;
-        while (bpf_map_get_next_key(subs->get(), sprev, &snext) == 0) {
-            SubflowStats row;
-            row.subflow_id = snext.subflow_id;
-            if (bpf_map_lookup_elem(subs->get(), &snext, &row.row) == 0) {
-                auto it = by_id.find(snext.conn_id);
-                if (it != by_id.end())
-                    it->second.subflows.push_back(row);
-            }
-            sk = snext;
-            sprev = &sk;
-        }
-        for (auto& [id, c] : by_id) {
+            c.conn_id = cs.conn_id;
+            c.state = cs;
+            for (const auto& row : cs.sf)
+                if (row.subflow_id)
+                    c.subflows.push_back({row.subflow_id, row});
             std::sort(c.subflows.begin(), c.subflows.end(),
                       [](const auto& a, const auto& b) { return a.subflow_id < b.subflow_id; });
             st.conns.push_back(std::move(c));
         }
+        std::sort(st.conns.begin(), st.conns.end(),
+                  [](const auto& a, const auto& b) { return a.conn_id < b.conn_id; });
+        apply_filter(st.conns, filter);
         out.push_back(std::move(st));
     }
     return out;
@@ -160,12 +171,13 @@ nlohmann::json stats_to_json(const std::vector<SchedulerStats>& all)
                                 {"srtt_us", f.row.srtt_us},
                                 {"cwnd", f.row.cwnd}});
             char token[16];
-            std::snprintf(token, sizeof(token), "%08x", c.conn.token);
+            std::snprintf(token, sizeof(token), "%08x", c.state.token);
             conns.push_back({{"conn_id", c.conn_id},
                              {"token", token},
                              {"scheduler", s.name},
-                             {"policy", policy_name(c.conn.policy)},
-                             {"rule_id", c.conn.rule_id},
+                             {"policy", policy_name(c.state.policy)},
+                             {"rule_id", c.state.rule_id},
+                             {"rows_reused", c.state.rows_reused},
                              {"subflows", subs}});
         }
         arr.push_back({{"scheduler", s.name}, {"counters", counters}, {"connections", conns}});
@@ -189,10 +201,10 @@ std::string render_stats(const std::vector<SchedulerStats>& all)
         o << "\n";
         for (const auto& c : s.conns) {
             char token[16];
-            std::snprintf(token, sizeof(token), "%08x", c.conn.token);
+            std::snprintf(token, sizeof(token), "%08x", c.state.token);
             o << "  conn " << c.conn_id << " token " << token << " policy "
-              << policy_name(c.conn.policy)
-              << (c.conn.rule_id ? " (rule " + std::to_string(c.conn.rule_id) + ")"
+              << policy_name(c.state.policy)
+              << (c.state.rule_id ? " (rule " + std::to_string(c.state.rule_id) + ")"
                                  : std::string(s.name == "ms_rules" ? " (default)" : ""))
               << "\n";
             char line[256];

@@ -66,9 +66,9 @@ TEST_CASE("unload never leaves the pin root", "[host][pins]")
     Bpffs::pin_map(b.mnt + "/victim/their_map");
     Bpffs::pin_map(b.mnt + "/other_tool_map");
     fs::create_directory(b.root + "/ms_x");
-    Bpffs::pin_map(b.root + "/ms_x/ms_conns");
+    Bpffs::pin_map(b.root + "/ms_x/ms_conn_state");
 
-    for (const std::string& name : std::vector<std::string>{"../victim", "..", "", "/", "ms_x/..", "ms_x/ms_conns",
+    for (const std::string& name : std::vector<std::string>{"../victim", "..", "", "/", "ms_x/..", "ms_x/ms_conn_state",
                                     std::string(300, 'a')}) {
         INFO("unload '" << name << "'");
         Run r = b.cli_run("unload '" + name + "'");
@@ -77,7 +77,7 @@ TEST_CASE("unload never leaves the pin root", "[host][pins]")
     }
     CHECK(fs::exists(b.mnt + "/victim/their_map"));
     CHECK(fs::exists(b.mnt + "/other_tool_map"));
-    CHECK(fs::exists(b.root + "/ms_x/ms_conns"));
+    CHECK(fs::exists(b.root + "/ms_x/ms_conn_state"));
 
     // A name that is valid but not loaded lists what is.
     Run nl = b.cli_run("unload ms_nosuch");
@@ -90,19 +90,19 @@ TEST_CASE("unload removes only the pins mptcp-sched makes", "[host][pins]")
     fs::create_directory(b.root);
     ::chmod(b.root.c_str(), 0700);
     fs::create_directory(b.root + "/ms_x");
-    Bpffs::pin_map(b.root + "/ms_x/ms_conns");
+    Bpffs::pin_map(b.root + "/ms_x/ms_conn_state");
     Bpffs::pin_map(b.root + "/ms_x/ms_counters");
     Bpffs::pin_map(b.root + "/ms_x/not_ours");
 
     Run r = b.cli_run("unload ms_x");
     CHECK(one_line(r, "failed to unload ms_x"));
     CHECK(r.err.find("not empty") != std::string::npos);
-    CHECK_FALSE(fs::exists(b.root + "/ms_x/ms_conns"));
+    CHECK_FALSE(fs::exists(b.root + "/ms_x/ms_conn_state"));
     CHECK_FALSE(fs::exists(b.root + "/ms_x/ms_counters"));
     CHECK(fs::exists(b.root + "/ms_x/not_ours"));   // never remove_all
 
     fs::remove(b.root + "/ms_x/not_ours");
-    Bpffs::pin_map(b.root + "/ms_x/ms_conns");
+    Bpffs::pin_map(b.root + "/ms_x/ms_conn_state");
     Run ok = b.cli_run("unload ms_x");
     INFO(ok.err);
     CHECK(ok.rc == 0);

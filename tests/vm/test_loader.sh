@@ -30,7 +30,7 @@ for s in minrtt roundrobin redundant backup blest; do
     name=$(sed -n 's/^loaded \([^ ]*\).*/\1/p' <<<"$out")
     check "load $s (exit 0) -> $name" test "$rc" = 0 -a -n "$name"
     check "  $name is registered" has_sched "$name"
-    check "  its link and stats maps are pinned" test -e "$root/$name/link" -a -e "$root/$name/ms_subflows"
+    check "  its link and stats maps are pinned" test -e "$root/$name/link" -a -e "$root/$name/ms_conn_state"
     check "  list shows it loaded" sh -c "$M list --json | python3 -c \"import json,sys; j=json.load(sys.stdin); sys.exit(0 if any(r['registered_name']=='$name' and r['loaded_by_us'] and r['registered'] for r in j) else 1)\""
     check "  unload $s" $M unload $s
     check "  $name is gone" sh -c "! grep -qw $name /proc/sys/net/mptcp/available_schedulers && test ! -e $root/$name"

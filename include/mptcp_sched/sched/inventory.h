@@ -24,7 +24,7 @@ struct SchedulerRow {
     std::string pin_dir;           // with loaded_by_us
     unsigned link_id = 0;          // with loaded_by_us; 0: registered without a link
     unsigned map_id = 0;           // with loaded_by_us: its struct_ops map
-    std::optional<size_t> connections;    // rows in its stats map, if it keeps them
+    std::optional<size_t> connections;    // its live connections, if it keeps statistics
     std::vector<std::string> selected_in; // "(current)" and the named netns selecting it
 };
 

@@ -61,10 +61,13 @@ struct LoadedScheduler {
     unsigned link_id = 0;
     unsigned map_id = 0;
     bool registered = false;      // still in available_schedulers
-    std::optional<size_t> connections;   // rows in its ms_conns map, if it keeps stats
+    bool has_stats = false;              // keeps our statistics (ms_conn_state is pinned)
+    std::optional<size_t> connections;   // its live connections, if counted and countable
 };
 
-Result<std::vector<LoadedScheduler>> list_loaded();
+// The schedulers pinned by us. WITH_CONNECTIONS also counts each one's live connections
+// (a walk of its connection states with a BPF iterator).
+Result<std::vector<LoadedScheduler>> list_loaded(bool with_connections = false);
 
 // net.mptcp.available_schedulers of the caller's netns (empty if unreadable).
 std::vector<std::string> registered_schedulers();

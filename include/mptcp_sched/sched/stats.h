@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,9 @@ struct SubflowStats {
 
 struct ConnStats {
     uint64_t conn_id = 0;
-    ms_conn conn{};
-    std::vector<SubflowStats> subflows;   // by subflow id
+    ms_conn_state state{};                // as the scheduler keeps it (token, policy, rows)
+    std::vector<SubflowStats> subflows;   // its used rows, by subflow id
+    uint64_t bytes_sent() const;          // over its subflows
 };
 
 struct SchedulerStats {
@@ -32,7 +34,19 @@ struct SchedulerStats {
     std::vector<ConnStats> conns;                 // by connection id
 };
 
-Result<std::vector<SchedulerStats>> read_stats();
+// Which connections a reader wants: any subflow towards DPORT / from SPORT, the MPTCP token
+// TOKEN; then the TOP by bytes sent (0 = all).
+struct StatsFilter {
+    std::optional<uint16_t> dport;
+    std::optional<uint16_t> sport;
+    std::optional<uint32_t> token;
+    size_t top = 0;
+};
+
+Result<std::vector<SchedulerStats>> read_stats(const StatsFilter& filter = {});
+
+// Keeps the connections FILTER asks for (pure; exposed for tests).
+void apply_filter(std::vector<ConnStats>& conns, const StatsFilter& filter);
 
 std::string endpoint_str(const ms_endpoint& ep);
 const char* counter_name(ms_counter c);
