@@ -55,10 +55,12 @@ check "... and the first registration is intact" has_sched ms_rr
 
 # 3. Unregister while a connection uses the scheduler.
 check "sysctl still selects ms_rr" set_sched ms_rr
-# The transfer runs in the background (paced to last ~4 s) while the link's pin is removed;
-# bpffs is not visible inside `ip netns exec`, so the unpin happens out here.
+# The transfer runs in the background (paced, until this part is done, however slow the
+# machine) while the link's pin is removed; bpffs is not visible inside `ip netns exec`, so
+# the unpin happens out here.
 base=$(run_cnt rr_get_send)
-xfer /tmp/unreg.json 5002 $((8 << 20)) --rate 16 &
+rm -f /tmp/unreg.stop
+xfer /tmp/unreg.json 5002 $((1 << 40)) --rate 16 --until /tmp/unreg.stop &
 xfer_pid=$!
 # scheduling: ms_rr's get_send has run for this transfer (the count is cumulative: the
 # transfer of part 1 already ran it), on an established connection.
@@ -77,6 +79,7 @@ c2=$(run_cnt rr_get_send)
 echo "# rr_get_send run_cnt after unregistering: $c1 -> $c2"
 check "the running connection still schedules with ms_rr after unregistering" \
     test "${c2:-0}" -gt "${c1:-0}"
+touch /tmp/unreg.stop
 wait $xfer_pid
 check "the transfer that was using ms_rr completes byte-exact" test $? = 0
 echo "# $(cat /tmp/unreg.json)"

@@ -55,7 +55,8 @@ $M stats | grep -q "policy" && echo "# stats table shows the policy column"
 
 # ---- 2. a rule added mid-transfer leaves the running connection alone ----------------
 check "rule default rr" $M rule default rr
-xfer /tmp/mid.json 5003 $((4 << 20)) --rate 8 --sample-cmd "$(stats_cmd /tmp/mid-stats.json)" & x=$!
+rm -f /tmp/mid.stop
+xfer /tmp/mid.json 5003 $((1 << 40)) --rate 8 --until /tmp/mid.stop --sample-cmd "$(stats_cmd /tmp/mid-stats.json)" & x=$!
 # The policy is chosen at the connection's first scheduling decision: the rule is added
 # only once stats show that choice made (roundrobin, by no rule).
 mid_chosen() {
@@ -64,6 +65,9 @@ mid_chosen() {
 }
 check "the running connection has made its choice before the rule is added" wait_until 60 mid_chosen
 check "rule add redundant --dport 5003 while a connection to 5003 runs" $M rule add redundant --dport 5003
+# The running connection goes on for a moment under the new rule table, then ends.
+sleep 1
+touch /tmp/mid.stop
 wait $x
 check "running connection: byte-exact" test $? = 0
 echo "# running connection: $(total /tmp/mid.json)% of the payload sent over both subflows, stats say $(conn_field /tmp/mid-stats.json 5003 policy) rule $(conn_field /tmp/mid-stats.json 5003 rule_id)"
