@@ -74,8 +74,15 @@ int BPF_PROG(dt_burst_get_send, struct mptcp_sock *msk)
 
 	window = mptcp_wnd_end(msk) - msk->snd_nxt;
 	burst = window < DT_SEND_BURST ? window : DT_SEND_BURST;
-	if (burst)
+	ssk = bpf_mptcp_subflow_tcp_sock(subflow);
+	if (burst && ssk) {
+		__u64 wmem = ssk->sk_wmem_queued;
+
+		/* the pacing estimate, weighted by what is queued and what is added */
+		subflow->avg_pacing_rate = (subflow->avg_pacing_rate * wmem +
+					    ssk->sk_pacing_rate * burst) / (burst + wmem);
 		msk->snd_burst = burst;
+	}
 	mptcp_subflow_set_scheduled(subflow, true);
 	return 0;
 }
