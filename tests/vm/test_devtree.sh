@@ -33,14 +33,21 @@ bytes() { json "$1" "sum(s.get('bytes_sent', 0) for s in j['subflows'] if s['loc
 
 base_progs=$(nprogs); base_maps=$(nmaps)
 mkdir -p "$out"
+declare -A pids
 
 # ---- 1. build against the running kernel's BTF ----------------------------------------
 check "vmlinux.h dumped from the running kernel" \
     sh -c "bpftool btf dump file /sys/kernel/btf/vmlinux format c > $out/vmlinux.h"
+# Both vCPUs compile; each result is checked on its own.
 for s in $names; do
-    check "$s builds against it (clang, libbpf headers, no mptcp-sched header)" \
-        clang-19 -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wno-missing-declarations -I"$out" -I"$src" \
-            -c "$src/$s.bpf.c" -o "$out/$s.bpf.o"
+    clang-19 -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wno-missing-declarations -I"$out" -I"$src" \
+        -c "$src/$s.bpf.c" -o "$out/$s.bpf.o" 2> "$out/$s.log" &
+    pids[$s]=$!
+done
+for s in $names; do
+    wait "${pids[$s]}"
+    check "$s builds against it (clang, libbpf headers, no mptcp-sched header)" test $? = 0
+    cat "$out/$s.log"
 done
 
 # ---- 2. load, pins, unload -----------------------------------------------------------
@@ -61,7 +68,7 @@ check "a .struct_ops scheduler loads again after its unload" $M load "$out/dt_fi
 $M unload dt_first >/dev/null
 
 # ---- 3. behaviour on two 50 Mbit/s paths ---------------------------------------------
-size=$((16 << 20))
+size=$((8 << 20))
 run_dt() {   # NAME PORT: one transfer on NAME (loaded for it), result in /tmp/NAME.json
     local s=$1 port=$2
     [ "$s" = default ] || $M load "$out/$s.bpf.o" >/dev/null
@@ -147,7 +154,7 @@ ign=0; fb=0
 for n in 1 2 4; do
     chaos_topo $n
     set_sched dt_chaos
-    for i in 1 2 3; do
+    for i in 1 2; do
         v=$(chaos_xfer $port $((2 << 20))); port=$((port + 1))
         seen[$v]=$(( ${seen[$v]} + 1 ))
         echo "# chaos, $n subflow(s), bulk $i: $v"
@@ -167,10 +174,10 @@ for n in 1 2 4; do
     set_sched default
     topo_down
 done
-echo "# chaos: ${seen[exact]} byte-exact, ${seen[reset]} reset, ${seen[stalled]} stalled, ${seen[corrupt]} corrupt of 12 transfers; connections with ignored marks $ign, with a default decision $fb"
+echo "# chaos: ${seen[exact]} byte-exact, ${seen[reset]} reset, ${seen[stalled]} stalled, ${seen[corrupt]} corrupt of 9 transfers; connections with ignored marks $ign, with a default decision $fb"
 check "chaos: no transfer stalled" test "${seen[stalled]}" = 0
 check "chaos: no transfer delivered wrong data" test "${seen[corrupt]}" = 0
-check "chaos: most transfers completed byte-exact (>= 9 of 12)" test "${seen[exact]}" -ge 9
+check "chaos: most transfers completed byte-exact (>= 7 of 9)" test "${seen[exact]}" -ge 7
 check "chaos: the core ignored bad marks and took over empty decisions (counters moved)" \
     test "$ign" -gt 0 -a "$fb" -gt 0
 check "unload dt_chaos" $M unload dt_chaos
