@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 #include <tuple>
 #include <sstream>
@@ -47,12 +48,57 @@ TEST_CASE("bench: a user scenario parses with defaults and round-trips")
 
 TEST_CASE("bench: every built-in scenario round-trips through the file format")
 {
-    CHECK(builtin_scenarios().size() == 9);
+    CHECK(builtin_scenarios().size() == 11);
     for (const auto& s : builtin_scenarios()) {
         auto r = parse_scenario(scenario_to_json(s));
         REQUIRE(r);
         CHECK(scenario_to_json(*r) == scenario_to_json(s));
     }
+}
+
+TEST_CASE("bench: a churn scenario: a 1 kB echo by default, counts and clients as given")
+{
+    auto j = two_paths();
+    j["workload"] = {{"type", "churn"}, {"connections", 500}, {"concurrency", 4}};
+    auto s = parse_scenario(j);
+    REQUIRE(s);
+    CHECK(s->workload.kind == BenchWorkload::Churn);
+    CHECK(s->workload.connections == 500);
+    CHECK(s->workload.concurrency == 4);
+    CHECK(s->workload.request_bytes == 1000);
+    CHECK(s->workload.response_bytes == 1000);
+    CHECK(scenario_to_json(*s)["workload"]["type"] == "churn");
+    j["workload"]["concurrency"] = 0;
+    CHECK_THAT(parse_error(j), ContainsSubstring("concurrency"));
+}
+
+TEST_CASE("bench: churn targets compare connections/s with the default and decision cost with the reference")
+{
+    auto figs = [](double cps, double ns) {
+        return json{{"runs_ok", 3}, {"conns_per_s", {{"median", cps}, {"min", cps}, {"max", cps}, {"n", 3}}},
+                    {"decision_ns", {{"median", ns}, {"min", ns}, {"max", ns}, {"n", 3}}},
+                    {"path_share_pct", json::array()}, {"errors", json::array()}};
+    };
+    json sc = {{"default", figs(700, 0)}, {"minrtt", figs(650, 150)}, {"rules", figs(500, 250)},
+               {"ms_ref_first", figs(720, 100)}};
+    for (auto& [n, f] : sc.items())
+        f["vs_default"] = f["conns_per_s"]["median"].get<double>() / 700;
+    json results = {{"scenarios", json::array({{{"scenario", {{"name", "churn"}, {"description", "d"},
+                                                              {"workload", {{"type", "churn"}}},
+                                                              {"events", json::array()}}},
+                                                {"schedulers", sc},
+                                                {"scheduler_order", {"default", "minrtt", "rules", "ms_ref_first"}},
+                                                {"single_path", json::array()}}})}};
+    std::map<std::string, bool> met;
+    for (const auto& t : bench_targets(results))
+        met[t["target"].get<std::string>()] = t["met"];
+    CHECK(met.at("churn: minrtt connections/s >= 0.9x the default's"));
+    CHECK_FALSE(met.at("churn: rules connections/s >= 0.9x the default's"));
+    CHECK(met.at("churn: minrtt decision cost <= 2x the trivial reference's"));
+    CHECK_FALSE(met.at("churn: rules decision cost <= 2x the trivial reference's"));
+    const std::string table = render_bench_table(results);
+    CHECK_THAT(table, ContainsSubstring("connections/s"));
+    CHECK_THAT(table, ContainsSubstring("0.93x"));
 }
 
 TEST_CASE("bench: bad scenarios name the field")

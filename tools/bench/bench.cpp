@@ -334,8 +334,8 @@ public:
         stop_ = true;
         if (thread_.joinable())
             thread_.join();
-        for (auto& t : workers_)
-            t.join();
+        for (auto& w : workers_)
+            w.thread.join();
         workers_.clear();
         listen_ = UniqueFd();
     }
@@ -354,16 +354,30 @@ private:
                     continue;
                 return;
             }
-            workers_.emplace_back([c] {
-                serve_one(c);
-                ::close(c);
+            // Finished workers are joined as new ones come: a churn run makes thousands.
+            std::erase_if(workers_, [](Worker& w) {
+                if (!*w.done)
+                    return false;
+                w.thread.join();
+                return true;
             });
+            auto done = std::make_shared<std::atomic<bool>>(false);
+            workers_.push_back({std::thread([c, done] {
+                                    serve_one(c);
+                                    ::close(c);
+                                    *done = true;
+                                }),
+                                done});
         }
     }
+    struct Worker {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
     UniqueFd listen_;
     std::atomic<bool> stop_{false};
     std::thread thread_;
-    std::vector<std::thread> workers_;
+    std::vector<Worker> workers_;
 };
 
 // ---------------------------------------------------------------- client -------------
@@ -375,6 +389,7 @@ struct RunFigures {
     double max_gap_ms = 0;
     double p50_ms = 0, p99_ms = 0;
     double cpu_ns_per_kib = 0;
+    double conns_per_s = 0;               // churn
     double ofo_per_mb = -1;               // packets the receiver queued out of order per MB
     uint64_t payload = 0;                 // bytes the receiver got
     std::vector<double> path_share_pct;   // bytes sent per path, % of the payload
@@ -544,6 +559,69 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
     return f;
 }
 
+// Churn: CONNECTIONS short connections (connect, one request/response, close) from
+// CONCURRENCY clients at a time, each one connection after another. Figures: connections
+// per second, and p50/p99 of one connection's whole life (connect to close) as p50_ms /
+// p99_ms. @scale shrinks the count for quick runs.
+RunFigures run_churn(const BenchWorkload& w, double scale, bool mptcp, const std::string& src_addr)
+{
+    RunFigures f;
+    const int total = std::max(1, static_cast<int>(std::lround(w.connections * scale)));
+    const int clients = std::max(1, std::min(w.concurrency, total));
+    const Hello h{2, static_cast<uint32_t>(w.request_bytes), static_cast<uint32_t>(w.response_bytes), 0};
+    std::atomic<int> next{0};
+    std::mutex mu;
+    std::vector<double> lat;
+    std::string error;
+    auto client = [&] {
+        std::vector<char> req(w.request_bytes, 'q'), resp(w.response_bytes);
+        std::vector<double> mine;
+        while (!interrupted() && next.fetch_add(1) < total) {
+            const auto t0 = Clock::now();
+            auto fd = connect_client(mptcp, src_addr);
+            const bool ok = fd && write_full(fd->get(), &h, sizeof(h)) &&
+                            write_full(fd->get(), req.data(), req.size()) &&
+                            read_full(fd->get(), resp.data(), resp.size());
+            if (!ok) {
+                std::lock_guard<std::mutex> l(mu);
+                if (error.empty())
+                    error = fd ? "connection " + std::to_string(next.load()) + ": the exchange failed"
+                               : fd.error().message;
+                return;
+            }
+            fd->reset();   // the close is part of the connection's life
+            mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        }
+        std::lock_guard<std::mutex> l(mu);
+        lat.insert(lat.end(), mine.begin(), mine.end());
+    };
+    const uint64_t cpu0 = thread_cpu_ns();
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int i = 0; i < clients; i++)
+        threads.emplace_back(client);
+    for (auto& t : threads)
+        t.join();
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    (void)cpu0;
+    if (!error.empty()) {
+        f.error = error;
+        return f;
+    }
+    if (static_cast<int>(lat.size()) < total || secs <= 0) {
+        f.error = "interrupted";
+        return f;
+    }
+    std::sort(lat.begin(), lat.end());
+    f.conns_per_s = total / secs;
+    f.p50_ms = lat[lat.size() / 2];
+    f.p99_ms = lat[std::min(lat.size() - 1, static_cast<size_t>(std::ceil(lat.size() * 0.99)) - 1)];
+    f.payload = static_cast<uint64_t>(total) * w.response_bytes;
+    f.mptcp = mptcp;
+    f.ok = true;
+    return f;
+}
+
 // ---------------------------------------------------------------- decision cost ------
 
 // Sums run_time_ns and run_cnt over the struct_ops get_send programs: with one scheduler
@@ -649,6 +727,8 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
     const double ofo0 = server_ofo_count();
     RunFigures f = s.workload.kind == BenchWorkload::RequestResponse
                        ? run_rr(s.workload, s.paths.size(), mptcp, src_addr)
+                   : s.workload.kind == BenchWorkload::Churn
+                       ? run_churn(s.workload, scale, mptcp, src_addr)
                        : run_bulk(s.workload, s.workload.seconds * scale, s.paths.size(), mptcp,
                                   src_addr);
     done = true;
@@ -681,13 +761,15 @@ std::string outcome(const RunFigures& f, const BenchScenario& s)
         return "    failed: " + f.error;
     if (s.workload.kind == BenchWorkload::RequestResponse)
         return "    p50 " + r1(f.p50_ms) + " ms, p99 " + r1(f.p99_ms) + " ms";
+    if (s.workload.kind == BenchWorkload::Churn)
+        return "    " + r1(f.conns_per_s) + " connections/s, p99 " + r1(f.p99_ms) + " ms each";
     return "    " + r1(f.goodput_mbit) + " Mbit/s, longest gap " + num(std::round(f.max_gap_ms)) + " ms";
 }
 
 json figures_json(const std::vector<RunFigures>& runs, const BenchScenario& s,
                   const std::vector<std::pair<uint64_t, uint64_t>>* cost)
 {
-    std::vector<double> gp, gap, p50, p99, cpu, cost_ns, ofo;
+    std::vector<double> gp, gap, p50, p99, cpu, cost_ns, ofo, cps;
     std::vector<std::vector<double>> share(s.paths.size());
     json errors = json::array();
     size_t ok = 0;
@@ -699,6 +781,7 @@ json figures_json(const std::vector<RunFigures>& runs, const BenchScenario& s,
         }
         ok++;
         gp.push_back(r.goodput_mbit);
+        cps.push_back(r.conns_per_s);
         gap.push_back(r.max_gap_ms);
         p50.push_back(r.p50_ms);
         p99.push_back(r.p99_ms);
@@ -711,7 +794,11 @@ json figures_json(const std::vector<RunFigures>& runs, const BenchScenario& s,
             cost_ns.push_back(static_cast<double>((*cost)[k].first) / static_cast<double>((*cost)[k].second));
     }
     json j = {{"runs_ok", ok}, {"errors", errors}};
-    if (s.workload.kind == BenchWorkload::RequestResponse) {
+    if (s.workload.kind == BenchWorkload::Churn) {
+        j["conns_per_s"] = spread_json(cps);
+        j["p50_ms"] = spread_json(p50);
+        j["p99_ms"] = spread_json(p99);
+    } else if (s.workload.kind == BenchWorkload::RequestResponse) {
         j["p50_ms"] = spread_json(p50);
         j["p99_ms"] = spread_json(p99);
     } else {
@@ -742,10 +829,17 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
     struct CommandHookReset {
         ~CommandHookReset() { g_on_command = nullptr; }
     } command_hook_reset;
-    for (const auto& sched : o.schedulers)
-        if (sched != "default" && !find_builtin(sched))
-            return fail_msg("unknown scheduler '" + sched + "': use default or a built-in: " +
-                            builtin_names_for_humans(), EINVAL);
+    // A scheduler is the kernel's default, a built-in, or an object file (FILE.bpf.o, e.g. a
+    // trivial reference scheduler to compare decision costs with); object files are known
+    // by their registered name from here on.
+    std::vector<std::string> scheds = o.schedulers;
+    auto is_object = [](const std::string& s) {
+        return s.size() > 6 && s.compare(s.size() - 6, 6, ".bpf.o") == 0;
+    };
+    for (const auto& sched : scheds)
+        if (sched != "default" && !find_builtin(sched) && !is_object(sched))
+            return fail_msg("unknown scheduler '" + sched + "': use default, a built-in (" +
+                            builtin_names_for_humans() + ") or an object file FILE.bpf.o", EINVAL);
     // The caller's stop token (the CLI's Ctrl-C, SIGTERM): a stop from here on ends in the
     // clean-up below, never half-way.
     g_stop = o.stop;
@@ -780,15 +874,17 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         }
     } unloader{loaded_here};
     const auto registered = registered_schedulers();
-    for (const auto& sched : o.schedulers) {
+    for (auto& sched : scheds) {
         if (sched == "default")
             continue;
         const std::string reg = registered_name(sched);
-        if (std::find(registered.begin(), registered.end(), reg) != registered.end())
+        if (!is_object(sched) && std::find(registered.begin(), registered.end(), reg) != registered.end())
             continue;
         auto r = load_scheduler(LoadRequest{sched, {}, false, ""});
         if (!r)
             return std::unexpected(r.error());
+        if (is_object(sched))
+            sched = r->name;
         loaded_here.push_back(r->name);
         progress("loaded " + r->name);
         if (auto g = guard->loaded(r->name); !g)
@@ -833,7 +929,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
             return std::unexpected(r.error());
         }
         json sj = {{"scenario", scenario_to_json(s)}, {"single_path", json::array()},
-                   {"schedulers", json::object()}, {"scheduler_order", o.schedulers}};
+                   {"schedulers", json::object()}, {"scheduler_order", scheds}};
         // Runs interleave (baselines and schedulers in each round) so slow drift of a noisy
         // machine spreads over all of them instead of biasing one.
         std::vector<std::vector<RunFigures>> base(s.paths.size());
@@ -848,7 +944,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 base[i].push_back(measure(s, o.time_scale, false, cli_addr(i)));
                 progress(outcome(base[i].back(), s));
             }
-            for (const auto& sched : o.schedulers) {
+            for (const auto& sched : scheds) {
                 if (interrupted())
                     break;
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
@@ -884,7 +980,9 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 continue;
             json b = figures_json(base[i], s, nullptr);
             b["path"] = i;
-            if (s.workload.kind == BenchWorkload::RequestResponse) {
+            if (s.workload.kind == BenchWorkload::Churn) {
+                // single-path TCP connections/s: the reference a reader compares with
+            } else if (s.workload.kind == BenchWorkload::RequestResponse) {
                 double p = b["p99_ms"]["median"];
                 if (b["runs_ok"].get<size_t>() && (best_p99 == 0 || p < best_p99))
                     best_p99 = p;
@@ -895,9 +993,10 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
             }
             sj["single_path"].push_back(b);
         }
-        for (const auto& sched : o.schedulers) {
+        for (const auto& sched : scheds) {
             json f = figures_json(per[sched], s, &cost[sched]);
-            if (s.workload.kind != BenchWorkload::RequestResponse && sum_single > 0) {
+            if (s.workload.kind != BenchWorkload::RequestResponse &&
+                s.workload.kind != BenchWorkload::Churn && sum_single > 0) {
                 std::vector<double> eff;
                 for (const auto& r : per[sched])
                     if (r.ok)
@@ -907,13 +1006,15 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
             }
             sj["schedulers"][sched] = f;
         }
-        // Goodput as a ratio to the kernel's default of the same run, per scheduler.
+        // Goodput (connections/s for churn) as a ratio to the kernel's default of the same
+        // run, per scheduler.
         if (sj["schedulers"].contains("default") &&
             s.workload.kind != BenchWorkload::RequestResponse) {
-            const double ref = sj["schedulers"]["default"]["goodput_mbit"]["median"];
+            const char* key = s.workload.kind == BenchWorkload::Churn ? "conns_per_s" : "goodput_mbit";
+            const double ref = sj["schedulers"]["default"][key]["median"];
             if (ref > 0)
                 for (auto& [name, f] : sj["schedulers"].items())
-                    f["vs_default"] = f["goodput_mbit"]["median"].get<double>() / ref;
+                    f["vs_default"] = f[key]["median"].get<double>() / ref;
         }
         sj["sum_single_path_mbit"] = sum_single;
         sj["best_single_path_mbit"] = best_single;

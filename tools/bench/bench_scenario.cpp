@@ -128,12 +128,13 @@ Result<BenchScenario> parse_scenario(const json& j)
         for (auto it = w.begin(); it != w.end(); ++it)
             if (it.key() != "type" && it.key() != "seconds" && it.key() != "rate_mbit" &&
                 it.key() != "requests" && it.key() != "request_bytes" &&
-                it.key() != "response_bytes")
+                it.key() != "response_bytes" && it.key() != "connections" &&
+                it.key() != "concurrency")
                 return fail_msg(ww + ": unknown field '" + printable(it.key()) + "' (type, "
-                                "seconds, rate_mbit, requests, request_bytes, response_bytes)",
-                                EINVAL);
+                                "seconds, rate_mbit, requests, request_bytes, response_bytes, "
+                                "connections, concurrency)", EINVAL);
         if (w.contains("type") && !w["type"].is_string())
-            return fail_msg(ww + ": 'type' must be a string (bulk, rate, rr)", EINVAL);
+            return fail_msg(ww + ": 'type' must be a string (bulk, rate, rr, churn)", EINVAL);
         std::string type = w.contains("type") ? w["type"].get<std::string>() : "bulk";
         if (type == "bulk")
             s.workload.kind = BenchWorkload::Bulk;
@@ -141,13 +142,19 @@ Result<BenchScenario> parse_scenario(const json& j)
             s.workload.kind = BenchWorkload::Rate;
         else if (type == "rr")
             s.workload.kind = BenchWorkload::RequestResponse;
-        else
-            return fail_msg(ww + ": unknown type '" + printable(type) + "' (bulk, rate, rr)", EINVAL);
+        else if (type == "churn") {
+            s.workload.kind = BenchWorkload::Churn;
+            s.workload.request_bytes = s.workload.response_bytes = 1000;   // a 1 kB echo
+        } else
+            return fail_msg(ww + ": unknown type '" + printable(type) + "' (bulk, rate, rr, churn)",
+                            EINVAL);
         for (auto r : {get_num(w, "seconds", s.workload.seconds, 0.5, 600, ww),
                        get_num(w, "rate_mbit", s.workload.rate_mbit, 0.1, 10000, ww),
                        get_num(w, "requests", s.workload.requests, 1, 1000000, ww),
                        get_num(w, "request_bytes", s.workload.request_bytes, 1, 1 << 20, ww),
-                       get_num(w, "response_bytes", s.workload.response_bytes, 1, 64 << 20, ww)})
+                       get_num(w, "response_bytes", s.workload.response_bytes, 1, 64 << 20, ww),
+                       get_num(w, "connections", s.workload.connections, 1, 1000000, ww),
+                       get_num(w, "concurrency", s.workload.concurrency, 1, 256, ww)})
             if (!r)
                 return std::unexpected(r.error());
         if (s.workload.kind == BenchWorkload::Rate && s.workload.rate_mbit <= 0)
@@ -194,9 +201,14 @@ json scenario_to_json(const BenchScenario& s)
         paths.push_back({{"rate_mbit", p.rate_mbit}, {"rtt_ms", p.rtt_ms},
                          {"jitter_ms", p.jitter_ms}, {"loss_pct", p.loss_pct},
                          {"backup", p.backup}});
-    static const char* kinds[] = {"bulk", "rate", "rr"};
+    static const char* kinds[] = {"bulk", "rate", "rr", "churn"};
     json w = {{"type", kinds[s.workload.kind]}};
-    if (s.workload.kind == BenchWorkload::RequestResponse) {
+    if (s.workload.kind == BenchWorkload::Churn) {
+        w["connections"] = s.workload.connections;
+        w["concurrency"] = s.workload.concurrency;
+        w["request_bytes"] = s.workload.request_bytes;
+        w["response_bytes"] = s.workload.response_bytes;
+    } else if (s.workload.kind == BenchWorkload::RequestResponse) {
         w["requests"] = s.workload.requests;
         w["request_bytes"] = s.workload.request_bytes;
         w["response_bytes"] = s.workload.response_bytes;
@@ -220,6 +232,12 @@ const std::vector<BenchScenario>& builtin_scenarios()
     static const std::vector<BenchScenario> all = [] {
         BenchWorkload bulk;
         BenchWorkload rr{BenchWorkload::RequestResponse, 0, 0, 300, 100, 10000};
+        auto churn = [](int n, int c) {
+            BenchWorkload w{BenchWorkload::Churn, 0, 0, 0, 1000, 1000};
+            w.connections = n;
+            w.concurrency = c;
+            return w;
+        };
         return std::vector<BenchScenario>{
             make("equal", "2 x 50 Mbit/s, 10 ms RTT each",
                  {{50, 10, 0, 0, false}, {50, 10, 0, 0, false}}, bulk),
@@ -240,6 +258,11 @@ const std::vector<BenchScenario>& builtin_scenarios()
                  BenchWorkload{BenchWorkload::Rate, 6, 5}),
             make("backup-idle", "20 Mbit/s + 20 Mbit/s backup, both up: the backup stays idle",
                  {{20, 20, 0, 0, false}, {20, 20, 0, 0, true}}, bulk),
+            make("churn", "1500 short connections one after another (connect, 1 kB echo, "
+                 "close), 2 unshaped paths",
+                 {{0, 0, 0, 0, false}, {0, 0, 0, 0, false}}, churn(1500, 1)),
+            make("churn-parallel", "3000 short connections, 8 clients at a time, 2 unshaped paths",
+                 {{0, 0, 0, 0, false}, {0, 0, 0, 0, false}}, churn(3000, 8)),
         };
     }();
     return all;

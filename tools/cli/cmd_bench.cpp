@@ -70,7 +70,8 @@ void add_bench_command(CLI::App& app, int& rc)
     static bool cleanup = false;
     auto* b = app.add_subcommand("bench", "Compare schedulers on emulated multi-path topologies");
     b->add_option("scenario", names, "built-in scenario names or JSON scenario files");
-    b->add_option("--sched", scheds, "schedulers to compare, 'default' is the kernel's own "
+    b->add_option("--sched", scheds, "schedulers to compare, 'default' is the kernel's own, "
+                                     "FILE.bpf.o an object of your own "
                                      "(default: default minrtt roundrobin blest redundant backup)")
         ->delimiter(',');
     b->add_option("--repeat", o.repeat, "runs per scheduler; medians and min-max are reported "

@@ -34,12 +34,14 @@ struct BenchEvent {
 };
 
 struct BenchWorkload {
-    enum Kind { Bulk, Rate, RequestResponse } kind = Bulk;
+    enum Kind { Bulk, Rate, RequestResponse, Churn } kind = Bulk;
     double seconds = 6;        // bulk and rate
     double rate_mbit = 0;      // rate: the application's sending rate
     int requests = 200;        // request/response
-    size_t request_bytes = 100;
+    size_t request_bytes = 100;     // request/response and churn
     size_t response_bytes = 10000;
+    int connections = 1000;    // churn: short connections (connect, one exchange, close)
+    int concurrency = 1;       // churn: clients at a time, each one connection after another
 };
 
 struct BenchScenario {
