@@ -49,23 +49,32 @@ else
 fi
 check "status: MPTCP enabled, the kernel's BTF read (no probe error)" \
     test "$(json /tmp/m-status.json "j['netns']['mptcp_enabled'], j['bpf_scheduler_interface']['error']")" = "True None"
-check "status --btf of a file that does not exist: one line" one_line_error "failed to" $M status --btf /no/such/btf
+$M status --btf /no/such/btf > /dev/null 2> /tmp/m-btf.err; rc=$?
+check "status --btf of a file that does not exist: bad usage (2), naming the file" \
+    bash -c "[ $rc = 2 ] && grep -q 'btf: File does not exist: /no/such/btf' /tmp/m-btf.err"
 
 # ---- path: endpoints and limits against ip mptcp --------------------------------------
 topo_up
 ip -n ms-cli mptcp endpoint flush
-same_as_ip() { diff <($P endpoint list) <(in_cli ip mptcp endpoint show) >&2; }
+# same_as_ip WHAT: `path WHAT` prints what `ip mptcp WHAT` prints (the difference goes to the log).
+same_as_ip() {
+    $P "$@" > /tmp/m-ours.txt 2>&1; in_cli ip mptcp "$@" > /tmp/m-ip.txt 2>&1
+    [ "$*" = "limits get" ] && in_cli ip mptcp limits show > /tmp/m-ip.txt 2>&1
+    [ "$*" = "endpoint list" ] && in_cli ip mptcp endpoint show > /tmp/m-ip.txt 2>&1
+    diff /tmp/m-ours.txt /tmp/m-ip.txt | sed 's/^/#   diff: /'
+    cmp -s /tmp/m-ours.txt /tmp/m-ip.txt
+}
 check "path endpoint add subflow with dev" $P endpoint add 10.0.2.1 --dev cli2 subflow
 check "path endpoint add signal backup with id and port" $P endpoint add 10.0.1.1 signal backup --id 7 --port 10007
-check "path endpoint list is identical to ip mptcp endpoint show" same_as_ip
+check "path endpoint list is identical to ip mptcp endpoint show" same_as_ip endpoint list
 check "path endpoint flags: backup on" $P endpoint flags 10.0.2.1 backup
 check "   ... ip sees the backup flag" bash -c "ip -n ms-cli mptcp endpoint show | grep '^10.0.2.1 ' | grep -q backup"
-check "   ... still identical to ip" same_as_ip
+check "   ... still identical to ip" same_as_ip endpoint list
 in_cli ip mptcp endpoint show | sed 's/^/#   ip: /'
 check "path endpoint del by id" $P endpoint del 7
 check "   ... and gone from ip" bash -c "! ip -n ms-cli mptcp endpoint show | grep -q 10.0.1.1"
 check "path limits set" $P limits set --subflows 3 --add-addr-accepted 5
-check "path limits get is identical to ip mptcp limits show" diff <($P limits get) <(in_cli ip mptcp limits show)
+check "path limits get is identical to ip mptcp limits show" same_as_ip limits get
 check "path limits out of range: one line" one_line_error "invalid limit subflows 9" $P limits set --subflows 9
 
 # ---- demo over two paths and against plain TCP ----------------------------------------
@@ -75,6 +84,7 @@ srv=$!
 wait_listen 4242
 $M demo --netns ms-cli client 10.0.1.2 --json > /tmp/m-demo.json
 check "demo client over MPTCP exits 0" test $? = 0
+sed 's/^/#   /' /tmp/m-demo.json | head -n 40
 check "demo: client and server see MPTCP with 2 subflows" \
     test "$(json /tmp/m-demo.json "j['mptcp'], len(j['subflows']), j['server']['mptcp'], len(j['server']['subflows'])")" = "True 2 True 2"
 
@@ -110,6 +120,9 @@ kill $srv; wait $srv 2>/dev/null
 # ---- doctor: limits 0 and a missing per-source route, then its own fixes ---------------
 topo_up
 ip -n ms-cli mptcp limits set subflows 0 add_addr_accepted 0
+ip -n ms-cli mptcp endpoint add 10.0.1.1 dev cli1 subflow
+ip -n ms-cli rule add from 10.0.1.1 table 201
+ip -n ms-cli route add 10.0.1.0/24 dev cli1 table 201
 $M doctor --netns ms-cli > /tmp/m-doctor1.txt; rc=$?
 sed 's/^/#   /' /tmp/m-doctor1.txt
 check "doctor exits 1 while something fails" test $rc = 1
@@ -122,6 +135,10 @@ check "running doctor's fix commands succeeds" bash -e /tmp/m-fixes.sh
 $M doctor --netns ms-cli > /tmp/m-doctor2.txt; rc=$?
 sed 's/^/#   /' /tmp/m-doctor2.txt
 check "doctor exits 0 after the fixes" test $rc = 0
+$M demo --netns ms-srv server --port 4245 --count 1 > /dev/null 2>&1 &
+wait_listen 4245
+check "   ... and a connection now gets its second subflow" \
+    bash -c "$M demo --netns ms-cli client 10.0.1.2 --port 4245 | grep -q 'MPTCP: 2 subflow'"
 
 # ---- pathd: fullmesh subflows for a connection, SIGTERM restores the path manager -------
 topo_up
