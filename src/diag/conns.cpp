@@ -323,6 +323,34 @@ SocketMptcp socket_mptcp_state(int fd)
             fill_from_tcp_info(s, tis[i]);
             st.subflows.push_back(s);
         }
+    } else {
+        // Linux < 6.10 has no MPTCP_FULL_INFO; MPTCP_SUBFLOW_ADDRS and MPTCP_TCPINFO (5.16+)
+        // list the same subflows in the same order (bookworm's 6.1 showed 0 subflows before).
+        struct {
+            struct mptcp_subflow_data d;
+            struct mptcp_subflow_addrs a[8];
+        } addrs{};
+        struct {
+            struct mptcp_subflow_data d;
+            struct tcp_info t[8];
+        } tcp{};
+        addrs.d.size_subflow_data = sizeof(addrs.d);
+        addrs.d.size_user = sizeof(addrs.a[0]);
+        tcp.d.size_subflow_data = sizeof(tcp.d);
+        tcp.d.size_user = sizeof(tcp.t[0]);
+        socklen_t alen = sizeof(addrs), tlen = sizeof(tcp);
+        if (getsockopt(fd, SOL_MPTCP, MPTCP_SUBFLOW_ADDRS, &addrs, &alen) == 0) {
+            const bool have_tcp = getsockopt(fd, SOL_MPTCP, MPTCP_TCPINFO, &tcp, &tlen) == 0;
+            const uint32_t n = std::min<uint32_t>(addrs.d.num_subflows, 8);
+            for (uint32_t i = 0; i < n; i++) {
+                SubflowInfo s;
+                s.local = sockaddr_text(&addrs.a[i].ss_local);
+                s.remote = sockaddr_text(&addrs.a[i].ss_remote);
+                if (have_tcp && i < tcp.d.num_subflows)
+                    fill_from_tcp_info(s, tcp.t[i]);
+                st.subflows.push_back(s);
+            }
+        }
     }
     return st;
 }
