@@ -220,7 +220,9 @@ def client(args):
         "sent": sent,
         "sha256": want,
         "server": got,
-        "byte_exact": got.get("bytes") == sent and got.get("sha256") == want,
+        # --until with the stop file already there sends nothing: that is no transfer
+        "byte_exact": got.get("bytes") == sent and got.get("sha256") == want
+                      and (sent > 0 or not args.until),
         "seconds": round(elapsed, 3),
         "goodput_mbit": round(sent * 8 / elapsed / 1e6, 2) if elapsed > 0 else 0,
         "max_send_gap_s": round(max_gap, 3),

@@ -34,6 +34,17 @@ Result<std::vector<ms_conn_state>> read_conn_states(const std::string& pin)
     UniqueFd map(bpf_obj_get(pin.c_str()));
     if (!map)
         return fail_errno("failed to open pinned map " + pin);
+    // A map of another layout (another version's scheduler) must not be misread: the
+    // iterator would cut or refuse its records.
+    struct bpf_map_info mi {};
+    __u32 len = sizeof(mi);
+    if (bpf_map_get_info_by_fd(map.get(), &mi, &len) != 0)
+        return fail_errno("failed to inspect " + pin);
+    if (mi.type != BPF_MAP_TYPE_SK_STORAGE || mi.value_size != sizeof(ms_conn_state))
+        return fail_msg("failed to read " + pin + ": not this version's connection state (map type " +
+                            std::to_string(mi.type) + ", " + std::to_string(mi.value_size) +
+                            "-byte values; expected socket storage of " +
+                            std::to_string(sizeof(ms_conn_state)) + " bytes)", EPROTO);
     std::unique_ptr<stats_iter, IterSkelDeleter> skel(stats_iter__open_and_load());
     if (!skel)
         return fail_errno("failed to load the statistics iterator (a BPF iterator over socket "

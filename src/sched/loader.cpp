@@ -62,7 +62,8 @@ Result<void> unregister_ops_map(const std::string& dir, const std::string& name)
     if (!fd)
         return errno == ENOENT ? Result<void>{} : fail_errno("failed to open " + pin);
     const int key = 0;
-    if (bpf_map_delete_elem(fd.get(), &key) != 0 && errno != ENOENT)
+    // EINPROGRESS: an earlier unload deleted it already (the kernel is still unregistering).
+    if (bpf_map_delete_elem(fd.get(), &key) != 0 && errno != ENOENT && errno != EINPROGRESS)
         return fail_errno("failed to unregister " + name);
     return {};
 }
@@ -542,6 +543,21 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
         return failed(explain_load_failure(src->label, -err, capture.text()));
 
     struct bpf_map* ops = bpf_object__find_map_by_name(obj.get(), info->ops.front().map.c_str());
+    // A SEC(".struct_ops") map registers without a link and stays registered whoever exits:
+    // it is pinned before it registers, so `unload` (which deletes its element) always finds
+    // it. libbpf's stand-in link unregisters it if we fail before the end.
+    const bool real_link = bpf_map__map_flags(ops) & BPF_F_LINK;
+
+    // A rule added while ms_rules is being (re)loaded waits for its maps to be pinned.
+    auto lock = name == "ms_rules" ? take_rules_lock() : Result<UniqueFd>{};
+    if (!lock)
+        return std::unexpected(lock.error());
+    if (::mkdir(dir.c_str(), 0700) != 0)
+        return fail_errno("failed to create " + dir);
+    PinGuard guard(dir);
+    if (!real_link && bpf_map__pin(ops, (dir + "/" + kOpsPin).c_str()))
+        return fail_errno("failed to pin the struct_ops map of " + name + " at " + dir);
+
     LinkPtr link(bpf_map__attach_struct_ops(ops));
     if (!link) {
         int err = errno;
@@ -553,22 +569,8 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
                             "scheduler must implement get_send)", err);
         return fail_errno("failed to register " + name, err);
     }
-
-    // A rule added while ms_rules is being (re)loaded waits for its maps to be pinned.
-    auto lock = name == "ms_rules" ? take_rules_lock() : Result<UniqueFd>{};
-    if (!lock)
-        return std::unexpected(lock.error());
-    if (::mkdir(dir.c_str(), 0700) != 0)
-        return fail_errno("failed to create " + dir);
-    PinGuard guard(dir);
-    // A SEC(".struct_ops") map is registered without a link: the map itself is pinned, and
-    // unload unregisters it by deleting its element. libbpf's stand-in link unregisters it
-    // too if we fail before the end.
-    const bool real_link = bpf_map__map_flags(ops) & BPF_F_LINK;
-    if (real_link ? bpf_link__pin(link.get(), (dir + "/link").c_str())
-                  : bpf_map__pin(ops, (dir + "/" + kOpsPin).c_str()))
-        return fail_errno("failed to pin the " + std::string(real_link ? "link" : "struct_ops map") +
-                          " of " + name + " at " + dir);
+    if (real_link && bpf_link__pin(link.get(), (dir + "/link").c_str()))
+        return fail_errno("failed to pin the link of " + name + " at " + dir);
     for (const char* m : kPinnedMaps) {
         struct bpf_map* map = bpf_object__find_map_by_name(obj.get(), m);
         if (map && bpf_map__pin(map, (dir + "/" + m).c_str()))

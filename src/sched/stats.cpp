@@ -111,7 +111,7 @@ Result<std::vector<SchedulerStats>> read_stats(const StatsFilter& filter)
         return fail_msg("failed to count possible CPUs", -ncpu);
 
     for (const auto& s : *loaded) {
-        if (!s.connections)   // no ms_conn_state pin: a user scheduler without our statistics
+        if (!s.has_stats)   // no ms_conn_state pin: a user scheduler without our statistics
             continue;
         SchedulerStats st;
         st.name = s.name;
