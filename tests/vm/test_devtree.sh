@@ -138,6 +138,9 @@ chaos_xfer() {
 # two addresses on each side).
 chaos_topo() {
     topo_up 40 5 40 10
+    # A subflow is declared stale after one RTO without progress: the core's re-injection
+    # runs under the chaos too.
+    for ns in ms-cli ms-srv; do ip netns exec $ns sysctl -qw net.mptcp.stale_loss_cnt=1; done
     case $1 in
         1) ip -n ms-cli mptcp endpoint flush ;;
         4) for ns in ms-cli ms-srv; do ip -n $ns mptcp limits set subflows 4 add_addr_accepted 2; done
