@@ -57,6 +57,21 @@ has_subflows() { [ "$(nsubflows "$1")" -ge "$2" ]; }
 # json FILE PYEXPR: evaluates PYEXPR with `j` bound to the JSON in FILE.
 json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
+# BPF objects: bpf_baseline records the program and map counts; check_bpf_baseline ROOT
+# checks (waiting up to 30 s: the last closing connection frees a scheduler) that they are
+# back there and that no pin is left under ROOT.
+nprogs() { bpftool prog show | grep -c '^[0-9]*: '; }
+nmaps() { bpftool map show | grep -c '^[0-9]*: '; }
+bpf_baseline() { base_progs=$(nprogs); base_maps=$(nmaps); }
+check_bpf_baseline() {
+    local root=$1
+    at_baseline() { test -z "$(ls -A "$root" 2>/dev/null)" && test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"; }
+    wait_until 30 at_baseline
+    check "no pins left" sh -c "test -z \"\$(ls -A $root 2>/dev/null)\""
+    check "program and map counts back at baseline" test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"
+    echo "# programs $(nprogs) (baseline $base_progs), maps $(nmaps) (baseline $base_maps)"
+}
+
 in_cli() { ip netns exec ms-cli "$@"; }
 in_srv() { ip netns exec ms-srv "$@"; }
 

@@ -20,8 +20,6 @@ trap 'topo_down; for s in $names; do $M unload $s >/dev/null 2>&1; done' EXIT
 
 within() { python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if $2 <= v <= $3 else 1)" "$1"; }
 atleast() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" "$1" "$2"; }
-nprogs() { bpftool prog show | grep -c '^[0-9]*: '; }
-nmaps() { bpftool map show | grep -c '^[0-9]*: '; }
 registered() { tr ' ' '\n' < /proc/sys/net/mptcp/available_schedulers | grep -qx "$1"; }
 # mib NS NAME: an MPTcpExt counter of netns NS.
 mib() {
@@ -31,7 +29,7 @@ mib() {
 # bytes OUT PREFIX: bytes_sent by the client's subflows from PREFIX.
 bytes() { json "$1" "sum(s.get('bytes_sent', 0) for s in j['subflows'] if s['local'].startswith('$2'))"; }
 
-base_progs=$(nprogs); base_maps=$(nmaps)
+bpf_baseline
 mkdir -p "$out"
 declare -A pids
 
@@ -186,9 +184,5 @@ check "chaos: the core ignored bad marks and took over empty decisions (counters
 check "unload dt_chaos" $M unload dt_chaos
 
 # ---- 5. nothing left --------------------------------------------------------------------
-at_baseline() { test -z "$(ls -A $root 2>/dev/null)" && test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"; }
-wait_until 30 at_baseline
-check "no pins left" sh -c "test -z \"\$(ls -A $root 2>/dev/null)\""
-check "program and map counts back at baseline" test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"
-echo "# programs $(nprogs) (baseline $base_progs), maps $(nmaps) (baseline $base_maps)"
+check_bpf_baseline "$root"
 finish

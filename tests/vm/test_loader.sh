@@ -11,8 +11,6 @@ trap 'topo_down; for s in ms_rr ms_minrtt ms_red ms_bkup; do $M unload $s >/dev/
 
 avail() { cat /proc/sys/net/mptcp/available_schedulers; }
 has_sched() { avail | tr ' ' '\n' | grep -qx "$1"; }
-nprogs() { bpftool prog show | grep -c '^[0-9]*: '; }
-nmaps() { bpftool map show | grep -c '^[0-9]*: '; }
 # fails CMD...: exit 1 with exactly one "mptcp-sched: failed to ..." line (or more lines
 # only when they explain a verifier rejection); output kept in $err.
 fails() {
@@ -21,7 +19,7 @@ fails() {
 }
 
 check "status reports the interface supported (exit 0)" "$M" status
-base_progs=$(nprogs); base_maps=$(nmaps); base_sysctl=$(sysctl -n net.mptcp.scheduler)
+bpf_baseline; base_sysctl=$(sysctl -n net.mptcp.scheduler)
 echo "# baseline: $base_progs programs, $base_maps maps, scheduler $base_sysctl"
 
 # Every built-in scheduler loads, registers, lists, and unloads without leftovers.
@@ -127,9 +125,5 @@ check "the transfer completes byte-exact" test $? = 0
 $M unload rr >/dev/null
 topo_down
 # Programs and maps are freed once the last reference (a closing connection) goes.
-at_baseline() { test -z "$(ls -A $root 2>/dev/null)" && test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"; }
-wait_until 30 at_baseline
-check "no pins left" sh -c "test -z \"\$(ls -A $root 2>/dev/null)\""
-check "program and map counts back at baseline" test "$(nprogs)/$(nmaps)" = "$base_progs/$base_maps"
-echo "# programs $(nprogs) (baseline $base_progs), maps $(nmaps) (baseline $base_maps)"
+check_bpf_baseline "$root"
 finish
