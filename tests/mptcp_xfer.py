@@ -206,11 +206,15 @@ def client(args):
             ahead = sent / rate - (now - start)
             if ahead > 0:
                 time.sleep(ahead)
+    flows = None
     if args.until:
+        # Sampled while the subflows are still established: the shutdown below ends that.
+        flows = subflows(args.port)
         s.shutdown(socket.SHUT_WR)
     reply = read_reply(s)
     elapsed = time.monotonic() - start
-    flows = subflows(args.port)
+    if flows is None:
+        flows = subflows(args.port)
     if args.sample_cmd:
         subprocess.run(args.sample_cmd, shell=True)
     s.close()
