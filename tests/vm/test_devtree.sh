@@ -81,14 +81,22 @@ run_dt() {   # NAME PORT: one transfer on NAME (loaded for it), result in /tmp/N
 }
 topo_up 50 5 50 5
 check "default: transfer byte-exact" run_dt default 6001
+# wire PCT OUT: bytes the client's subflows sent, in % of the payload.
+wire() { json "$1" "round(100.0 * sum(s.get('bytes_sent', 0) for s in j['subflows']) / j['sent'], 1)"; }
 check "dt_first: transfer byte-exact" run_dt dt_first 6002
+check "  dt_first: <= 110% of the payload on the wire ($(wire /tmp/dt_first.json)%)" \
+    within "$(wire /tmp/dt_first.json)" 99 110
 check "  dt_first: >= 99% of the bytes on the first subflow" \
     atleast "$(share /tmp/dt_first.json 10.0.1.1)" 99
 ign0=$(mib ms-cli SchedMarkIgnored); rst0=$(mib ms-cli MPRstTx)
 check "dt_rr: transfer byte-exact" run_dt dt_rr 6003
+check "  dt_rr: <= 110% of the payload on the wire ($(wire /tmp/dt_rr.json)%)" \
+    within "$(wire /tmp/dt_rr.json)" 99 110
 check "  dt_rr: both paths carry 30-70% of the bytes ($(share /tmp/dt_rr.json 10.0.1.1)%)" \
     within "$(share /tmp/dt_rr.json 10.0.1.1)" 30 70
 check "dt_red: transfer byte-exact" run_dt dt_red 6004
+check "  dt_red: <= 220% of the payload on the wire, two copies ($(wire /tmp/dt_red.json)%)" \
+    within "$(wire /tmp/dt_red.json)" 180 220
 for a in 10.0.1.1 10.0.2.1; do
     check "  dt_red: the subflow from $a carried >= 90% of the payload" \
         atleast "$(bytes /tmp/dt_red.json $a)" $((size * 9 / 10))
@@ -110,6 +118,8 @@ check "  dt_burst: goodput >= 0.8x the default's, same run, two rounds each (${r
 ip -n ms-cli mptcp endpoint del id 1
 ip -n ms-cli mptcp endpoint add 10.0.2.1 dev cli2 subflow backup
 check "dt_bkup: transfer byte-exact" run_dt dt_bkup 6006
+check "  dt_bkup: <= 110% of the payload on the wire ($(wire /tmp/dt_bkup.json)%)" \
+    within "$(wire /tmp/dt_bkup.json)" 99 110
 check "  dt_bkup: < 1% of the bytes on the backup subflow ($(share /tmp/dt_bkup.json 10.0.2.1)%)" \
     within "$(share /tmp/dt_bkup.json 10.0.2.1)" 0 1
 topo_down
