@@ -14,10 +14,6 @@
 
 namespace mptcp_sched {
 
-static_assert(sizeof(ms_subflow) == 96);
-static_assert(offsetof(ms_subflow, subflow_id) == 84);
-static_assert(sizeof(ms_conn_state) == 48 + MS_SUBFLOW_ROWS * sizeof(ms_subflow));
-
 namespace {
 
 struct IterSkelDeleter {

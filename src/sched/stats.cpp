@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
-#include <memory>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>

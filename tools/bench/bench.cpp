@@ -595,7 +595,6 @@ RunFigures run_churn(const BenchWorkload& w, double scale, bool mptcp, const std
         std::lock_guard<std::mutex> l(mu);
         lat.insert(lat.end(), mine.begin(), mine.end());
     };
-    const uint64_t cpu0 = thread_cpu_ns();
     const auto start = Clock::now();
     std::vector<std::thread> threads;
     for (int i = 0; i < clients; i++)
@@ -603,7 +602,6 @@ RunFigures run_churn(const BenchWorkload& w, double scale, bool mptcp, const std
     for (auto& t : threads)
         t.join();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-    (void)cpu0;
     if (!error.empty()) {
         f.error = error;
         return f;
