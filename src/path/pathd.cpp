@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "mptcp_sched/path/pathd.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <fnmatch.h>
-#include <linux/mptcp_pm.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -23,6 +20,7 @@
 
 #include "mptcp_sched/diag/conns.h"
 #include "mptcp_sched/base/fd.h"
+#include "mptcp_sched/path/pathd_policy.h"
 #include "mptcp_sched/path/pm_netlink.h"
 #include "mptcp_sched/path/rtnl.h"
 #include "mptcp_sched/base/sysctl.h"
@@ -30,29 +28,6 @@
 namespace mptcp_sched {
 
 namespace {
-
-struct Endpoint {
-    std::string addr;
-    uint16_t port = 0;
-    bool operator<(const Endpoint& o) const { return std::tie(addr, port) < std::tie(o.addr, o.port); }
-    bool operator==(const Endpoint& o) const = default;
-};
-
-struct Subflow {
-    Endpoint local, remote;
-};
-
-struct Conn {
-    uint32_t token = 0;
-    int family = 0;
-    bool server = false;
-    bool established = false;
-    Endpoint local0, remote0;                  // the initial subflow
-    std::map<uint8_t, Endpoint> remotes;       // by remote address id (0 = initial)
-    std::vector<Subflow> subflows;             // established, including the initial one
-    std::set<std::pair<std::string, std::string>> pending;   // (local, remote) being created
-    std::set<std::pair<std::string, std::string>> lost;      // removed by mobility, to restore
-};
 
 // The path-manager sysctl of this kernel: path_manager (>= 6.15) or pm_type.
 struct PmSetting {
@@ -71,36 +46,9 @@ Result<PmSetting> read_pm_setting()
     return PmSetting{"net.mptcp.pm_type", *v};
 }
 
-// "10.0.1.1:5000" or "[fd00::1]:5000" (sock_diag's text) as family, address and port.
-std::optional<std::pair<int, Endpoint>> parse_endpoint_text(const std::string& t)
-{
-    const size_t colon = t.rfind(':');
-    if (colon == std::string::npos)
-        return std::nullopt;
-    std::string addr = t.substr(0, colon);
-    int family = AF_INET;
-    if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') {
-        addr = addr.substr(1, addr.size() - 2);
-        family = AF_INET6;
-        // A v4-mapped address: the kernel's events report such connections as IPv4.
-        if (addr.rfind("::ffff:", 0) == 0 && addr.find('.') != std::string::npos) {
-            addr = addr.substr(7);
-            family = AF_INET;
-        }
-    }
-    unsigned char buf[16];
-    if (inet_pton(family, addr.c_str(), buf) != 1)
-        return std::nullopt;
-    try {
-        const unsigned long port = std::stoul(t.substr(colon + 1));
-        if (port > 65535)
-            return std::nullopt;
-        return std::make_pair(family, Endpoint{addr, static_cast<uint16_t>(port)});
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
-
+// The executor: gathers the state (interface dumps, sock_diag after lost events), folds the
+// events into it, asks the policies (pathd_policy.h) what to do and applies their actions
+// through the one request socket, logging each outcome.
 class Pathd {
 public:
     Pathd(const PathdOptions& o, const PathdLog& log, PmClient& pm) : o_(o), log_(log), pm_(pm)
@@ -109,6 +57,9 @@ public:
 
     // False once a log line could not be written.
     bool log_ok() const { return log_ok_; }
+
+    void set_kernel_limit(uint32_t l) { st_.kernel_limit = l; }
+    uint32_t kernel_limit() const { return st_.kernel_limit; }
 
     // After the kernel dropped events: what pathd knows is rebuilt from a dump of the
     // connections and subflows (sock_diag) and of the interfaces and addresses, then the
@@ -122,63 +73,14 @@ public:
         auto now = list_connections();
         if (!now)
             return std::unexpected(now.error());
-        std::map<uint32_t, Conn> fresh;
-        std::set<uint32_t> newly;   // established without pathd having seen it happen
-        size_t nsub = 0;
-        for (const auto& ci : *now) {
-            if (!ci.token || ci.fallback || (ci.state != "ESTAB" && ci.state != "SYN-SENT"))
-                continue;
-            auto l = parse_endpoint_text(ci.local);
-            auto r = parse_endpoint_text(ci.remote);
-            if (!l || !r)
-                continue;
-            Conn c;
-            if (auto it = conns_.find(ci.token); it != conns_.end()) {
-                c = it->second;   // keeps the announced addresses and what mobility lost
-            } else {
-                c.token = ci.token;
-                c.family = l->first;
-                c.server = ci.server_side;
-                c.local0 = l->second;
-                c.remote0 = r->second;
-                c.remotes[0] = c.remote0;
-            }
-            if (!c.established && ci.state == "ESTAB")
-                newly.insert(ci.token);
-            c.established = ci.state == "ESTAB";
-            c.subflows.clear();
-            c.pending.clear();
-            for (const auto& si : ci.subflows) {
-                auto sl = parse_endpoint_text(si.local);
-                auto sr = parse_endpoint_text(si.remote);
-                if (!sl || !sr)
-                    continue;
-                if (si.state == "SYN-SENT") {
-                    c.pending.insert({sl->second.addr, sr->second.addr});
-                    continue;
-                }
-                if (si.state != "ESTAB")
-                    continue;
-                c.subflows.push_back({sl->second, sr->second});
-                if (si.remote_id && !c.remotes.count(si.remote_id))
-                    c.remotes[si.remote_id] = sr->second;
-                nsub++;
-            }
-            fresh[ci.token] = std::move(c);
-        }
-        conns_ = std::move(fresh);
-        log_line({{"event", "resync"}, {"socket", which}, {"connections", conns_.size()},
-                  {"subflows", nsub},
+        PathdRebuilt rb = pathd_rebuild(st_, *now);
+        log_line({{"event", "resync"}, {"socket", which}, {"connections", st_.conns.size()},
+                  {"subflows", rb.subflows},
                   {"why", "the kernel dropped events (receive buffer full): state re-read"}});
-        if (o_.mobility)
-            drop_local([&](const std::string& a) { return !usable_ifindex(ifindex_of(a)); });
-        for (auto& [token, c] : conns_) {
-            if (c.established && !c.server) {
-                if (newly.count(token))
-                    mark_initial_backup(c);
-                fill(c, "resync");
-            }
-        }
+        PathdTrigger t;
+        t.kind = PathdTrigger::Resync;
+        t.newly = std::move(rb.newly);
+        act(t);
         return {};
     }
 
@@ -190,139 +92,104 @@ public:
         auto a = rt_addrs();
         if (!a)
             return std::unexpected(a.error());
-        links_ = std::move(*l);
-        addrs_ = std::move(*a);
+        st_.links = std::move(*l);
+        st_.addrs = std::move(*a);
         return {};
     }
 
     void on_pm(const PmEvent& ev)
     {
-        switch (ev.type) {
-        case MPTCP_EVENT_CREATED: {
-            if (conns_.count(ev.token))
-                return;   // already known from a resync dump: keep its subflows
-            Conn c;
-            c.token = ev.token;
-            c.family = ev.family;
-            c.server = ev.server_side;
-            c.local0 = {ev.saddr, ev.sport};
-            c.remote0 = {ev.daddr, ev.dport};
-            c.remotes[0] = c.remote0;
-            c.subflows.push_back({c.local0, c.remote0});
-            conns_[ev.token] = c;
-            say("created", ev.token, {{"local", text(c.local0)}, {"remote", text(c.remote0)},
-                                      {"server_side", c.server}});
-            break;
-        }
-        case MPTCP_EVENT_ESTABLISHED: {
-            auto it = conns_.find(ev.token);
-            if (it == conns_.end())
-                return;
-            it->second.established = true;
-            say("established", ev.token, {});
-            if (it->second.server)
-                return;   // the client side opens subflows
-            mark_initial_backup(it->second);
-            fill(it->second, "fullmesh");
-            break;
-        }
-        case MPTCP_EVENT_ANNOUNCED: {
-            auto it = conns_.find(ev.token);
-            if (it == conns_.end() || !ev.rem_id)
-                return;
-            Endpoint r{ev.daddr, ev.dport ? ev.dport : it->second.remote0.port};
-            it->second.remotes[*ev.rem_id] = r;
-            say("announced", ev.token, {{"remote", text(r)}, {"remote_id", *ev.rem_id}});
-            if (!it->second.server)
-                fill(it->second, "fullmesh");
-            break;
-        }
-        case MPTCP_EVENT_REMOVED: {
-            auto it = conns_.find(ev.token);
-            if (it == conns_.end() || !ev.rem_id)
-                return;
-            it->second.remotes.erase(*ev.rem_id);
-            say("removed", ev.token, {{"remote_id", *ev.rem_id}});
-            break;
-        }
-        case MPTCP_EVENT_SUB_ESTABLISHED: {
-            auto it = conns_.find(ev.token);
-            if (it == conns_.end())
-                return;
-            Conn& c = it->second;
-            Subflow s{{ev.saddr, ev.sport}, {ev.daddr, ev.dport}};
-            c.pending.erase({ev.saddr, ev.daddr});
-            c.lost.erase({ev.saddr, ev.daddr});
-            if (std::none_of(c.subflows.begin(), c.subflows.end(), [&](const Subflow& x) {
-                    return x.local == s.local && x.remote == s.remote;
-                }))
-                c.subflows.push_back(s);
-            say("sub_established", ev.token, {{"local", text(s.local)}, {"remote", text(s.remote)},
-                                              {"backup", ev.backup},
-                                              {"subflows", c.subflows.size()}});
-            break;
-        }
-        case MPTCP_EVENT_SUB_CLOSED: {
-            auto it = conns_.find(ev.token);
-            if (it == conns_.end())
-                return;
-            Conn& c = it->second;
-            c.pending.erase({ev.saddr, ev.daddr});
-            std::erase_if(c.subflows, [&](const Subflow& x) {
-                return x.local.addr == ev.saddr && x.local.port == ev.sport &&
-                       x.remote.addr == ev.daddr;
-            });
-            say("sub_closed", ev.token, {{"local", ev.saddr + ":" + std::to_string(ev.sport)},
-                                         {"remote", ev.daddr + ":" + std::to_string(ev.dport)},
-                                         {"error", ev.error},
-                                         {"subflows", c.subflows.size()}});
-            break;
-        }
-        case MPTCP_EVENT_SUB_PRIORITY:
-            say("sub_priority", ev.token, {{"local", ev.saddr}, {"remote", ev.daddr},
-                                           {"backup", ev.backup}});
-            break;
-        case MPTCP_EVENT_CLOSED:
-            if (conns_.erase(ev.token))
-                say("closed", ev.token, {});
-            break;
-        default:
-            break;
-        }
+        PathdTracked t = pathd_track(st_, ev);
+        if (!t.log.is_null())
+            log_line(std::move(t.log));
+        if (t.trigger)
+            act(*t.trigger);
     }
 
     void on_rt(const RtEvent& ev)
     {
-        const bool was_up = usable_ifindex(ev.kind == RtEvent::LinkChange ? ev.link.ifindex : ev.addr.ifindex);
+        const bool was_up = st_.usable(ev.kind == RtEvent::LinkChange ? ev.link.ifindex : ev.addr.ifindex);
         (void)refresh_interfaces();
-        if (!o_.mobility)
+        auto t = pathd_rt_trigger(o_, ev, was_up);
+        if (!t)
             return;
-        if (ev.kind == RtEvent::LinkChange) {
-            const bool up = ev.link.up && ev.link.lower_up;
-            if (was_up == up)
-                return;
-            log_line({{"event", up ? "link_up" : "link_down"}, {"dev", ev.link.name}});
-            if (up)
-                restore_all();
-            else
-                drop_local([&](const std::string& a) { return ifindex_of(a) == ev.link.ifindex; });
-            return;
+        switch (t->kind) {
+        case PathdTrigger::LinkUp:
+        case PathdTrigger::LinkDown:
+            log_line({{"event", t->kind == PathdTrigger::LinkUp ? "link_up" : "link_down"},
+                      {"dev", ev.link.name}});
+            break;
+        default:
+            log_line({{"event", t->kind == PathdTrigger::AddrAdded ? "addr_added" : "addr_removed"},
+                      {"address", ev.addr.addr}, {"dev", if_name(ev.addr.ifindex, st_.links)}});
+            break;
         }
-        if (ev.addr.addr.rfind("fe80:", 0) == 0)
-            return;   // link-local addresses carry no subflows
-        log_line({{"event", ev.kind == RtEvent::AddrAdded ? "addr_added" : "addr_removed"},
-                  {"address", ev.addr.addr}, {"dev", if_name(ev.addr.ifindex, links_)}});
-        if (ev.kind == RtEvent::AddrAdded)
-            restore_all();
-        else
-            drop_local([&](const std::string& a) { return a == ev.addr.addr; });
+        act(*t);
     }
 
 private:
-    static std::string text(const Endpoint& e)
+    // Applies what the policies decided on @t, in order. A create that fails takes no room:
+    // once the connection's run of creates is through, the policies are asked again for it
+    // without what failed, so later candidates get their turn (as if each had been tried
+    // against the limit one by one).
+    void act(const PathdTrigger& t)
     {
-        return (e.addr.find(':') != std::string::npos ? "[" + e.addr + "]" : e.addr) + ":" +
-               std::to_string(e.port);
+        std::vector<PathdAction> todo = pathd_decide(st_, o_, t);
+        PathdTried tried;
+        bool refill = false;
+        for (size_t i = 0; i < todo.size(); i++) {
+            const PathdAction a = todo[i];   // a copy: todo grows below
+            const bool ok = execute(a);
+            if (a.kind != PathdAction::CreateSubflow)
+                continue;
+            if (!ok) {
+                tried.insert(pathd_tried_key(a));
+                refill = true;
+            }
+            const bool run_ends = i + 1 == todo.size() ||
+                                  todo[i + 1].kind != PathdAction::CreateSubflow ||
+                                  todo[i + 1].token != a.token;
+            if (refill && run_ends) {
+                refill = false;
+                auto more = pathd_refill(st_, o_, t, a.token, tried);
+                todo.insert(todo.begin() + static_cast<std::ptrdiff_t>(i + 1), more.begin(),
+                            more.end());
+            }
+        }
+    }
+
+    bool execute(const PathdAction& a)
+    {
+        const PmSockAddr l{a.family, a.local.addr, a.local.port};
+        const PmSockAddr r{a.family, a.remote.addr, a.remote.port};
+        const std::string lt = pathd_addr_text(a.local), rt = pathd_addr_text(a.remote);
+        Result<void> res;
+        switch (a.kind) {
+        case PathdAction::CreateSubflow:
+            res = pm_.subflow_create(a.token, a.local_id, l, a.ifindex, r, a.backup);
+            pathd_note(st_, a, res.has_value());
+            if (!res)
+                say("subflow_create_failed", a.token, {{"local", a.local.addr}, {"remote", rt},
+                                                       {"error", res.error().message}});
+            else
+                say("subflow_create", a.token, {{"local", a.local.addr}, {"remote", rt},
+                                                {"why", a.why}, {"backup", a.backup}});
+            break;
+        case PathdAction::DestroySubflow:
+            res = pm_.subflow_destroy(a.token, l, r);
+            pathd_note(st_, a, res.has_value());
+            say(res ? "subflow_destroy" : "subflow_destroy_failed", a.token,
+                {{"local", lt}, {"remote", rt}, {"why", a.why},
+                 {"error", res ? "" : res.error().message}});
+            break;
+        case PathdAction::SetBackup:
+            res = pm_.subflow_set_backup(a.token, l, r, a.backup);
+            pathd_note(st_, a, res.has_value());
+            say(res ? "subflow_backup" : "subflow_backup_failed", a.token,
+                {{"local", lt}, {"remote", rt}, {"error", res ? "" : res.error().message}});
+            break;
+        }
+        return res.has_value();
     }
 
     void log_line(nlohmann::json j)
@@ -343,157 +210,16 @@ private:
             log_ok_ = false;
     }
 
-    void say(const std::string& event, uint32_t token, nlohmann::json extra)
+    void say(const std::string& event, uint32_t token, const nlohmann::json& extra)
     {
-        char t[16];
-        std::snprintf(t, sizeof(t), "%08x", token);
-        nlohmann::json j = {{"event", event}, {"token", t}};
-        if (extra.is_object())
-            j.update(extra);
-        log_line(j);
+        log_line(pathd_log_fields(event, token, extra));
     }
 
-    int ifindex_of(const std::string& addr) const
-    {
-        for (const auto& a : addrs_)
-            if (a.addr == addr)
-                return a.ifindex;
-        return 0;
-    }
-
-    bool usable_ifindex(int ifindex) const
-    {
-        for (const auto& l : links_)
-            if (l.ifindex == ifindex)
-                return l.up && l.lower_up && l.name != "lo";
-        return false;
-    }
-
-    bool backup_iface(const std::string& addr) const
-    {
-        const std::string dev = if_name(ifindex_of(addr), links_);
-        return std::any_of(o_.backup_ifaces.begin(), o_.backup_ifaces.end(),
-                           [&](const std::string& p) { return fnmatch(p.c_str(), dev.c_str(), 0) == 0; });
-    }
-
-    // Local addresses subflows may start from: on usable interfaces, not link-local.
-    std::vector<IfAddr> usable_addrs(int family) const
-    {
-        std::vector<IfAddr> out;
-        for (const auto& a : addrs_)
-            if (a.family == family && usable_ifindex(a.ifindex) &&
-                a.addr.rfind("fe80:", 0) != 0)
-                out.push_back(a);
-        return out;
-    }
-
-    uint8_t local_id(const std::string& addr)
-    {
-        auto it = ids_.find(addr);
-        if (it != ids_.end())
-            return it->second;
-        uint8_t id = static_cast<uint8_t>(std::min<size_t>(ids_.size() + 1, 255));
-        ids_[addr] = id;
-        return id;
-    }
-
-    uint32_t limit() const { return o_.max_subflows.value_or(limit_); }
-
-    bool have(const Conn& c, const std::string& l, const std::string& r) const
-    {
-        return c.pending.count({l, r}) ||
-               std::any_of(c.subflows.begin(), c.subflows.end(), [&](const Subflow& s) {
-                   return s.local.addr == l && s.remote.addr == r;
-               });
-    }
-
-    void create(Conn& c, const std::string& laddr, const Endpoint& r, const std::string& why)
-    {
-        const bool bk = backup_iface(laddr);
-        PmSockAddr l{c.family, laddr, 0}, rem{c.family, r.addr, r.port};
-        auto res = pm_.subflow_create(c.token, local_id(laddr), l, ifindex_of(laddr), rem, bk);
-        if (!res) {
-            say("subflow_create_failed", c.token, {{"local", laddr}, {"remote", text(r)},
-                                                   {"error", res.error().message}});
-            return;
-        }
-        c.pending.insert({laddr, r.addr});
-        say("subflow_create", c.token, {{"local", laddr}, {"remote", text(r)}, {"why", why},
-                                        {"backup", bk}});
-    }
-
-    // Opens the subflows the policies want, within the limit of additional subflows.
-    void fill(Conn& c, const std::string& why)
-    {
-        if (!c.established || c.server)
-            return;
-        for (const auto& l : c.lost) {
-            if (c.subflows.size() + c.pending.size() > limit())
-                return;
-            if (!usable_ifindex(ifindex_of(l.first)) || have(c, l.first, l.second))
-                continue;
-            for (const auto& [id, r] : c.remotes)
-                if (r.addr == l.second)
-                    create(c, l.first, r, "mobility");
-        }
-        if (!o_.fullmesh)
-            return;
-        for (const auto& a : usable_addrs(c.family))
-            for (const auto& [id, r] : c.remotes) {
-                if (c.subflows.size() + c.pending.size() > limit())
-                    return;
-                if (!have(c, a.addr, r.addr))
-                    create(c, a.addr, r, why);
-            }
-    }
-
-    void mark_initial_backup(Conn& c)
-    {
-        if (!backup_iface(c.local0.addr))
-            return;
-        auto r = pm_.subflow_set_backup(c.token, {c.family, c.local0.addr, c.local0.port},
-                                       {c.family, c.remote0.addr, c.remote0.port}, true);
-        say(r ? "subflow_backup" : "subflow_backup_failed", c.token,
-            {{"local", text(c.local0)}, {"remote", text(c.remote0)},
-             {"error", r ? "" : r.error().message}});
-    }
-
-    void drop_local(const std::function<bool(const std::string&)>& gone)
-    {
-        for (auto& [token, c] : conns_) {
-            std::vector<Subflow> drop;
-            for (const auto& s : c.subflows)
-                if (gone(s.local.addr))
-                    drop.push_back(s);
-            for (const auto& s : drop) {
-                auto r = pm_.subflow_destroy(c.token, {c.family, s.local.addr, s.local.port},
-                                            {c.family, s.remote.addr, s.remote.port});
-                c.lost.insert({s.local.addr, s.remote.addr});
-                say(r ? "subflow_destroy" : "subflow_destroy_failed", c.token,
-                    {{"local", text(s.local)}, {"remote", text(s.remote)}, {"why", "mobility"},
-                     {"error", r ? "" : r.error().message}});
-            }
-        }
-    }
-
-    void restore_all()
-    {
-        for (auto& [token, c] : conns_)
-            fill(c, "mobility");
-    }
-
-public:
-    uint32_t limit_ = 8;
-
-private:
     const PathdOptions& o_;
     PathdLog log_;
-    PmClient& pm_;   // one request socket for the daemon's lifetime
+    PmClient& pm_;   // one request socket (family resolved once) for the daemon's lifetime
     bool log_ok_ = true;
-    std::vector<Link> links_;
-    std::vector<IfAddr> addrs_;
-    std::map<uint32_t, Conn> conns_;
-    std::map<std::string, uint8_t> ids_;
+    PathdState st_;
 };
 
 // One pathd per netns: a lock file named after the netns inode, held with flock for the
@@ -733,13 +459,13 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
 
     Pathd d(o, log, *client);
     if (auto l = client->get_limits())
-        d.limit_ = l->subflows;
+        d.set_kernel_limit(l->subflows);
     if (auto r = d.refresh_interfaces(); !r)
         return std::unexpected(r.error());
     nlohmann::json start = {{"event", "started"}, {found->key, want}, {"was", found->value},
                             {"fullmesh", o.fullmesh}, {"mobility", o.mobility},
                             {"backup_ifaces", o.backup_ifaces},
-                            {"max_subflows", o.max_subflows.value_or(d.limit_)}};
+                            {"max_subflows", o.max_subflows.value_or(d.kernel_limit())}};
     const bool started = log(
         o.json ? start.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                : "started: " + found->key + " = " + want + " (was " + found->value +
@@ -751,7 +477,7 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
                              s += " backup-iface=" + b;
                          return s;
                      }() +
-                     ", at most " + std::to_string(o.max_subflows.value_or(d.limit_)) +
+                     ", at most " + std::to_string(o.max_subflows.value_or(d.kernel_limit())) +
                      " additional subflows per connection");
     const auto log_gone = [&] {
         return fail_msg("pathd: failed to write its log (the reader of its output went "
