@@ -77,10 +77,10 @@ Result<NetState> net_state()
     return s;
 }
 
-const IfAddr* local_addr(const NetState& s, const std::string& addr)
+const IfAddr* local_addr(const std::vector<IfAddr>& addrs, const std::string& addr)
 {
     const std::string c = canonical(addr);
-    for (const auto& a : s.addrs)
+    for (const auto& a : addrs)
         if (canonical(a.addr) == c)
             return &a;
     return nullptr;
@@ -137,7 +137,7 @@ Result<PmEndpoint> path_endpoint_add(const EndpointSpec& spec)
     auto st = net_state();
     if (!st)
         return std::unexpected(st.error());
-    const IfAddr* have = local_addr(*st, ep.addr);
+    const IfAddr* have = local_addr(st->addrs, ep.addr);
     if (!spec.dev.empty()) {
         auto link = find_link(spec.dev, st->links);
         if (!link)
@@ -275,32 +275,48 @@ Result<uint32_t> route_table_for(uint32_t table_base, int ifindex)
     return static_cast<uint32_t>(t);
 }
 
-Result<RoutePlan> route_plan(uint32_t table_base)
+Result<RouteInputs> route_gather()
 {
-    RoutePlan plan;
+    RouteInputs in;
     auto eps = pm_list_endpoints();
     if (!eps)
         return std::unexpected(eps.error());
+    in.endpoints = std::move(*eps);
     auto st = net_state();
     if (!st)
         return std::unexpected(st.error());
-    std::vector<RouteRule> rules;
-    std::vector<Route> routes;
+    in.links = std::move(st->links);
+    in.addrs = std::move(st->addrs);
     for (int fam : {AF_INET, AF_INET6}) {
         auto r = rt_rules(fam);
         if (!r)
             return std::unexpected(r.error());
-        rules.insert(rules.end(), r->begin(), r->end());
+        in.rules.insert(in.rules.end(), r->begin(), r->end());
         auto rt = rt_routes(fam);
         if (!rt)
             return std::unexpected(rt.error());
-        routes.insert(routes.end(), rt->begin(), rt->end());
+        in.routes.insert(in.routes.end(), rt->begin(), rt->end());
     }
+    return in;
+}
 
-    for (const auto& ep : *eps) {
+Result<RoutePlan> route_plan(uint32_t table_base)
+{
+    auto in = route_gather();
+    if (!in)
+        return std::unexpected(in.error());
+    return route_plan(*in, table_base);
+}
+
+Result<RoutePlan> route_plan(const RouteInputs& in, uint32_t table_base)
+{
+    RoutePlan plan;
+    const auto& rules = in.rules;
+    const auto& routes = in.routes;
+    for (const auto& ep : in.endpoints) {
         if (is_link_local(ep.addr, ep.family))
             continue;
-        const IfAddr* a = local_addr(*st, ep.addr);
+        const IfAddr* a = local_addr(in.addrs, ep.addr);
         if (!a) {
             plan.problems.push_back("endpoint " + ep.addr + ": no interface has this address "
                                     "(stale endpoint? `mptcp-sched path endpoint del " +
@@ -309,12 +325,12 @@ Result<RoutePlan> route_plan(uint32_t table_base)
         }
         if (ep.ifindex && ep.ifindex != a->ifindex) {
             plan.problems.push_back("endpoint " + ep.addr + ": configured on " +
-                                    if_name(ep.ifindex, st->links) + " but the address is on " +
-                                    if_name(a->ifindex, st->links));
+                                    if_name(ep.ifindex, in.links) + " but the address is on " +
+                                    if_name(a->ifindex, in.links));
             continue;
         }
         const int ifindex = a->ifindex;
-        const std::string dev = if_name(ifindex, st->links);
+        const std::string dev = if_name(ifindex, in.links);
         const int full = ep.family == AF_INET ? 32 : 128;
 
         RoutePlanItem rule_item;
@@ -381,18 +397,27 @@ Result<RoutePlan> route_plan(uint32_t table_base)
     return plan;
 }
 
+std::vector<RoutePlanItem> route_missing(const RoutePlan& plan)
+{
+    std::vector<RoutePlanItem> out;
+    for (const auto& it : plan.items) {
+        if (it.present)
+            continue;
+        // A rule and a route shared by two endpoints of one interface are created once.
+        if (std::any_of(out.begin(), out.end(), [&](const auto& d) { return d.desc == it.desc; }))
+            continue;
+        out.push_back(it);
+    }
+    return out;
+}
+
 Result<std::vector<RoutePlanItem>> route_apply(uint32_t table_base)
 {
     auto plan = route_plan(table_base);
     if (!plan)
         return std::unexpected(plan.error());
     std::vector<RoutePlanItem> done;
-    for (const auto& it : plan->items) {
-        if (it.present)
-            continue;
-        // A rule and a route shared by two endpoints of one interface are created once.
-        if (std::any_of(done.begin(), done.end(), [&](const auto& d) { return d.desc == it.desc; }))
-            continue;
+    for (const auto& it : route_missing(*plan)) {
         auto r = it.what == "rule" ? rt_add_rule(it.rule) : rt_add_route(it.route);
         if (!r && r.error().code != EEXIST)
             return fail_msg(r.error().message + " (created so far: " +

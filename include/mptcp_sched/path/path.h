@@ -62,10 +62,26 @@ struct RoutePlan {
     bool complete() const;
 };
 
+// What route planning looks at, read from the current netns by route_gather().
+struct RouteInputs {
+    std::vector<PmEndpoint> endpoints;
+    std::vector<Link> links;
+    std::vector<IfAddr> addrs;
+    std::vector<RouteRule> rules;     // both families
+    std::vector<Route> routes;        // both families, all tables
+};
+Result<RouteInputs> route_gather();
+
 // For each endpoint: a rule "from ADDR lookup TABLE" (TABLE = table_base + ifindex unless a
 // rule from ADDR exists already) and, in that table, the endpoint's subnet route and the
-// interface's default route (when the main table has one through it).
+// interface's default route (when the main table has one through it). Reads nothing: the
+// plan of @in; fails only on a table base route_table_for refuses.
+Result<RoutePlan> route_plan(const RouteInputs& in, uint32_t table_base = 100);
+// route_plan of route_gather().
 Result<RoutePlan> route_plan(uint32_t table_base = 100);
+// What route_apply creates for @plan: the items not present, each description once (a rule
+// and a route shared by two endpoints of one interface are created once).
+std::vector<RoutePlanItem> route_missing(const RoutePlan& plan);
 // The table for @ifindex under @table_base, refused when it wraps around u32 or lands on a
 // table the kernel reserves (0 unspec, 253 default, 254 main, 255 local): routes written
 // there would hijack the namespace's own routing.
