@@ -18,6 +18,7 @@
 // Topology set-up runs `ip` and `tc` (iproute2), which a bench host has anyway; each
 // command is shown with --verbose and a failing one stops the bench with its message.
 #include "mptcp_sched/bench/bench.h"
+#include "mptcp_sched/bench/aggregate.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -382,21 +383,6 @@ private:
 
 // ---------------------------------------------------------------- client -------------
 
-struct RunFigures {
-    bool ok = false;
-    std::string error;
-    double goodput_mbit = 0;
-    double max_gap_ms = 0;
-    double p50_ms = 0, p99_ms = 0;
-    double cpu_ns_per_kib = 0;
-    double conns_per_s = 0;               // churn
-    double ofo_per_mb = -1;               // packets the receiver queued out of order per MB
-    uint64_t payload = 0;                 // bytes the receiver got
-    std::vector<double> path_share_pct;   // bytes sent per path, % of the payload
-    bool mptcp = false;
-    size_t subflows = 0;
-};
-
 // A connected client socket: MPTCP, or plain TCP from @src_addr for a baseline.
 Result<UniqueFd> connect_client(bool mptcp, const std::string& src_addr)
 {
@@ -649,12 +635,6 @@ std::pair<uint64_t, uint64_t> get_send_stats()
 
 // ---------------------------------------------------------------- orchestration ------
 
-json spread_json(const std::vector<double>& v)
-{
-    Spread s = spread_of(v);
-    return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"n", s.n}};
-}
-
 // MPTcpExtOFOQueue of the server netns: data segments the MPTCP receivers there had to
 // queue out of order (waiting for an earlier one from another subflow). Read from this
 // thread's own netns view; -1 when unreadable.
@@ -764,57 +744,6 @@ std::string outcome(const RunFigures& f, const BenchScenario& s)
     return "    " + r1(f.goodput_mbit) + " Mbit/s, longest gap " + num(std::round(f.max_gap_ms)) + " ms";
 }
 
-json figures_json(const std::vector<RunFigures>& runs, const BenchScenario& s,
-                  const std::vector<std::pair<uint64_t, uint64_t>>* cost)
-{
-    std::vector<double> gp, gap, p50, p99, cpu, cost_ns, ofo, cps;
-    std::vector<std::vector<double>> share(s.paths.size());
-    json errors = json::array();
-    size_t ok = 0;
-    for (size_t k = 0; k < runs.size(); k++) {
-        const auto& r = runs[k];
-        if (!r.ok) {
-            errors.push_back(r.error);
-            continue;
-        }
-        ok++;
-        gp.push_back(r.goodput_mbit);
-        cps.push_back(r.conns_per_s);
-        gap.push_back(r.max_gap_ms);
-        p50.push_back(r.p50_ms);
-        p99.push_back(r.p99_ms);
-        cpu.push_back(r.cpu_ns_per_kib);
-        if (r.ofo_per_mb >= 0)
-            ofo.push_back(r.ofo_per_mb);
-        for (size_t i = 0; i < share.size() && i < r.path_share_pct.size(); i++)
-            share[i].push_back(r.path_share_pct[i]);
-        if (cost && (*cost)[k].second)
-            cost_ns.push_back(static_cast<double>((*cost)[k].first) / static_cast<double>((*cost)[k].second));
-    }
-    json j = {{"runs_ok", ok}, {"errors", errors}};
-    if (s.workload.kind == BenchWorkload::Churn) {
-        j["conns_per_s"] = spread_json(cps);
-        j["p50_ms"] = spread_json(p50);
-        j["p99_ms"] = spread_json(p99);
-    } else if (s.workload.kind == BenchWorkload::RequestResponse) {
-        j["p50_ms"] = spread_json(p50);
-        j["p99_ms"] = spread_json(p99);
-    } else {
-        j["goodput_mbit"] = spread_json(gp);
-        j["max_gap_ms"] = spread_json(gap);
-    }
-    j["cpu_ns_per_kib"] = spread_json(cpu);
-    if (!ofo.empty())
-        j["ofo_per_mb"] = spread_json(ofo);
-    json sh = json::array();
-    for (const auto& v : share)
-        sh.push_back(spread_json(v));
-    j["path_share_pct"] = sh;
-    if (cost)
-        j["decision_ns"] = cost_ns.empty() ? json() : spread_json(cost_ns);
-    return j;
-}
-
 }  // namespace
 
 Result<json> run_bench(const BenchOptions& o, const std::function<void(const std::string&)>& progress)
@@ -906,13 +835,12 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
 
     if (::mkdir(o.out_dir.c_str(), 0755) != 0 && errno != EEXIST)
         return fail_errno("failed to create " + o.out_dir);
-    json results = {{"kernel", ""}, {"repeat", o.repeat}, {"time_scale", o.time_scale},
-                    {"scenarios", json::array()}};
+    BenchResults results;
+    results.repeat = o.repeat;
+    results.time_scale = o.time_scale;
     {
         std::ifstream osr("/proc/sys/kernel/osrelease");
-        std::string rel;
-        std::getline(osr, rel);
-        results["kernel"] = rel;
+        std::getline(osr, results.kernel);
     }
     for (const auto& s : o.scenarios) {
         progress("scenario " + s.name + ": " + s.description);
@@ -926,13 +854,12 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
             topo_down();
             return std::unexpected(r.error());
         }
-        json sj = {{"scenario", scenario_to_json(s)}, {"single_path", json::array()},
-                   {"schedulers", json::object()}, {"scheduler_order", scheds}};
         // Runs interleave (baselines and schedulers in each round) so slow drift of a noisy
         // machine spreads over all of them instead of biasing one.
-        std::vector<std::vector<RunFigures>> base(s.paths.size());
-        std::map<std::string, std::vector<RunFigures>> per;
-        std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> cost;
+        ScenarioRuns runs;
+        auto& base = runs.single_path;
+        auto& per = runs.schedulers;
+        base.resize(s.paths.size());
         for (int round = 0; round < o.repeat && !interrupted(); round++) {
             for (size_t i = 0; i < s.paths.size() && !interrupted(); i++) {
                 if (s.paths[i].backup)
@@ -961,7 +888,8 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 per[sched].push_back(measure(s, o.time_scale, true, "", timeline,
                                              s.name + ": " + sched + " (" + s.description + ")"));
                 auto c1 = get_send_stats();
-                cost[sched].push_back({c1.first - c0.first, c1.second - c0.second});
+                per[sched].back().decision_ns_total = c1.first - c0.first;
+                per[sched].back().decision_count = c1.second - c0.second;
                 progress(outcome(per[sched].back(), s));
             }
         }
@@ -971,74 +899,28 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
             return fail_msg("interrupted; network namespaces removed, schedulers the bench "
                             "loaded unloaded; finished scenarios are in " + o.out_dir +
                             "/results.json", EINTR);
-        double best_single = 0, sum_single = 0;
-        double best_p99 = 0;
-        for (size_t i = 0; i < s.paths.size(); i++) {
-            if (s.paths[i].backup)
-                continue;
-            json b = figures_json(base[i], s, nullptr);
-            b["path"] = i;
-            if (s.workload.kind == BenchWorkload::Churn) {
-                // single-path TCP connections/s: the reference a reader compares with
-            } else if (s.workload.kind == BenchWorkload::RequestResponse) {
-                double p = b["p99_ms"]["median"];
-                if (b["runs_ok"].get<size_t>() && (best_p99 == 0 || p < best_p99))
-                    best_p99 = p;
-            } else {
-                double g = b["goodput_mbit"]["median"];
-                sum_single += g;
-                best_single = std::max(best_single, g);
-            }
-            sj["single_path"].push_back(b);
-        }
-        for (const auto& sched : scheds) {
-            json f = figures_json(per[sched], s, &cost[sched]);
-            if (s.workload.kind != BenchWorkload::RequestResponse &&
-                s.workload.kind != BenchWorkload::Churn && sum_single > 0) {
-                std::vector<double> eff;
-                for (const auto& r : per[sched])
-                    if (r.ok)
-                        eff.push_back(100.0 * r.goodput_mbit / sum_single);
-                f["efficiency_pct"] = spread_json(eff);
-                f["vs_best_single_pct"] = 100.0 * f["goodput_mbit"]["median"].get<double>() / best_single;
-            }
-            sj["schedulers"][sched] = f;
-        }
-        // Goodput (connections/s for churn) as a ratio to the kernel's default of the same
-        // run, per scheduler.
-        if (sj["schedulers"].contains("default") &&
-            s.workload.kind != BenchWorkload::RequestResponse) {
-            const char* key = s.workload.kind == BenchWorkload::Churn ? "conns_per_s" : "goodput_mbit";
-            const double ref = sj["schedulers"]["default"][key]["median"];
-            if (ref > 0)
-                for (auto& [name, f] : sj["schedulers"].items())
-                    f["vs_default"] = f[key]["median"].get<double>() / ref;
-        }
-        sj["sum_single_path_mbit"] = sum_single;
-        sj["best_single_path_mbit"] = best_single;
-        if (best_p99 > 0)
-            sj["best_single_path_p99_ms"] = best_p99;
+        BenchScenarioResult sr = aggregate_scenario(s, scheds, runs);
         const std::string chart = o.out_dir + "/" + s.name + ".svg";
         if (!is_plain_file_name(s.name + ".svg"))
             return fail_msg("failed to write a chart for scenario '" + s.name + "': not a plain "
                             "file name", EINVAL);
-        if (auto w = write_file(chart, bench_chart_svg(sj), "failed to write " + chart); !w)
+        if (auto w = write_file(chart, bench_chart_svg(to_json(sr)), "failed to write " + chart); !w)
             return std::unexpected(w.error());
-        sj["chart"] = chart;
-        results["scenarios"].push_back(sj);
-        results["targets"] = bench_targets(results);
+        sr.chart = chart;
+        results.scenarios.push_back(std::move(sr));
+        const json rjson = to_json(results);
         if (sweep_point(s.name))
-            for (const auto& sched : sweep_schedulers(results)) {
+            for (const auto& sched : sweep_schedulers(rjson)) {
                 const std::string hm = o.out_dir + "/sweep-" + sched + ".svg";
-                if (auto w = write_file(hm, sweep_heatmap_svg(results, sched), "failed to write " + hm); !w)
+                if (auto w = write_file(hm, sweep_heatmap_svg(rjson, sched), "failed to write " + hm); !w)
                     return std::unexpected(w.error());
             }
         const std::string rj = o.out_dir + "/results.json";
-        if (auto w = write_file(rj, dump_json(results, 2) + "\n", "failed to write " + rj); !w)
+        if (auto w = write_file(rj, dump_json(rjson, 2) + "\n", "failed to write " + rj); !w)
             return std::unexpected(w.error());
         progress("  wrote " + chart);
     }
-    return results;
+    return to_json(results);
 }
 
 }  // namespace mptcp_sched

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+// The bench's arithmetic, apart from its runs: what one run measured, and how the runs of a
+// scenario become its results (medians and spreads over the repeats, efficiency against the
+// single-path baselines, ratios to the kernel's default, the targets' verdicts), as plain
+// structs whose to_json() is the results.json format (README "Benchmarks").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mptcp_sched/bench/bench.h"
+
+namespace mptcp_sched {
+
+// What one run (a scheduler's, or single-path TCP's on one path) measured.
+struct RunFigures {
+    bool ok = false;
+    std::string error;
+    double goodput_mbit = 0;
+    double max_gap_ms = 0;
+    double p50_ms = 0, p99_ms = 0;
+    double cpu_ns_per_kib = 0;
+    double conns_per_s = 0;               // churn
+    double ofo_per_mb = -1;               // packets the receiver queued out of order per MB
+    uint64_t payload = 0;                 // bytes the receiver got
+    std::vector<double> path_share_pct;   // bytes sent per path, % of the payload
+    bool mptcp = false;
+    size_t subflows = 0;
+    // The struct_ops get_send programs over the run (run_time_ns, run_cnt deltas); a
+    // count of 0: no decision measured.
+    uint64_t decision_ns_total = 0, decision_count = 0;
+};
+
+// The runs of one scenario, as the bench made them.
+struct ScenarioRuns {
+    std::vector<std::vector<RunFigures>> single_path;          // by path; backup paths: none
+    std::map<std::string, std::vector<RunFigures>> schedulers;
+};
+
+// One set of runs summarised over the repeats (failed runs count in errors only).
+struct BenchFigures {
+    BenchWorkload::Kind kind = BenchWorkload::Bulk;   // which figures apply
+    size_t runs_ok = 0;
+    std::vector<std::string> errors;
+    Spread goodput_mbit, max_gap_ms;       // bulk and rate
+    Spread p50_ms, p99_ms;                 // request/response and churn
+    Spread conns_per_s;                    // churn
+    Spread cpu_ns_per_kib;
+    std::optional<Spread> ofo_per_mb;      // when the receiver's counter was readable
+    std::vector<Spread> path_share_pct;    // one per path of the scenario
+    // Schedulers only: the decision cost per get_send call (nullopt: none measured).
+    bool has_decision = false;
+    std::optional<Spread> decision_ns;
+    // Schedulers, bulk and rate, with a single-path sum: goodput as % of that sum, and the
+    // median as % of the best single path.
+    std::optional<Spread> efficiency_pct;
+    std::optional<double> vs_best_single_pct;
+    // Schedulers, when the default ran with a positive median: goodput (connections/s for
+    // churn) over the default's; not for request/response.
+    std::optional<double> vs_default;
+    std::optional<size_t> path;            // single-path baselines: the path
+};
+
+struct BenchScenarioResult {
+    BenchScenario scenario;
+    std::vector<std::string> scheduler_order;
+    std::vector<BenchFigures> single_path;              // non-backup paths, in order
+    std::map<std::string, BenchFigures> schedulers;
+    double sum_single_path_mbit = 0, best_single_path_mbit = 0;   // bulk and rate
+    std::optional<double> best_single_path_p99_ms;                // request/response
+    std::string chart;                                            // "": none written
+};
+
+struct BenchResults {
+    std::string kernel;
+    int repeat = 0;
+    double time_scale = 1;
+    std::vector<BenchScenarioResult> scenarios;
+};
+
+BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScenario& s,
+                            bool scheduler);
+// The results of scenario @s from its runs; @schedulers in the order the runs were made.
+BenchScenarioResult aggregate_scenario(const BenchScenario& s,
+                                       const std::vector<std::string>& schedulers,
+                                       const ScenarioRuns& runs);
+
+nlohmann::json to_json(const Spread& s);
+nlohmann::json to_json(const BenchFigures& f);
+nlohmann::json to_json(const BenchScenarioResult& r);
+// With "targets" (bench_targets) once there is a scenario.
+nlohmann::json to_json(const BenchResults& r);
+
+}  // namespace mptcp_sched

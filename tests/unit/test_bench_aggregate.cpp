@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+// The bench's aggregation: hand-made runs in, the results.json entries out (no runs).
+#include <catch2/catch_approx.hpp>
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <set>
+
+#include "mptcp_sched/bench/aggregate.h"
+
+using namespace mptcp_sched;
+using Catch::Approx;
+using Catch::Matchers::ContainsSubstring;
+using nlohmann::json;
+
+namespace {
+
+RunFigures bulk(double goodput, std::vector<double> share = {})
+{
+    RunFigures r;
+    r.ok = true;
+    r.goodput_mbit = goodput;
+    r.max_gap_ms = goodput / 10;
+    r.cpu_ns_per_kib = 2 * goodput;
+    r.path_share_pct = std::move(share);
+    return r;
+}
+
+RunFigures failed(const std::string& why)
+{
+    RunFigures r;
+    r.error = why;
+    return r;
+}
+
+RunFigures with_cost(RunFigures r, uint64_t ns, uint64_t count)
+{
+    r.decision_ns_total = ns;
+    r.decision_count = count;
+    return r;
+}
+
+// Three paths, the third one a backup (no single-path baseline).
+BenchScenario three_paths(const std::string& name = "t",
+                          BenchWorkload::Kind kind = BenchWorkload::Bulk)
+{
+    BenchScenario s;
+    s.name = name;
+    s.description = "d";
+    s.paths = {BenchPath{10}, BenchPath{0, 40}, BenchPath{0, 0, 0, 0, true}};
+    s.workload.kind = kind;
+    return s;
+}
+
+std::set<std::string> keys(const json& j)
+{
+    std::set<std::string> out;
+    for (auto& [k, v] : j.items())
+        out.insert(k);
+    return out;
+}
+
+json spread(double median, double min, double max, size_t n)
+{
+    return {{"median", median}, {"min", min}, {"max", max}, {"n", n}};
+}
+
+}  // namespace
+
+TEST_CASE("bench aggregation: medians over odd and even repeats, failed runs counted apart")
+{
+    const auto s = three_paths();
+    ScenarioRuns runs;
+    runs.single_path = {{bulk(40), bulk(50), bulk(45)}, {bulk(30), bulk(35), failed("boom")}, {}};
+    runs.schedulers["default"] = {with_cost(bulk(70, {60, 40, 0}), 1000, 10),
+                                  with_cost(bulk(80, {50, 50, 0}), 3000, 10)};
+    runs.schedulers["minrtt"] = {bulk(60), bulk(90), bulk(75), bulk(81)};
+    const auto r = aggregate_scenario(s, {"default", "minrtt"}, runs);
+
+    REQUIRE(r.single_path.size() == 2);   // the backup path has no baseline
+    CHECK(r.single_path[0].goodput_mbit.median == 45);
+    CHECK(r.single_path[0].goodput_mbit.n == 3);
+    CHECK(r.single_path[1].goodput_mbit.median == 32.5);
+    CHECK(r.single_path[1].runs_ok == 2);
+    CHECK(r.single_path[1].errors == std::vector<std::string>{"boom"});
+    CHECK(r.sum_single_path_mbit == 77.5);
+    CHECK(r.best_single_path_mbit == 45);
+    CHECK_FALSE(r.best_single_path_p99_ms);
+
+    const auto& d = r.schedulers.at("default");
+    CHECK(d.goodput_mbit.median == 75);
+    REQUIRE(d.decision_ns);
+    CHECK(d.decision_ns->median == 200);   // 100 and 300 ns per call
+    REQUIRE(d.efficiency_pct);
+    CHECK(d.efficiency_pct->median == Approx(100 * 75 / 77.5));
+    CHECK(d.efficiency_pct->min == Approx(100 * 70 / 77.5));
+    CHECK(*d.vs_best_single_pct == Approx(100 * 75 / 45.0));
+    CHECK(*d.vs_default == 1);
+    REQUIRE(d.path_share_pct.size() == 3);
+    CHECK(d.path_share_pct[0].median == 55);
+    CHECK(d.path_share_pct[1].median == 45);
+
+    const auto& m = r.schedulers.at("minrtt");
+    CHECK(m.goodput_mbit.median == 78);   // (75 + 81) / 2
+    CHECK(m.goodput_mbit.min == 60);
+    CHECK(m.goodput_mbit.max == 90);
+    CHECK(*m.vs_default == Approx(78 / 75.0));
+    CHECK(m.has_decision);
+    CHECK_FALSE(m.decision_ns);   // no get_send calls counted
+}
+
+TEST_CASE("bench aggregation: the results.json entries keep their shape")
+{
+    const auto s = three_paths();
+    ScenarioRuns runs;
+    runs.single_path = {{bulk(40)}, {bulk(30)}, {}};
+    runs.schedulers["default"] = {with_cost(bulk(70, {70, 30, 0}), 500, 5)};
+    runs.schedulers["minrtt"] = {bulk(63)};
+    auto r = aggregate_scenario(s, {"default", "minrtt"}, runs);
+    r.chart = "out/t.svg";
+    const json j = to_json(r);
+    CHECK(keys(j) == std::set<std::string>{"scenario", "single_path", "schedulers",
+                                           "scheduler_order", "sum_single_path_mbit",
+                                           "best_single_path_mbit", "chart"});
+    CHECK(j["scenario"] == scenario_to_json(s));
+    CHECK(j["scheduler_order"] == json{"default", "minrtt"});
+    CHECK(j["single_path"][1] ==
+          json{{"runs_ok", 1}, {"errors", json::array()}, {"goodput_mbit", spread(30, 30, 30, 1)},
+               {"max_gap_ms", spread(3, 3, 3, 1)}, {"cpu_ns_per_kib", spread(60, 60, 60, 1)},
+               {"path_share_pct", {spread(0, 0, 0, 0), spread(0, 0, 0, 0), spread(0, 0, 0, 0)}},
+               {"path", 1}});
+    CHECK(j["schedulers"]["default"] ==
+          json{{"runs_ok", 1}, {"errors", json::array()}, {"goodput_mbit", spread(70, 70, 70, 1)},
+               {"max_gap_ms", spread(7, 7, 7, 1)}, {"cpu_ns_per_kib", spread(140, 140, 140, 1)},
+               {"path_share_pct", {spread(70, 70, 70, 1), spread(30, 30, 30, 1), spread(0, 0, 0, 1)}},
+               {"decision_ns", spread(100, 100, 100, 1)},
+               {"efficiency_pct", spread(100, 100, 100, 1)},
+               {"vs_best_single_pct", 175.0}, {"vs_default", 1.0}});
+    CHECK(j["schedulers"]["minrtt"]["decision_ns"].is_null());
+    CHECK(j["schedulers"]["minrtt"]["vs_default"] == 0.9);
+    CHECK_FALSE(j["single_path"][0].contains("decision_ns"));
+    // The chart and the report read it as they read a results.json.
+    CHECK_THAT(bench_chart_svg(j), ContainsSubstring(">minrtt</text>"));
+}
+
+TEST_CASE("bench aggregation: no default run, or a default without a figure, gives no ratios")
+{
+    const auto s = three_paths();
+    ScenarioRuns runs;
+    runs.single_path = {{bulk(40)}, {bulk(30)}, {}};
+    runs.schedulers["minrtt"] = {bulk(63)};
+    auto r = aggregate_scenario(s, {"minrtt"}, runs);
+    CHECK_FALSE(r.schedulers.at("minrtt").vs_default);
+    CHECK_FALSE(to_json(r)["schedulers"]["minrtt"].contains("vs_default"));
+
+    runs.schedulers["default"] = {failed("no route"), failed("no route")};
+    r = aggregate_scenario(s, {"default", "minrtt"}, runs);
+    CHECK(r.schedulers.at("default").runs_ok == 0);
+    CHECK(r.schedulers.at("default").errors.size() == 2);
+    CHECK_FALSE(r.schedulers.at("minrtt").vs_default);
+    // A scheduler in the order that made no run at all is there, with nothing measured.
+    r = aggregate_scenario(s, {"minrtt", "blest"}, runs);
+    CHECK(r.schedulers.at("blest").runs_ok == 0);
+    CHECK(r.schedulers.at("blest").goodput_mbit.n == 0);
+
+    // Every baseline failed: no efficiency (nothing to divide by).
+    runs.single_path = {{failed("x")}, {failed("y")}, {}};
+    r = aggregate_scenario(s, {"minrtt"}, runs);
+    CHECK(r.sum_single_path_mbit == 0);
+    CHECK_FALSE(r.schedulers.at("minrtt").efficiency_pct);
+    CHECK_FALSE(r.schedulers.at("minrtt").vs_best_single_pct);
+}
+
+TEST_CASE("bench aggregation: request/response compares p99 with the best single path, no ratios")
+{
+    const auto s = three_paths("lossy", BenchWorkload::RequestResponse);
+    auto rr = [](double p99) {
+        RunFigures f;
+        f.ok = true;
+        f.p50_ms = p99 / 2;
+        f.p99_ms = p99;
+        return f;
+    };
+    ScenarioRuns runs;
+    runs.single_path = {{rr(10), rr(20), rr(30)}, {rr(15), rr(16)}, {}};
+    runs.schedulers["default"] = {rr(25)};
+    runs.schedulers["redundant"] = {rr(14)};
+    const auto r = aggregate_scenario(s, {"default", "redundant"}, runs);
+    REQUIRE(r.best_single_path_p99_ms);
+    CHECK(*r.best_single_path_p99_ms == 15.5);
+    CHECK(r.sum_single_path_mbit == 0);
+    CHECK_FALSE(r.schedulers.at("redundant").vs_default);
+    CHECK_FALSE(r.schedulers.at("redundant").efficiency_pct);
+    const json j = to_json(r);
+    CHECK(j["best_single_path_p99_ms"] == 15.5);
+    CHECK(keys(j["schedulers"]["redundant"]) ==
+          std::set<std::string>{"runs_ok", "errors", "p50_ms", "p99_ms", "cpu_ns_per_kib",
+                                "path_share_pct", "decision_ns"});
+
+    BenchResults all;
+    all.kernel = "6.18";
+    all.repeat = 3;
+    CHECK_FALSE(to_json(all).contains("targets"));
+    all.scenarios.push_back(r);
+    const json doc = to_json(all);
+    CHECK(keys(doc) == std::set<std::string>{"kernel", "repeat", "time_scale", "scenarios", "targets"});
+    REQUIRE(doc["targets"].size() == 1);
+    CHECK(doc["targets"][0]["target"] == "lossy: redundant p99 <= the best single path's p99");
+    CHECK(doc["targets"][0]["met"] == true);
+}
+
+TEST_CASE("bench aggregation: churn compares connections/s with the default's")
+{
+    const auto s = three_paths("churn", BenchWorkload::Churn);
+    auto churn = [](double cps) {
+        RunFigures f;
+        f.ok = true;
+        f.conns_per_s = cps;
+        f.p99_ms = 1000 / cps;
+        return f;
+    };
+    ScenarioRuns runs;
+    runs.single_path = {{churn(900)}, {churn(800)}, {}};
+    runs.schedulers["default"] = {churn(100), churn(200)};
+    runs.schedulers["rules"] = {churn(120), churn(140), churn(130)};
+    const auto r = aggregate_scenario(s, {"default", "rules"}, runs);
+    CHECK(r.schedulers.at("default").conns_per_s.median == 150);
+    CHECK(*r.schedulers.at("rules").vs_default == Approx(130 / 150.0));
+    CHECK(r.sum_single_path_mbit == 0);   // no goodput reference for churn
+    CHECK_FALSE(r.schedulers.at("rules").efficiency_pct);
+    const json j = to_json(r);
+    CHECK(j["schedulers"]["rules"].contains("conns_per_s"));
+    CHECK_FALSE(j["schedulers"]["rules"].contains("goodput_mbit"));
+    CHECK_FALSE(j.contains("best_single_path_p99_ms"));
+    BenchResults all;
+    all.scenarios.push_back(r);
+    bool judged = false;
+    const json doc = to_json(all);
+    for (const auto& t : doc["targets"])
+        if (t["target"] == "churn: rules connections/s >= 0.9x the default's") {
+            judged = true;
+            CHECK(t["met"] == false);
+        }
+    CHECK(judged);
+}
