@@ -265,9 +265,10 @@ PathdTracked pathd_track(PathdState& s, const PmEvent& ev)
         c.remote0 = {ev.daddr, ev.dport};
         c.remotes[0] = c.remote0;
         c.subflows.push_back({c.local0, c.remote0});
-        out.log = pathd_log_fields("created", ev.token, {{"local", pathd_addr_text(c.local0)},
-                                             {"remote", pathd_addr_text(c.remote0)},
-                                             {"server_side", c.server}});
+        out.log = pathd_log_fields("created", ev.token,
+                                   {{"local", pathd_addr_text(c.local0)},
+                                    {"remote", pathd_addr_text(c.remote0)},
+                                    {"server_side", c.server}});
         conns[ev.token] = std::move(c);
         break;
     }
@@ -286,8 +287,8 @@ PathdTracked pathd_track(PathdState& s, const PmEvent& ev)
             break;
         PathdAddr r{ev.daddr, ev.dport ? ev.dport : it->second.remote0.port};
         it->second.remotes[*ev.rem_id] = r;
-        out.log = pathd_log_fields("announced", ev.token, {{"remote", pathd_addr_text(r)},
-                                               {"remote_id", *ev.rem_id}});
+        out.log = pathd_log_fields("announced", ev.token,
+                                   {{"remote", pathd_addr_text(r)}, {"remote_id", *ev.rem_id}});
         out.trigger = PathdTrigger{PathdTrigger::Announced, ev.token};
         break;
     }
@@ -312,8 +313,9 @@ PathdTracked pathd_track(PathdState& s, const PmEvent& ev)
             }))
             c.subflows.push_back(sf);
         out.log = pathd_log_fields("sub_established", ev.token,
-                       {{"local", pathd_addr_text(sf.local)}, {"remote", pathd_addr_text(sf.remote)},
-                        {"backup", ev.backup}, {"subflows", c.subflows.size()}});
+                                   {{"local", pathd_addr_text(sf.local)},
+                                    {"remote", pathd_addr_text(sf.remote)},
+                                    {"backup", ev.backup}, {"subflows", c.subflows.size()}});
         break;
     }
     case MPTCP_EVENT_SUB_CLOSED: {
@@ -327,15 +329,15 @@ PathdTracked pathd_track(PathdState& s, const PmEvent& ev)
                    x.remote.addr == ev.daddr;
         });
         out.log = pathd_log_fields("sub_closed", ev.token,
-                       {{"local", ev.saddr + ":" + std::to_string(ev.sport)},
-                        {"remote", ev.daddr + ":" + std::to_string(ev.dport)},
-                        {"error", ev.error},
-                        {"subflows", c.subflows.size()}});
+                                   {{"local", ev.saddr + ":" + std::to_string(ev.sport)},
+                                    {"remote", ev.daddr + ":" + std::to_string(ev.dport)},
+                                    {"error", ev.error},
+                                    {"subflows", c.subflows.size()}});
         break;
     }
     case MPTCP_EVENT_SUB_PRIORITY:
         out.log = pathd_log_fields("sub_priority", ev.token,
-                       {{"local", ev.saddr}, {"remote", ev.daddr}, {"backup", ev.backup}});
+                                   {{"local", ev.saddr}, {"remote", ev.daddr}, {"backup", ev.backup}});
         break;
     case MPTCP_EVENT_CLOSED:
         if (conns.erase(ev.token))

@@ -67,6 +67,17 @@ PmEvent pm_event(int type, uint32_t token = kTok)
     return ev;
 }
 
+// A subflow event of kTok: local @l:@lport, remote @r:5000.
+PmEvent subflow_event(int type, const std::string& l, uint16_t lport, const std::string& r)
+{
+    PmEvent ev = pm_event(type);
+    ev.saddr = l;
+    ev.sport = lport;
+    ev.daddr = r;
+    ev.dport = 5000;
+    return ev;
+}
+
 PathdAction create(const std::string& l, const std::string& r, uint8_t id, int ifindex,
                    const std::string& why, bool backup = false, bool restore = false)
 {
@@ -174,11 +185,7 @@ TEST_CASE("pathd fullmesh: a duplicate event adds nothing to what is pending or 
     CHECK_FALSE(t.trigger);
     CHECK(s.conns[kTok].pending.size() == 3);
     // A subflow pending and then established is not asked for again either.
-    auto sub = pm_event(MPTCP_EVENT_SUB_ESTABLISHED);
-    sub.saddr = "10.0.2.1";
-    sub.sport = 41000;
-    sub.daddr = "10.0.9.1";
-    sub.dport = 5000;
+    const auto sub = subflow_event(MPTCP_EVENT_SUB_ESTABLISHED, "10.0.2.1", 41000, "10.0.9.1");
     pathd_track(s, sub);
     pathd_track(s, sub);
     CHECK(s.conns[kTok].subflows.size() == 2);
@@ -275,11 +282,7 @@ TEST_CASE("pathd backup-iface: when the backup interface is the only one left, i
     const std::vector<PathdAction> want = {destroy({"10.0.1.1", 40000}, {"10.0.9.1", 5000})};
     CHECK(acts == want);
     apply_ok(s, acts);
-    auto closed = pm_event(MPTCP_EVENT_SUB_CLOSED);
-    closed.saddr = "10.0.1.1";
-    closed.sport = 40000;
-    closed.daddr = "10.0.9.1";
-    pathd_track(s, closed);
+    pathd_track(s, subflow_event(MPTCP_EVENT_SUB_CLOSED, "10.0.1.1", 40000, "10.0.9.1"));
     // Coming back, the restored subflow from cli1 is a regular one.
     set_link(s, 2, true);
     const auto back = pathd_decide(s, o, link(PathdTrigger::LinkUp, 2));
@@ -304,13 +307,9 @@ TEST_CASE("pathd mobility: a link going down destroys its subflows, coming back 
     apply_ok(s, down);
     CHECK(s.conns[kTok].lost.size() == 2);
     // The kernel closes them.
-    for (const auto& a : down) {
-        auto ev = pm_event(MPTCP_EVENT_SUB_CLOSED);
-        ev.saddr = a.local.addr;
-        ev.sport = a.local.port;
-        ev.daddr = a.remote.addr;
-        pathd_track(s, ev);
-    }
+    for (const auto& a : down)
+        pathd_track(s, subflow_event(MPTCP_EVENT_SUB_CLOSED, a.local.addr, a.local.port,
+                                     a.remote.addr));
     CHECK(s.conns[kTok].subflows.size() == 1);
     // While cli1 is down, another interface's event restores nothing from it.
     CHECK(pathd_decide(s, o, {PathdTrigger::AddrAdded}).empty());
@@ -322,12 +321,7 @@ TEST_CASE("pathd mobility: a link going down destroys its subflows, coming back 
     CHECK(up == back);
     // Once established again they are no longer lost.
     apply_ok(s, up);
-    auto ev = pm_event(MPTCP_EVENT_SUB_ESTABLISHED);
-    ev.saddr = "10.0.1.1";
-    ev.sport = 40100;
-    ev.daddr = "10.0.9.1";
-    ev.dport = 5000;
-    pathd_track(s, ev);
+    pathd_track(s, subflow_event(MPTCP_EVENT_SUB_ESTABLISHED, "10.0.1.1", 40100, "10.0.9.1"));
     CHECK(s.conns[kTok].lost.size() == 1);
     CHECK(s.conns[kTok].pending.size() == 1);
 }
@@ -363,12 +357,8 @@ TEST_CASE("pathd mobility: an address removed while its subflow is being created
     std::erase_if(s.addrs, [](const IfAddr& a) { return a.addr == "10.0.2.1"; });
     CHECK(pathd_decide(s, o, gone).empty());
     // The kernel gives up on them; a new address event opens nothing from the gone one.
-    for (const char* r : {"10.0.9.1", "10.0.9.2"}) {
-        auto ev = pm_event(MPTCP_EVENT_SUB_CLOSED);
-        ev.saddr = "10.0.2.1";
-        ev.daddr = r;
-        pathd_track(s, ev);
-    }
+    for (const char* r : {"10.0.9.1", "10.0.9.2"})
+        pathd_track(s, subflow_event(MPTCP_EVENT_SUB_CLOSED, "10.0.2.1", 0, r));
     CHECK(s.conns[kTok].pending.size() == 1);
     CHECK(pathd_decide(s, o, {PathdTrigger::AddrAdded}).empty());
     // An established subflow from a removed address is destroyed.
