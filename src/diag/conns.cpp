@@ -84,7 +84,7 @@ Result<void> diag_dump(NlSocket& nl, int family, int protocol, F&& each,
             req->sdiag_family = static_cast<uint8_t>(family);
             // sdiag_protocol is 8 bits: MPTCP (262) is asked for with an attribute.
             req->sdiag_protocol = protocol > 255 ? 0 : static_cast<uint8_t>(protocol);
-            req->idiag_ext = 1 << (INET_DIAG_INFO - 1);
+            req->idiag_ext = (1 << (INET_DIAG_INFO - 1)) | (1 << (INET_DIAG_SKMEMINFO - 1));
             req->idiag_states = states;
             if (protocol > 255)
                 mnl_attr_put_u32(nlh, INET_DIAG_REQ_PROTOCOL, static_cast<uint32_t>(protocol));
@@ -150,6 +150,12 @@ Result<std::vector<ConnInfo>> list_connections()
                            (addr == src || addr == std::string(addr.size(), '\0'));
                 });
                 for_each_attr(nlh, sizeof(*m), [&](const struct nlattr* a) {
+                    if (mnl_attr_get_type(a) == INET_DIAG_SKMEMINFO &&
+                        mnl_attr_get_payload_len(a) > SK_MEMINFO_OPTMEM * sizeof(uint32_t)) {
+                        c.optmem_bytes = static_cast<const uint32_t*>(
+                            mnl_attr_get_payload(a))[SK_MEMINFO_OPTMEM];
+                        return;
+                    }
                     if (mnl_attr_get_type(a) != INET_DIAG_INFO)
                         return;
                     struct mptcp_info info {};
@@ -253,7 +259,8 @@ nlohmann::json conns_to_json(const std::vector<ConnInfo>& conns)
         arr.push_back({{"token", token}, {"local", c.local}, {"remote", c.remote},
                        {"state", c.state}, {"fallback", c.fallback},
                        {"bytes_sent", c.bytes_sent}, {"bytes_received", c.bytes_received},
-                       {"bytes_acked", c.bytes_acked}, {"subflows", subs}});
+                       {"bytes_acked", c.bytes_acked}, {"optmem_bytes", c.optmem_bytes},
+                       {"subflows", subs}});
     }
     return arr;
 }

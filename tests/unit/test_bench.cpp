@@ -48,7 +48,7 @@ TEST_CASE("bench: a user scenario parses with defaults and round-trips")
 
 TEST_CASE("bench: every built-in scenario round-trips through the file format")
 {
-    CHECK(builtin_scenarios().size() == 11);
+    CHECK(builtin_scenarios().size() == 12);
     for (const auto& s : builtin_scenarios()) {
         auto r = parse_scenario(scenario_to_json(s));
         REQUIRE(r);
@@ -99,6 +99,69 @@ TEST_CASE("bench: churn targets compare connections/s with the default and decis
     const std::string table = render_bench_table(results);
     CHECK_THAT(table, ContainsSubstring("connections/s"));
     CHECK_THAT(table, ContainsSubstring("0.93x"));
+}
+
+TEST_CASE("bench: a many scenario: 10000 idle connections by default beside one bulk transfer")
+{
+    auto j = two_paths();
+    j["workload"] = {{"type", "many"}, {"seconds", 4}};
+    auto s = parse_scenario(j);
+    REQUIRE(s);
+    CHECK(s->workload.kind == BenchWorkload::Many);
+    CHECK(s->workload.connections == 10000);
+    CHECK(s->workload.seconds == 4);
+    const json w = scenario_to_json(*s)["workload"];
+    CHECK(w["type"] == "many");
+    CHECK(w["connections"] == 10000);
+    j["workload"]["connections"] = 2.5;
+    CHECK_THAT(parse_error(j), ContainsSubstring("connections"));
+    auto builtin = resolve_scenarios("many");
+    REQUIRE(builtin);
+    CHECK(builtin->at(0).workload.kind == BenchWorkload::Many);
+    CHECK(builtin->at(0).workload.connections == 10000);
+}
+
+TEST_CASE("bench: many and churn targets: goodput beside idle connections, reading time, memory, states left")
+{
+    auto sp = [](double v) { return json{{"median", v}, {"min", v}, {"max", v}, {"n", 3}}; };
+    auto figs = [&](double gp, double read_ms, double optmem) {
+        json f = {{"runs_ok", 3}, {"goodput_mbit", sp(gp)}, {"path_share_pct", json::array()},
+                  {"errors", json::array()}, {"optmem_per_conn", sp(optmem)},
+                  {"idle_connections", sp(10000)}, {"vs_default", gp / 70}};
+        if (read_ms >= 0)
+            f["stats_read_ms"] = sp(read_ms);
+        return f;
+    };
+    json many = {{"default", figs(70, -1, 0)}, {"minrtt", figs(69, 240, 1096)},
+                 {"roundrobin", figs(60, 1500, 4096)}};
+    auto churn_f = [&](double left) {
+        return json{{"runs_ok", 3}, {"conns_per_s", sp(700)}, {"vs_default", 1.0},
+                    {"states_left", sp(left)}, {"path_share_pct", json::array()},
+                    {"errors", json::array()}};
+    };
+    json churn = {{"default", churn_f(-1)}, {"minrtt", churn_f(0)}, {"rules", churn_f(3)}};
+    churn["default"].erase("states_left");   // the kernel's default keeps no state of ours
+    auto scenario = [](const char* name, const char* type, const json& sc) {
+        json order = json::array();
+        for (auto& [n, f] : sc.items())
+            order.push_back(n);
+        return json{{"scenario", {{"name", name}, {"description", "d"}, {"workload", {{"type", type}}},
+                                  {"events", json::array()}}},
+                    {"schedulers", sc}, {"scheduler_order", order}, {"single_path", json::array()}};
+    };
+    json results = {{"scenarios", {scenario("many", "many", many), scenario("churn", "churn", churn)}}};
+    std::map<std::string, bool> met;
+    for (const auto& t : bench_targets(results))
+        met[t["target"].get<std::string>()] = t["met"];
+    CHECK(met.at("many: minrtt bulk goodput beside the idle connections >= 0.95x the default's"));
+    CHECK_FALSE(met.at("many: roundrobin bulk goodput beside the idle connections >= 0.95x the default's"));
+    CHECK(met.at("many: minrtt statistics of every connection read in < 1 s"));
+    CHECK_FALSE(met.at("many: roundrobin statistics of every connection read in < 1 s"));
+    CHECK(met.at("many: minrtt keeps <= 2 KiB of socket storage per connection"));
+    CHECK_FALSE(met.at("many: roundrobin keeps <= 2 KiB of socket storage per connection"));
+    CHECK(met.count("many: default statistics of every connection read in < 1 s") == 0);
+    CHECK(met.at("churn: minrtt keeps no state for closed connections"));
+    CHECK_FALSE(met.at("churn: rules keeps no state for closed connections"));
 }
 
 TEST_CASE("bench: bad scenarios name the field")

@@ -65,6 +65,22 @@ $M bench --replot $R --out /tmp/replot > /tmp/replot.txt
 grep -v '^results:' /tmp/bench.txt > /tmp/bench-table.txt
 check "--replot redraws the charts and the same table from results.json" \
     bash -c "diff /tmp/replot.txt /tmp/bench-table.txt && cmp /tmp/replot/equal.svg $out/equal.svg"
+# Scale: many idle connections beside a transfer, and churn's leak check, at a small scale.
+sc=$out-scale
+$M bench many churn --sched default,minrtt --repeat 1 --time-scale 0.05 --out "$sc" > /tmp/scale.txt 2>/dev/null
+check "many + churn: bench exits 0" test $? = 0
+sed 's/^/#   /' /tmp/scale.txt
+SC="j['scenarios'][0]['schedulers']"
+check "many: 500 idle connections were open during each transfer" \
+    test "$(json $sc/results.json "all(f['idle_connections']['median'] == 500 for f in $SC.values())")" = True
+check "many: the bulk transfer ran beside them" \
+    test "$(json $sc/results.json "all(f['runs_ok'] == 1 and f['goodput_mbit']['median'] > 1 for f in $SC.values())")" = True
+check "many: minrtt's connection states were read (and timed); the default keeps none" \
+    test "$(json $sc/results.json "$SC['minrtt']['stats_read_ms']['median'] > 0 and 'stats_read_ms' not in $SC['default']")" = True
+check "many: minrtt's socket storage shows as option memory per connection (800 B - 2 KiB more than the default)" \
+    test "$(json $sc/results.json "800 <= $SC['minrtt']['optmem_per_conn']['median'] - $SC['default']['optmem_per_conn']['median'] <= 2048")" = True
+check "churn: no connection state of minrtt is left once every connection closed" \
+    test "$(json $sc/results.json "j['scenarios'][1]['schedulers']['minrtt']['states_left']['max']")" = 0.0
 check "no bench network namespace is left" bash -c "! ip netns list | grep -q ms-bench"
 check "the schedulers the bench loaded are unloaded again" bash -c "! ls /sys/fs/bpf/mptcp-sched 2>/dev/null | grep -q ms_rr"
 check "unknown scheduler: one line" one_line_error "unknown scheduler 'fastest'" $M bench equal --sched fastest --out "$out"

@@ -26,6 +26,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,11 +41,13 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "mptcp_sched/diag/conns.h"
 #include "mptcp_sched/base/fd.h"
+#include "mptcp_sched/sched/conn_state.h"
 #include "mptcp_sched/sched/loader.h"
 #include "mptcp_sched/base/netns.h"
 #include "mptcp_sched/base/file.h"
@@ -71,6 +74,7 @@ const char* kRtr = "ms-bench-rtr";
 const char* kSrv = "ms-bench-srv";
 const char* kServiceAddr = "10.99.0.1";
 constexpr uint16_t kPort = 5201;
+constexpr uint16_t kIdlePort = 5202;   // the many workload's idle connections
 
 // BenchOptions::on_command of the running bench.
 std::function<void(const std::string&)> g_on_command;
@@ -384,7 +388,7 @@ private:
 // ---------------------------------------------------------------- client -------------
 
 // A connected client socket: MPTCP, or plain TCP from @src_addr for a baseline.
-Result<UniqueFd> connect_client(bool mptcp, const std::string& src_addr)
+Result<UniqueFd> connect_client(bool mptcp, const std::string& src_addr, uint16_t port = kPort)
 {
     UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, mptcp ? IPPROTO_MPTCP : IPPROTO_TCP));
     if (!fd)
@@ -398,7 +402,7 @@ Result<UniqueFd> connect_client(bool mptcp, const std::string& src_addr)
     }
     struct sockaddr_in sa {};
     sa.sin_family = AF_INET;
-    sa.sin_port = htons(kPort);
+    sa.sin_port = htons(port);
     inet_pton(AF_INET, kServiceAddr, &sa.sin_addr);
     struct timeval tv = {10, 0};
     setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -545,6 +549,40 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
     return f;
 }
 
+// The connection-state map (socket storage) of the scheduler selected in this thread's
+// netns, if it keeps our statistics; empty for the kernel's default or a foreign one.
+std::string current_state_pin()
+{
+    auto cur = read_sysctl("net.mptcp.scheduler");
+    auto loaded = list_loaded(false);
+    if (!cur || !loaded)
+        return "";
+    for (const auto& l : *loaded)
+        if (l.name == *cur && l.has_stats)
+            return l.pin_dir + "/ms_conn_state";
+    return "";
+}
+
+// After a churn run every connection is closed: the states its scheduler kept must go
+// with them (a connection's state is deleted on release, or freed with its socket). Closed
+// MPTCP sockets take a moment to be released: wait up to 30 s for none to be left. -1 when
+// the scheduler keeps no state or it cannot be read.
+double states_left_after_close()
+{
+    const std::string pin = current_state_pin();
+    if (pin.empty())
+        return -1;
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        auto st = read_conn_states(pin);
+        if (!st)
+            return -1;
+        if (st->empty() || Clock::now() > deadline || interrupted())
+            return static_cast<double>(st->size());
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
 // Churn: CONNECTIONS short connections (connect, one request/response, close) from
 // CONCURRENCY clients at a time, each one connection after another. Figures: connections
 // per second, and p50/p99 of one connection's whole life (connect to close) as p50_ms /
@@ -597,6 +635,7 @@ RunFigures run_churn(const BenchWorkload& w, double scale, bool mptcp, const std
         return f;
     }
     std::sort(lat.begin(), lat.end());
+    f.states_left = states_left_after_close();
     f.conns_per_s = total / secs;
     f.p50_ms = lat[lat.size() / 2];
     f.p99_ms = lat[std::min(lat.size() - 1, static_cast<size_t>(std::ceil(lat.size() * 0.99)) - 1)];
@@ -604,6 +643,198 @@ RunFigures run_churn(const BenchWorkload& w, double scale, bool mptcp, const std
     f.mptcp = mptcp;
     f.ok = true;
     return f;
+}
+
+// The many workload's other end, in the server netns: accepts idle connections on
+// kIdlePort and holds them, reading and dropping what they send, until each closes. One
+// epoll thread, however many connections.
+class IdleSink {
+public:
+    Result<void> start()
+    {
+        auto scope = NetnsScope::enter(kSrv);
+        if (!scope)
+            return std::unexpected(scope.error());
+        listen_ = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                                    IPPROTO_MPTCP));
+        if (!listen_)
+            return fail_errno("failed to create the idle connections' MPTCP listener");
+        int one = 1;
+        setsockopt(listen_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        struct sockaddr_in sa {};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(kIdlePort);
+        inet_pton(AF_INET, kServiceAddr, &sa.sin_addr);
+        if (::bind(listen_.get(), reinterpret_cast<struct sockaddr*>(&sa), sizeof(sa)) != 0 ||
+            ::listen(listen_.get(), 4096) != 0)
+            return fail_errno("failed to listen for the idle connections");
+        epoll_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+        struct epoll_event ev {};
+        ev.events = EPOLLIN;
+        ev.data.fd = listen_.get();
+        if (!epoll_ || ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listen_.get(), &ev) != 0)
+            return fail_errno("failed to watch the idle connections (epoll)");
+        thread_ = std::thread([this] { loop(); });
+        return {};
+    }
+    size_t accepted() const { return accepted_; }
+    void stop()
+    {
+        stop_ = true;
+        if (thread_.joinable())
+            thread_.join();
+        for (int fd : conns_)
+            ::close(fd);
+        conns_.clear();
+        listen_ = UniqueFd();
+    }
+    ~IdleSink() { stop(); }
+
+private:
+    void loop()
+    {
+        std::vector<struct epoll_event> evs(256);
+        char buf[4096];
+        while (!stop_) {
+            int n = ::epoll_wait(epoll_.get(), evs.data(), static_cast<int>(evs.size()), 100);
+            for (int i = 0; i < n; i++) {
+                const int fd = evs[static_cast<size_t>(i)].data.fd;
+                if (fd == listen_.get()) {
+                    int c;
+                    while ((c = ::accept4(listen_.get(), nullptr, nullptr,
+                                          SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+                        struct epoll_event ev {};
+                        ev.events = EPOLLIN;
+                        ev.data.fd = c;
+                        ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c, &ev);
+                        conns_.insert(c);
+                        accepted_++;
+                    }
+                    continue;
+                }
+                ssize_t r;
+                while ((r = ::read(fd, buf, sizeof(buf))) > 0) {
+                }
+                if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+                    ::close(fd);   // also leaves the epoll set
+                    conns_.erase(fd);
+                }
+            }
+        }
+    }
+    UniqueFd listen_, epoll_;
+    std::atomic<bool> stop_{false};
+    std::atomic<size_t> accepted_{0};
+    std::thread thread_;
+    std::set<int> conns_;   // the loop thread's until stop() has joined it
+};
+
+// Raises the open-file limit to at least @n for the life of the scope (the many workload
+// holds both ends of every idle connection in this process), back to what it was after.
+class FileLimit {
+public:
+    static Result<std::unique_ptr<FileLimit>> raise_to(rlim_t n)
+    {
+        struct rlimit was {};
+        if (::getrlimit(RLIMIT_NOFILE, &was) != 0)
+            return fail_errno("failed to read the open-file limit");
+        if (was.rlim_cur < n) {
+            struct rlimit want = {n, std::max(n, was.rlim_max)};
+            if (::setrlimit(RLIMIT_NOFILE, &want) != 0)
+                return fail_errno("failed to raise the open-file limit to " + std::to_string(n) +
+                                  " (fs.nr_open may be lower)");
+        }
+        return std::unique_ptr<FileLimit>(new FileLimit(was));
+    }
+    ~FileLimit() { ::setrlimit(RLIMIT_NOFILE, &was_); }
+
+private:
+    explicit FileLimit(struct rlimit was) : was_(was) {}
+    struct rlimit was_;
+};
+
+// Many: CONNECTIONS idle MPTCP connections (each sends one byte, so its scheduler has
+// decided once and keeps its state) stay open while one bulk transfer runs. Figures: the
+// transfer's goodput and gap, how long reading every connection's state takes (what
+// `mptcp-sched stats` does), and the MPTCP sockets' option memory per connection, where the
+// kernel charges BPF socket storage. @scale shrinks the count and the transfer.
+RunFigures run_many(const BenchWorkload& w, double scale, size_t npaths, bool mptcp,
+                    const std::string& src_addr)
+{
+    RunFigures f;
+    if (!mptcp)   // the single-path baseline is the transfer alone
+        return run_bulk(w, w.seconds * scale, npaths, mptcp, src_addr);
+    const int total = std::max(1, static_cast<int>(std::lround(w.connections * scale)));
+    auto limit = FileLimit::raise_to(static_cast<rlim_t>(2 * total + 1024));
+    if (!limit) {
+        f.error = limit.error().message;
+        return f;
+    }
+    IdleSink sink;
+    if (auto r = sink.start(); !r) {
+        f.error = r.error().message;
+        return f;
+    }
+    std::vector<UniqueFd> idle(static_cast<size_t>(total));
+    std::atomic<int> next{0};
+    std::mutex mu;
+    std::string error;
+    auto opener = [&] {
+        for (int i; !interrupted() && (i = next.fetch_add(1)) < total;) {
+            auto fd = connect_client(true, "", kIdlePort);
+            const char one = 'i';
+            if (!fd || ::write(fd->get(), &one, 1) != 1) {
+                std::lock_guard<std::mutex> l(mu);
+                if (error.empty())
+                    error = "idle connection " + std::to_string(i) + ": " +
+                            (fd ? std::string(std::strerror(errno)) : fd.error().message);
+                next = total;
+                return;
+            }
+            idle[static_cast<size_t>(i)] = std::move(*fd);
+        }
+    };
+    std::vector<std::thread> openers;
+    for (int i = 0; i < 4; i++)
+        openers.emplace_back(opener);
+    for (auto& t : openers)
+        t.join();
+    const auto deadline = Clock::now() + std::chrono::seconds(120);
+    while (error.empty() && sink.accepted() < static_cast<size_t>(total) && Clock::now() < deadline &&
+           !interrupted())
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (error.empty() && sink.accepted() < static_cast<size_t>(total))
+        error = "the server accepted " + std::to_string(sink.accepted()) + " of " +
+                std::to_string(total) + " idle connections in 120 s";
+    if (!error.empty() || interrupted()) {
+        f.error = error.empty() ? "interrupted" : error;
+        return f;
+    }
+    // Option memory of our side's idle MPTCP sockets (the default keeps none: the baseline).
+    if (auto conns = list_connections()) {
+        uint64_t sum = 0, n = 0;
+        const std::string port = ":" + std::to_string(kIdlePort);
+        for (const auto& c : *conns)
+            if (!c.server_side && c.remote.size() > port.size() &&
+                c.remote.compare(c.remote.size() - port.size(), port.size(), port) == 0) {
+                sum += c.optmem_bytes;
+                n++;
+            }
+        if (n)
+            f.optmem_per_conn = static_cast<double>(sum) / static_cast<double>(n);
+    }
+    if (const std::string pin = current_state_pin(); !pin.empty()) {
+        const auto t0 = Clock::now();
+        if (auto st = read_conn_states(pin); st)
+            f.stats_read_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    }
+    RunFigures bulk = run_bulk(w, w.seconds * scale, npaths, mptcp, src_addr);
+    bulk.idle_connections = static_cast<double>(total);
+    bulk.stats_read_ms = f.stats_read_ms;
+    bulk.optmem_per_conn = f.optmem_per_conn;
+    idle.clear();
+    sink.stop();
+    return bulk;
 }
 
 // ---------------------------------------------------------------- decision cost ------
@@ -707,6 +938,8 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
                        ? run_rr(s.workload, s.paths.size(), mptcp, src_addr)
                    : s.workload.kind == BenchWorkload::Churn
                        ? run_churn(s.workload, scale, mptcp, src_addr)
+                   : s.workload.kind == BenchWorkload::Many
+                       ? run_many(s.workload, scale, s.paths.size(), mptcp, src_addr)
                        : run_bulk(s.workload, s.workload.seconds * scale, s.paths.size(), mptcp,
                                   src_addr);
     done = true;
@@ -740,7 +973,13 @@ std::string outcome(const RunFigures& f, const BenchScenario& s)
     if (s.workload.kind == BenchWorkload::RequestResponse)
         return "    p50 " + r1(f.p50_ms) + " ms, p99 " + r1(f.p99_ms) + " ms";
     if (s.workload.kind == BenchWorkload::Churn)
-        return "    " + r1(f.conns_per_s) + " connections/s, p99 " + r1(f.p99_ms) + " ms each";
+        return "    " + r1(f.conns_per_s) + " connections/s, p99 " + r1(f.p99_ms) + " ms each" +
+               (f.states_left >= 0 ? ", " + num(f.states_left) + " states left after close" : "");
+    if (s.workload.kind == BenchWorkload::Many && f.idle_connections >= 0)
+        return "    " + r1(f.goodput_mbit) + " Mbit/s beside " + num(f.idle_connections) +
+               " idle connections" +
+               (f.stats_read_ms >= 0 ? ", states read in " + r1(f.stats_read_ms) + " ms" : "") +
+               (f.optmem_per_conn >= 0 ? ", " + num(std::round(f.optmem_per_conn)) + " B optmem each" : "");
     return "    " + r1(f.goodput_mbit) + " Mbit/s, longest gap " + num(std::round(f.max_gap_ms)) + " ms";
 }
 

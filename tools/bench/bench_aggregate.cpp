@@ -21,6 +21,7 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
                             bool scheduler)
 {
     std::vector<double> gp, gap, p50, p99, cpu, cost_ns, ofo, cps;
+    std::vector<double> left, idle, stats_ms, optmem;   // where measured (>= 0)
     std::vector<std::vector<double>> share(s.paths.size());
     BenchFigures f;
     f.kind = s.workload.kind;
@@ -38,6 +39,10 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
         cpu.push_back(r.cpu_ns_per_kib);
         if (r.ofo_per_mb >= 0)
             ofo.push_back(r.ofo_per_mb);
+        for (auto [v, to] : {std::pair{r.states_left, &left}, {r.idle_connections, &idle},
+                             {r.stats_read_ms, &stats_ms}, {r.optmem_per_conn, &optmem}})
+            if (v >= 0)
+                to->push_back(v);
         for (size_t i = 0; i < share.size() && i < r.path_share_pct.size(); i++)
             share[i].push_back(r.path_share_pct[i]);
         if (scheduler && r.decision_count)
@@ -52,6 +57,10 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
     f.cpu_ns_per_kib = spread_of(cpu);
     if (!ofo.empty())
         f.ofo_per_mb = spread_of(ofo);
+    for (auto [v, to] : {std::pair{&left, &f.states_left}, {&idle, &f.idle_connections},
+                         {&stats_ms, &f.stats_read_ms}, {&optmem, &f.optmem_per_conn}})
+        if (!v->empty())
+            *to = spread_of(*v);
     for (const auto& v : share)
         f.path_share_pct.push_back(spread_of(v));
     f.has_decision = scheduler;
@@ -139,6 +148,11 @@ json to_json(const BenchFigures& f)
     j["cpu_ns_per_kib"] = to_json(f.cpu_ns_per_kib);
     if (f.ofo_per_mb)
         j["ofo_per_mb"] = to_json(*f.ofo_per_mb);
+    for (auto [key, v] : {std::pair{"states_left", &f.states_left},
+                          {"idle_connections", &f.idle_connections},
+                          {"stats_read_ms", &f.stats_read_ms}, {"optmem_per_conn", &f.optmem_per_conn}})
+        if (*v)
+            j[key] = to_json(**v);
     json sh = json::array();
     for (const auto& v : f.path_share_pct)
         sh.push_back(to_json(v));

@@ -254,6 +254,37 @@ json bench_targets(const json& results)
                         fmt(r, 2) + "x (" + fmt(fig(sc[n], "conns_per_s"), 0) + " vs " +
                             fmt(fig(sc["default"], "conns_per_s"), 0) + ")", r >= 0.9);
                 }
+        if (name.rfind("churn", 0) == 0)
+            for (const auto& n : scheduler_order(sj))
+                if (has(n.c_str()) && sc[n].contains("states_left")) {
+                    const double left = fig(sc[n], "states_left", "max");
+                    add(name + ": " + n + " keeps no state for closed connections",
+                        fmt(left, 0) + " states left after the last close", left == 0);
+                }
+        if (name == "many")
+            for (const auto& n : scheduler_order(sj)) {
+                if (n == "default" || !has(n.c_str()))
+                    continue;
+                if (sc[n].contains("vs_default")) {
+                    const double r = sc[n]["vs_default"];
+                    add("many: " + n + " bulk goodput beside the idle connections >= 0.95x the default's",
+                        fmt(r, 2) + "x (" + fmt(fig(sc[n], "goodput_mbit")) + " vs " +
+                            fmt(fig(sc["default"], "goodput_mbit")) + " Mbit/s)", r >= 0.95);
+                }
+                if (sc[n].contains("stats_read_ms")) {
+                    const double ms = fig(sc[n], "stats_read_ms", "max");
+                    const double conns = sc[n].contains("idle_connections")
+                                             ? fig(sc[n], "idle_connections") : 0;
+                    add("many: " + n + " statistics of every connection read in < 1 s",
+                        fmt(ms, 0) + " ms for " + fmt(conns, 0) + " connections", ms < 1000);
+                }
+                if (sc[n].contains("optmem_per_conn") && sc["default"].contains("optmem_per_conn")) {
+                    const double b = fig(sc[n], "optmem_per_conn") - fig(sc["default"], "optmem_per_conn");
+                    add("many: " + n + " keeps <= 2 KiB of socket storage per connection",
+                        fmt(b, 0) + " B more option memory per MPTCP socket than the default",
+                        b <= 2048);
+                }
+            }
         if (name == "backup-idle")
             for (const auto& n : scheduler_order(sj))
                 if (n != "redundant" && has(n.c_str()) && sc[n]["path_share_pct"].size() > 1) {

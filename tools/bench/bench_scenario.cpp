@@ -134,7 +134,7 @@ Result<BenchScenario> parse_scenario(const json& j)
                                 "seconds, rate_mbit, requests, request_bytes, response_bytes, "
                                 "connections, concurrency)", EINVAL);
         if (w.contains("type") && !w["type"].is_string())
-            return fail_msg(ww + ": 'type' must be a string (bulk, rate, rr, churn)", EINVAL);
+            return fail_msg(ww + ": 'type' must be a string (bulk, rate, rr, churn, many)", EINVAL);
         std::string type = w.contains("type") ? w["type"].get<std::string>() : "bulk";
         if (type == "bulk")
             s.workload.kind = BenchWorkload::Bulk;
@@ -145,8 +145,11 @@ Result<BenchScenario> parse_scenario(const json& j)
         else if (type == "churn") {
             s.workload.kind = BenchWorkload::Churn;
             s.workload.request_bytes = s.workload.response_bytes = 1000;   // a 1 kB echo
+        } else if (type == "many") {
+            s.workload.kind = BenchWorkload::Many;
+            s.workload.connections = 10000;
         } else
-            return fail_msg(ww + ": unknown type '" + printable(type) + "' (bulk, rate, rr, churn)",
+            return fail_msg(ww + ": unknown type '" + printable(type) + "' (bulk, rate, rr, churn, many)",
                             EINVAL);
         for (auto r : {get_num(w, "seconds", s.workload.seconds, 0.5, 600, ww),
                        get_num(w, "rate_mbit", s.workload.rate_mbit, 0.1, 10000, ww),
@@ -201,7 +204,7 @@ json scenario_to_json(const BenchScenario& s)
         paths.push_back({{"rate_mbit", p.rate_mbit}, {"rtt_ms", p.rtt_ms},
                          {"jitter_ms", p.jitter_ms}, {"loss_pct", p.loss_pct},
                          {"backup", p.backup}});
-    static const char* kinds[] = {"bulk", "rate", "rr", "churn"};
+    static const char* kinds[] = {"bulk", "rate", "rr", "churn", "many"};
     json w = {{"type", kinds[s.workload.kind]}};
     if (s.workload.kind == BenchWorkload::Churn) {
         w["connections"] = s.workload.connections;
@@ -214,6 +217,8 @@ json scenario_to_json(const BenchScenario& s)
         w["response_bytes"] = s.workload.response_bytes;
     } else {
         w["seconds"] = s.workload.seconds;
+        if (s.workload.kind == BenchWorkload::Many)
+            w["connections"] = s.workload.connections;
         if (s.workload.kind == BenchWorkload::Rate)
             w["rate_mbit"] = s.workload.rate_mbit;
     }
@@ -263,6 +268,14 @@ const std::vector<BenchScenario>& builtin_scenarios()
                  {{0, 0, 0, 0, false}, {0, 0, 0, 0, false}}, churn(1500, 1)),
             make("churn-parallel", "3000 short connections, 8 clients at a time, 2 unshaped paths",
                  {{0, 0, 0, 0, false}, {0, 0, 0, 0, false}}, churn(3000, 8)),
+            make("many", "10000 idle connections open while one bulk transfer runs, 2 x 40 "
+                 "Mbit/s, 10 ms RTT",
+                 {{40, 10, 0, 0, false}, {40, 10, 0, 0, false}},
+                 [] {
+                     BenchWorkload w{BenchWorkload::Many, 8};
+                     w.connections = 10000;
+                     return w;
+                 }()),
         };
     }();
     return all;

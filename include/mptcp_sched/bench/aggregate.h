@@ -26,6 +26,10 @@ struct RunFigures {
     double p50_ms = 0, p99_ms = 0;
     double cpu_ns_per_kib = 0;
     double conns_per_s = 0;               // churn
+    double states_left = -1;              // churn: connection states left after all closed
+    double idle_connections = -1;         // many: idle connections open during the transfer
+    double stats_read_ms = -1;            // many: reading every connection's state (stats)
+    double optmem_per_conn = -1;          // many: option memory per MPTCP socket (BPF storage)
     double ofo_per_mb = -1;               // packets the receiver queued out of order per MB
     uint64_t payload = 0;                 // bytes the receiver got
     std::vector<double> path_share_pct;   // bytes sent per path, % of the payload
@@ -52,6 +56,9 @@ struct BenchFigures {
     Spread conns_per_s;                    // churn
     Spread cpu_ns_per_kib;
     std::optional<Spread> ofo_per_mb;      // when the receiver's counter was readable
+    // Where measured (runs with a value >= 0): churn's states left after close; many's
+    // idle connections, time to read every connection's state, option memory per socket.
+    std::optional<Spread> states_left, idle_connections, stats_read_ms, optmem_per_conn;
     std::vector<Spread> path_share_pct;    // one per path of the scenario
     // Schedulers only: the decision cost per get_send call (nullopt: none measured).
     bool has_decision = false;

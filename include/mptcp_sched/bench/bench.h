@@ -34,13 +34,14 @@ struct BenchEvent {
 };
 
 struct BenchWorkload {
-    enum Kind { Bulk, Rate, RequestResponse, Churn } kind = Bulk;
-    double seconds = 6;        // bulk and rate
+    enum Kind { Bulk, Rate, RequestResponse, Churn, Many } kind = Bulk;
+    double seconds = 6;        // bulk, rate and many (its bulk transfer)
     double rate_mbit = 0;      // rate: the application's sending rate
     int requests = 200;        // request/response
     size_t request_bytes = 100;     // request/response and churn
     size_t response_bytes = 10000;
-    int connections = 1000;    // churn: short connections (connect, one exchange, close)
+    int connections = 1000;    // churn: short connections (connect, one exchange, close);
+                               // many: idle connections held open during one bulk transfer
     int concurrency = 1;       // churn: clients at a time, each one connection after another
 };
 
@@ -57,7 +58,8 @@ struct BenchScenario {
 // Parses one scenario (the JSON format in README "Benchmarks"); errors name the field.
 Result<BenchScenario> parse_scenario(const nlohmann::json& j);
 nlohmann::json scenario_to_json(const BenchScenario& s);
-// equal, hetero-rtt, unequal-bw, lossy, failover, backup-failover, unshaped.
+// equal, hetero-rtt, unequal-bw, lossy, failover, backup-failover, unshaped, app-limited,
+// backup-idle, churn, churn-parallel, many.
 const std::vector<BenchScenario>& builtin_scenarios();
 // The sweep grid (`bench --sweep`): two paths of 100 Mbit/s in total, the fast one at
 // 4 ms RTT, rate ratio {1, 3, 9} x RTT ratio {1, 5, 25} x receiver buffer {the kernel's

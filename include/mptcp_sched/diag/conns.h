@@ -43,6 +43,9 @@ struct ConnInfo {
     uint64_t unacked_bytes = 0;     // written by the application, not yet data-acked
     uint32_t subflows_reported = 0; // mptcpi_subflows (additional subflows)
     bool server_side = false;       // accepted from an MPTCP listener of this netns
+    // The MPTCP socket's option memory (sk_omem_alloc): where the kernel charges BPF
+    // socket storage, so a scheduler's per-connection state shows here.
+    uint64_t optmem_bytes = 0;
     std::vector<SubflowInfo> subflows;
 };
 
