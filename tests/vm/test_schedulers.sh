@@ -38,7 +38,7 @@ done
 # ---- 1. round-robin, 2 x 50 Mbit/s, 10 ms RTT, 64 MiB -------------------------------
 topo_up 50 5 50 5
 $M load rr >/dev/null && use rr
-check "rr: 64 MiB is byte-exact" xfer /tmp/rr.json 5001 $((64 << 20)) --sample-cmd "$(stats_cmd /tmp/rr-stats.json)"
+check "rr: 64 MiB is byte-exact" xfer /tmp/rr.json 5001 $((64 << 20)) --wait-subflows 2 --sample-cmd "$(stats_cmd /tmp/rr-stats.json)"
 s1=$(share /tmp/rr.json 10.0.1.1); s2=$(share /tmp/rr.json 10.0.2.1)
 echo "# rr: goodput $(gp /tmp/rr.json) Mbit/s, split ${s1}% / ${s2}%, BPF $(bpf_cost rr_get_send | awk '{print $1 " ns/call over " $2 " calls"}')"
 check "rr: path 1 carries 50% +- 10%" within "$s1" 40 60
