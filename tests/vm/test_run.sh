@@ -84,6 +84,44 @@ wait_until 60 one_prog
 kill -TERM $runpid; wait $runpid
 check "SIGTERM is forwarded: run exits 143 (the command's SIGTERM)" test $? = 143
 check "   ... and detaches the hook and removes its cgroup" test "$(leftover_progs) $(leftover_links) $(leftover_cgroups)" = "0 0 0"
+# Ctrl-C on a terminal reaches the whole foreground group: run must not pass it on again.
+python3 "$TESTDIR/vm/ctrl_c.py" "$M" > /tmp/run-ctrlc.json
+sed 's/^/#   /' /tmp/run-ctrlc.json
+check "Ctrl-C on the terminal: the command gets one SIGINT, not two" \
+    test "$(json /tmp/run-ctrlc.json "j['sent'], j['sigints']")" = "True 1"
+check "   ... and run exits with the command's status (0: it handled the SIGINT)" \
+    test "$(json /tmp/run-ctrlc.json "j['status']")" = 0
+check "   ... nothing left behind" test "$(leftover_progs) $(leftover_links) $(leftover_cgroups)" = "0 0 0"
+
+# A command that leaves a process running in the cgroup: run says it could not remove it.
+rm -f /tmp/run-daemon.pid
+$M run -- sh -c 'sleep 300 > /dev/null 2>&1 & echo $! > /tmp/run-daemon.pid' 2> /tmp/run-left.err
+rc=$?
+sed 's/^/#   /' /tmp/run-left.err
+check "a process left in the cgroup: run still exits with the command's status (0)" test $rc = 0
+check "   ... and says which cgroup it could not remove, and why" \
+    grep -q "failed to remove the cgroup .*mptcp-sched-run-.*processes the command started still run in it" /tmp/run-left.err
+check "   ... the hook is detached all the same" test "$(leftover_progs) $(leftover_links)" = "0 0"
+kill "$(cat /tmp/run-daemon.pid)" 2>/dev/null
+left_cg=$(find "$CG" -maxdepth 1 -name 'mptcp-sched-run-*')
+cg_empty() { [ -z "$(cat "$left_cg/cgroup.procs" 2>/dev/null)" ]; }
+[ -n "$left_cg" ] && wait_until 30 cg_empty && rmdir "$left_cg"
+
+# A stop that comes while run is still loading its hook or forking: handlers are in place
+# before anything is loaded, so every stop ends in the clean-up, whenever it comes.
+stopped_clean=0
+for delay in 0 0.05 0.1 0.2 0.3 0.5 0.8 1.2; do
+    $M run -- sleep 30 2>/dev/null &
+    runpid=$!
+    sleep "$delay"
+    kill -TERM $runpid 2>/dev/null
+    wait $runpid
+    [ "$(leftover_progs) $(leftover_links) $(leftover_cgroups)" = "0 0 0" ] && stopped_clean=$((stopped_clean + 1))
+done
+check "SIGTERM at any moment of the start (8 moments from 0 to 1.2 s): nothing left behind each time" \
+    test "$stopped_clean" = 8
+check "   ... and no stray sleep of ours survives" bash -c "! pgrep -x -f 'sleep 30' > /dev/null"
+
 err=$($M run -- /no/such/program 2>&1); rc=$?
 echo "#   $err"
 check "a command that does not exist: 127 and a clear line" bash -c "[ $rc = 127 ] && grep -q 'cannot run /no/such/program' <<< '$err'"

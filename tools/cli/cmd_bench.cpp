@@ -169,7 +169,7 @@ void add_bench_command(CLI::App& app, int& rc)
             return;
         }
         if (json_out)
-            std::cout << r->dump(2) << "\n";
+            std::cout << dump_json(*r, 2) << "\n";
         else
             std::cout << render_bench_table(*r) << render_sweep_table(*r)
                       << render_bench_targets((*r)["targets"])

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "signals.h"
+#include "mptcp_sched/base/json_util.h"
 #include "mptcp_sched/diag/trace.h"
 
 namespace mptcp_sched::cli {
@@ -234,7 +235,7 @@ int cmd_trace(const TraceOpts& o)
         }
         matched = true;
         if (json_lines) {
-            std::printf("%s\n", sample_to_json(s, has_prev ? &prev : nullptr).dump().c_str());
+            std::printf("%s\n", dump_json(sample_to_json(s, has_prev ? &prev : nullptr)).c_str());
             std::fflush(stdout);
         } else {
             table.print(s);
@@ -286,7 +287,7 @@ int cmd_trace(const TraceOpts& o)
 
     if (!o.out_json.empty()) {
         std::ofstream f(o.out_json);
-        f << tl.to_json().dump(1) << "\n";
+        f << dump_json(tl.to_json(), 1) << "\n";
         f.close();
         if (!f)
             return report(Error::sys(errno, "failed to write the timeline to " + o.out_json));
