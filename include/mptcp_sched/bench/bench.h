@@ -108,7 +108,8 @@ struct BenchOptions {
     std::vector<std::string> schedulers{"default", "minrtt", "roundrobin", "blest", "redundant", "backup"};
     int repeat = 3;
     std::string out_dir = "bench-results";
-    double time_scale = 1.0;   // multiplies workload durations and event times (quick runs)
+    double time_scale = 1.0;   // multiplies workload durations, rr and churn counts and event
+                               // times (quick runs)
     bool timeline = false;     // OUT_DIR/timelines/<scenario>-<scheduler>.{svg,json}, round 1
     // Set: each set-up command (ip, tc, ...) is passed here before it runs (the CLI's -v).
     std::function<void(const std::string&)> on_command;
