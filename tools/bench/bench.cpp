@@ -403,6 +403,7 @@ public:
             ::listen(fd.get(), 64) != 0)
             return fail_errno("failed to listen on the bench server");
         listen_ = std::move(fd);
+        stop_ = false;
         thread_ = std::thread([this] { loop(); });
         return {};
     }
@@ -1100,6 +1101,14 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                         topo_down();
                         return std::unexpected(r.error());
                     }
+                // An accepted MPTCP socket keeps its listener's scheduler, whatever the netns
+                // says now: a listener per run, or the server's answers (rr) would all be
+                // scheduled by the one selected when the scenario started.
+                server.stop();
+                if (auto r = server.start(); !r) {
+                    topo_down();
+                    return std::unexpected(r.error());
+                }
                 auto c0 = get_send_stats();
                 std::string timeline;
                 if (o.timeline && round == 0) {
