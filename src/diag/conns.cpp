@@ -298,6 +298,17 @@ std::string render_conns(const std::vector<ConnInfo>& conns)
     return out;
 }
 
+Result<SubflowInfo> socket_tcp_info(int fd)
+{
+    struct tcp_info ti {};
+    socklen_t len = sizeof(ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+        return fail_errno("failed to read the socket's TCP_INFO");
+    SubflowInfo s;
+    fill_from_tcp_info(s, ti);
+    return s;
+}
+
 SocketMptcp socket_mptcp_state(int fd)
 {
     SocketMptcp st;

@@ -10,6 +10,8 @@
 
 #include <cstring>
 
+#include "mptcp_sched/base/text.h"
+
 namespace mptcp_sched {
 
 namespace {
@@ -217,6 +219,26 @@ Result<std::vector<Route>> rt_routes(int family)
     if (!r)
         return std::unexpected(r.error());
     return out;
+}
+
+Result<void> rt_set_link_up(const std::string& name, bool up)
+{
+    auto nl = rtnl();
+    if (!nl)
+        return std::unexpected(nl.error());
+    if (name.empty() || name.size() >= IFNAMSIZ)
+        return fail_msg("failed to set link '" + printable(name) + "' " + (up ? "up" : "down") +
+                        ": not an interface name", EINVAL);
+    return nl->request("failed to set link " + name + (up ? " up" : " down"), RTM_NEWLINK, 0,
+                       [&](struct nlmsghdr* nlh) {
+                           auto* ifi = static_cast<struct ifinfomsg*>(
+                               mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg)));
+                           ifi->ifi_family = AF_UNSPEC;
+                           ifi->ifi_change = IFF_UP;
+                           ifi->ifi_flags = up ? IFF_UP : 0;
+                           // ifi_index 0: the kernel finds the link by IFLA_IFNAME
+                           mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+                       });
 }
 
 Result<void> rt_add_rule(const RouteRule& r)

@@ -10,6 +10,8 @@
 #include "host_util.h"
 #include "mptcp_sched/sched/btf_probe.h"
 #include "mptcp_sched/diag/status.h"
+#include "mptcp_sched/base/netns.h"
+#include "mptcp_sched/path/rtnl.h"
 
 using namespace mptcp_sched;
 using nlohmann::json;
@@ -165,4 +167,47 @@ TEST_CASE("load refuses cleanly: bad names, bad objects, no privileges, no inter
         CHECK_FALSE(std::filesystem::exists(pins));
         CHECK(run("sysctl -n net.mptcp.scheduler").out == "default\n");
     }
+}
+
+TEST_CASE("rt_set_link_up: down flushes the link's routes as `ip link set down` does, up restores the connected one", "[host]")
+{
+    host_test::Netns ns("ms-link");
+    for (const std::string c : {"link add v0 type veth peer name v1", "addr add 10.9.0.1/24 dev v0",
+                                "link set v0 up", "link set v1 up",
+                                "route add 10.8.0.0/24 via 10.9.0.2 dev v0"})
+        host_test::must("ip -n " + ns.name + " " + c);
+    auto routes = [&] { return host_test::run("ip -n " + ns.name + " -4 route show").out; };
+    auto scope = NetnsScope::enter(ns.name);
+    REQUIRE(scope);
+    auto is_up = [] {
+        auto links = rt_links();
+        REQUIRE(links);
+        auto l = find_link("v0", *links);
+        REQUIRE(l);
+        return l->up;
+    };
+    REQUIRE(is_up());
+    REQUIRE(rt_set_link_up("v0", false));
+    CHECK_FALSE(is_up());
+    CHECK(routes().find("10.8.0.0/24") == std::string::npos);
+    CHECK(routes().find("10.9.0.0/24") == std::string::npos);
+    REQUIRE(rt_set_link_up("v0", false));   // already down: no change, no error
+    REQUIRE(rt_set_link_up("v0", true));
+    CHECK(is_up());
+    CHECK(routes().find("10.9.0.0/24 dev v0") != std::string::npos);
+    CHECK(routes().find("10.8.0.0/24") == std::string::npos);   // gateway routes stay gone
+    // ... and can be added back at once (the bench's restore of a link-down path)
+    Route back;
+    back.family = AF_INET;
+    back.gateway = "10.9.0.2";
+    back.oif = find_link("v0", *rt_links())->ifindex;
+    back.table = 100;
+    REQUIRE(rt_add_route(back));
+    CHECK(host_test::run("ip -n " + ns.name + " -4 route show table 100").out.find("default via 10.9.0.2 dev v0") !=
+          std::string::npos);
+    auto bad = rt_set_link_up("nosuch0", false);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message.rfind("failed to set link nosuch0 down: ", 0) == 0);
+    CHECK(bad.error().message.find('\n') == std::string::npos);
+    CHECK_FALSE(rt_set_link_up(std::string(20, 'x'), true));
 }

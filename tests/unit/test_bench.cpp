@@ -40,7 +40,7 @@ TEST_CASE("bench: a user scenario parses with defaults and round-trips")
     CHECK(s->workload.requests == 50);
     CHECK(s->workload.request_bytes == 100);
     CHECK(s->events.size() == 1);
-    CHECK(s->events[0].down);
+    CHECK(s->events[0].action == BenchEvent::Down);
     auto again = parse_scenario(scenario_to_json(*s));
     REQUIRE(again);
     CHECK(scenario_to_json(*again) == scenario_to_json(*s));
@@ -48,7 +48,16 @@ TEST_CASE("bench: a user scenario parses with defaults and round-trips")
 
 TEST_CASE("bench: every built-in scenario round-trips through the file format")
 {
-    CHECK(builtin_scenarios().size() == 12);
+    std::vector<std::string> names;
+    for (const auto& s : builtin_scenarios())
+        names.push_back(s.name);
+    CHECK(names == std::vector<std::string>{
+                       "equal", "hetero-rtt", "unequal-bw", "lossy-1-rr", "lossy-3-rr",
+                       "lossy-1-short", "lossy-3-short", "lossy-fast-rr", "lossy-fast-short",
+                       "unshaped", "app-limited", "backup-idle", "churn", "churn-parallel", "many",
+                       "failover", "failover-link-down", "failover-flap", "failover-degrade",
+                       "backup-failover", "backup-failover-link-down", "backup-failover-flap",
+                       "backup-failover-degrade"});
     for (const auto& s : builtin_scenarios()) {
         auto r = parse_scenario(scenario_to_json(s));
         REQUIRE(r);
@@ -240,15 +249,15 @@ TEST_CASE("bench: targets are judged from the medians")
                      {"scheduler_order", {"default", "minrtt"}},
                      {"schedulers", {{"default", {{"runs_ok", 3}, {"max_gap_ms", fig(400)}}},
                                      {"minrtt", {{"runs_ok", 3}, {"max_gap_ms", fig(1200)}}}}}};
-    json lossy = {{"scenario", {{"name", "lossy"}}}, {"best_single_path_p99_ms", 30.0},
-                  {"schedulers", {{"redundant", {{"runs_ok", 3}, {"p99_ms", fig(29)}}}}}};
-    auto t = bench_targets(json{{"scenarios", {failover, lossy}}});
+    auto t = bench_targets(json{{"scenarios", {failover}}});
     REQUIRE(t.size() == 3);
     CHECK(t[0]["target"] == "failover: default longest receive gap <= 1.0 s");
     CHECK(t[0]["met"] == true);
     CHECK(t[1]["met"] == false);
     CHECK(t[1]["measured"] == "1200 ms");
-    CHECK(t[2]["met"] == true);
+    CHECK(t[2]["target"] == "failover: minrtt longest receive gap <= 0.6x the default's");
+    CHECK(t[2]["met"] == false);
+    CHECK(t[2]["measured"] == "3.00x (1200 vs 400 ms)");
     CHECK_THAT(render_bench_targets(t), ContainsSubstring("NOT MET  failover: minrtt"));
 }
 
@@ -351,4 +360,254 @@ TEST_CASE("bench: sweep targets separate buffer-limited points and count the mis
     CHECK_THAT(limited["measured"].get<std::string>(), ContainsSubstring("RTT 1:5"));
     CHECK(find("elsewhere")["met"] == true);   // 89/90 = 0.989
     CHECK(find("out-of-order")["met"] == true);
+}
+
+TEST_CASE("bench: every event action parses, round-trips and keeps its parameters")
+{
+    auto j = two_paths();
+    j["events"] = json::parse(R"([
+        {"at_s": 1, "path": 0, "action": "down"},
+        {"at_s": 1.5, "path": 0, "action": "up"},
+        {"at_s": 2, "path": 1, "action": "link-down"},
+        {"at_s": 2.5, "path": 1, "action": "up"},
+        {"at_s": 3, "path": 0, "action": "flap", "every_s": 0.5, "for_s": 2, "via": "link-down"},
+        {"at_s": 6, "path": 1, "action": "flap", "every_s": 1, "for_s": 1},
+        {"at_s": 8, "path": 0, "action": "degrade", "rate_mbit": 5, "rtt_ms": 40},
+        {"at_s": 9, "path": 1, "action": "degrade", "loss_pct": 2.5}])");
+    auto s = parse_scenario(j);
+    REQUIRE(s);
+    REQUIRE(s->events.size() == 8);
+    CHECK(s->events[2].action == BenchEvent::LinkDown);
+    CHECK(s->events[4].action == BenchEvent::Flap);
+    CHECK(s->events[4].every_s == 0.5);
+    CHECK(s->events[4].for_s == 2);
+    CHECK(s->events[4].via == BenchEvent::LinkDown);
+    CHECK(s->events[5].via == BenchEvent::Down);   // the default
+    CHECK(s->events[6].action == BenchEvent::Degrade);
+    CHECK(*s->events[6].rate_mbit == 5);
+    CHECK(*s->events[6].rtt_ms == 40);
+    CHECK_FALSE(s->events[6].loss_pct);
+    CHECK(*s->events[7].loss_pct == 2.5);
+    CHECK_FALSE(s->events[7].rate_mbit);
+    const json out = scenario_to_json(*s);
+    CHECK(out["events"][2]["action"] == "link-down");
+    CHECK(out["events"][4]["via"] == "link-down");
+    CHECK_FALSE(out["events"][7].contains("rate_mbit"));
+    auto again = parse_scenario(out);
+    REQUIRE(again);
+    CHECK(scenario_to_json(*again) == out);
+}
+
+TEST_CASE("bench: bad events are refused in one line naming the event and the field")
+{
+    auto err = [](const std::string& events) {
+        auto j = two_paths();
+        j["events"] = json::parse(events);
+        const std::string m = parse_error(j);
+        CHECK(m.find('\n') == std::string::npos);
+        CHECK_THAT(m, ContainsSubstring("scenario 't' event "));
+        return m;
+    };
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "explode"}])"),
+               ContainsSubstring("'action' must be one of down, up, link-down, flap, degrade"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0}])"), ContainsSubstring("'action' must be one of"));
+    CHECK_THAT(err(R"([{"path": 0, "action": "down"}])"), ContainsSubstring("'at_s' is required"));
+    CHECK_THAT(err(R"([{"at_s": 1, "action": "down"}])"), ContainsSubstring("'path' is required"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0.5, "action": "down"}])"),
+               ContainsSubstring("'path' must be a whole number"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 2, "action": "link-down"}])"),
+               ContainsSubstring("event 0: path 2 does not exist"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "down", "every_s": 1}])"),
+               ContainsSubstring("unknown field 'every_s' for action 'down' (at_s, path, action)"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "flap", "for_s": 3}])"),
+               ContainsSubstring("action 'flap' needs 'every_s'"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "flap", "every_s": 1}])"),
+               ContainsSubstring("action 'flap' needs 'for_s'"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "flap", "every_s": 0, "for_s": 3}])"),
+               ContainsSubstring("'every_s' = 0 is out of range (0.1-600)"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "flap", "every_s": 2, "for_s": 1}])"),
+               ContainsSubstring("'for_s' 1 is shorter than 'every_s' 2"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "flap", "every_s": 1, "for_s": 2, "via": "degrade"}])"),
+               ContainsSubstring("'via' must be \"down\" or \"link-down\""));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "flap", "every_s": 1, "for_s": 2, "rtt_ms": 9}])"),
+               ContainsSubstring("unknown field 'rtt_ms' for action 'flap' (at_s, path, action, every_s, for_s, via)"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "degrade"}])"),
+               ContainsSubstring("action 'degrade' needs at least one of rate_mbit, rtt_ms, loss_pct"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "degrade", "rate_mbit": 0}])"),
+               ContainsSubstring("'rate_mbit' = 0 is out of range"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "degrade", "loss_pct": "5"}])"),
+               ContainsSubstring("'loss_pct' must be a number"));
+    CHECK_THAT(err(R"([{"at_s": 1, "path": 0, "action": "degrade", "delay_ms": 40}])"),
+               ContainsSubstring("unknown field 'delay_ms' for action 'degrade' (at_s, path, action, rate_mbit, rtt_ms, loss_pct)"));
+    CHECK_THAT(err(R"([{"at_s": 2, "path": 0, "action": "down"}, {"at_s": 1, "path": 0, "action": "up"}])"),
+               ContainsSubstring("event 1: at_s 1 is before the previous event's 2 (events must be in time order)"));
+    CHECK_THAT(err(R"(["down"])"), ContainsSubstring("event 0: must be an object"));
+}
+
+TEST_CASE("bench: events expand into path changes in time order, with the shaping they leave")
+{
+    auto j = two_paths();   // path 0: 10 Mbit/s, path 1: 40 ms
+    j["events"] = json::parse(R"([
+        {"at_s": 1, "path": 0, "action": "flap", "every_s": 1, "for_s": 2.5},
+        {"at_s": 1.5, "path": 1, "action": "degrade", "rate_mbit": 5},
+        {"at_s": 2, "path": 1, "action": "degrade", "rtt_ms": 300},
+        {"at_s": 5, "path": 1, "action": "link-down"},
+        {"at_s": 6, "path": 1, "action": "up"}])");
+    auto s = parse_scenario(j);
+    REQUIRE(s);
+    const auto c = expand_events(*s, 2);
+    std::vector<std::tuple<double, size_t, PathChange::Op, std::string>> got;
+    for (const auto& x : c)
+        got.emplace_back(x.at_s, x.path, x.op, x.label);
+    using P = PathChange;
+    // the flap: down at 1, up at 2, down at 3, and up at its end (3.5) as it was down then;
+    // ties keep the written order
+    CHECK(got == decltype(got){{2, 0, P::Blackhole, "path 0 down"},
+                               {3, 1, P::Reshape, "path 1 degraded to 5 Mbit/s"},
+                               {4, 0, P::Restore, "path 0 up"},
+                               {4, 1, P::Reshape, "path 1 degraded to 300 ms"},
+                               {6, 0, P::Blackhole, "path 0 down"},
+                               {7, 0, P::Restore, "path 0 up"},
+                               {10, 1, P::LinkDown, "path 1 link down"},
+                               {12, 1, P::Restore, "path 1 up"}});
+    REQUIRE(c.size() == 8);
+    // degrades accumulate; `up` goes back to the scenario's path
+    CHECK(c[3].shape.rate_mbit == 5);
+    CHECK(c[3].shape.rtt_ms == 300);
+    CHECK(c[6].shape.rtt_ms == 300);
+    CHECK(c[7].shape.rate_mbit == 0);
+    CHECK(c[7].shape.rtt_ms == 40);
+    // a flap ending as it comes up adds nothing: down 1, up 2, down 3, up 4 for 3.5 s
+    j["events"] = json::parse(R"([{"at_s": 1, "path": 0, "action": "flap", "every_s": 1, "for_s": 3.5}])");
+    s = parse_scenario(j);
+    REQUIRE(s);
+    CHECK(expand_events(*s, 1).size() == 4);
+    CHECK(expand_events(*s, 1).back().at_s == 4);
+    CHECK(c[0].shape.rate_mbit == 10);
+}
+
+TEST_CASE("bench: the failover built-ins run every failure kind on path 0")
+{
+    for (const std::string base : {"failover", "backup-failover"}) {
+        INFO(base);
+        auto find = [](const std::string& n) {
+            auto r = resolve_scenarios(n);
+            REQUIRE(r);
+            REQUIRE(r->size() == 1);
+            return r->front();
+        };
+        const auto down = find(base), link = find(base + "-link-down"), flap = find(base + "-flap"),
+                   degrade = find(base + "-degrade");
+        for (const auto* s : {&down, &link, &flap, &degrade}) {
+            REQUIRE(s->events.size() == 1);
+            CHECK(s->events[0].path == 0);
+            CHECK(s->paths[1].backup == (base == "backup-failover"));
+        }
+        CHECK(down.events[0].action == BenchEvent::Down);
+        CHECK(link.events[0].action == BenchEvent::LinkDown);
+        CHECK(flap.events[0].action == BenchEvent::Flap);
+        // the flap is over before the transfer ends
+        CHECK(flap.events[0].at_s + flap.events[0].for_s < flap.workload.seconds);
+        CHECK(degrade.events[0].action == BenchEvent::Degrade);
+        CHECK(*degrade.events[0].rate_mbit < degrade.paths[0].rate_mbit);
+    }
+}
+
+TEST_CASE("bench: the loss scenarios: both paths lossy at 1% and 3%, or only the faster one")
+{
+    auto fam = resolve_scenarios("lossy");
+    REQUIRE(fam);
+    REQUIRE(fam->size() == 6);
+    for (const auto& s : *fam) {
+        INFO(s.name);
+        CHECK(s.workload.kind == BenchWorkload::RequestResponse);
+        CHECK(s.workload.requests * s.workload.response_bytes >= 4u << 20);
+        const bool fast = s.name.find("-fast-") != std::string::npos;
+        if (fast) {
+            CHECK(s.paths[0].rtt_ms < s.paths[1].rtt_ms);
+            CHECK(s.paths[0].loss_pct > 0);
+            CHECK(s.paths[1].loss_pct == 0);
+        } else {
+            CHECK(s.paths[0].loss_pct == s.paths[1].loss_pct);
+            CHECK(s.paths[0].loss_pct == (s.name.find("-3-") != std::string::npos ? 3 : 1));
+        }
+        CHECK(s.workload.response_bytes == (s.name.ends_with("-short") ? 64u << 10 : 10000u));
+    }
+    // a family is only a prefix up to a '-'
+    CHECK_FALSE(resolve_scenarios("loss"));
+}
+
+namespace {
+json rr_figs(double p99, double wire)
+{
+    auto fig = [](double m) { return json{{"median", m}, {"min", m}, {"max", m}, {"n", 3}}; };
+    return {{"runs_ok", 3}, {"p50_ms", fig(p99 / 3)}, {"p99_ms", fig(p99)}, {"p999_ms", fig(p99 * 2)},
+            {"wire_per_payload", fig(wire)}, {"cpu_ns_per_kib", fig(10)},
+            {"path_share_pct", json::array()}, {"errors", json::array()}};
+}
+json lossy_result(const std::string& name, const json& schedulers)
+{
+    std::vector<std::string> order;
+    for (auto it = schedulers.begin(); it != schedulers.end(); ++it)
+        order.push_back(it.key());
+    return {{"scenario", {{"name", name}, {"description", "d"}, {"workload", {{"type", "rr"}}},
+                          {"events", json::array()}}},
+            {"schedulers", schedulers}, {"scheduler_order", order}, {"single_path", json::array()}};
+}
+std::map<std::string, std::pair<bool, std::string>> judged(const json& results)
+{
+    std::map<std::string, std::pair<bool, std::string>> out;
+    for (const auto& t : bench_targets(results))
+        out[t["target"].get<std::string>()] = {t["met"].get<bool>(), t["measured"].get<std::string>()};
+    return out;
+}
+}  // namespace
+
+TEST_CASE("bench: loss targets: redundant's p99 against minrtt's and the default's, interactive's with its overhead")
+{
+    json sc = {{"default", rr_figs(100, 1.02)}, {"minrtt", rr_figs(80, 1.03)},
+               {"redundant", rr_figs(45, 2.0)}};
+    auto t = judged(json{{"scenarios", {lossy_result("lossy-3-rr", sc)}}});
+    CHECK(t.size() == 2);   // no interactive in the run: not judged
+    CHECK_FALSE(t.at("lossy-3-rr: redundant p99 <= 0.5x minrtt's").first);   // 45 > 40
+    CHECK(t.at("lossy-3-rr: redundant p99 <= 0.5x minrtt's").second == "0.56x (45.0 vs 80.0 ms)");
+    CHECK(t.at("lossy-3-rr: redundant p99 <= 0.5x default's").first);        // 45 <= 50
+    sc["interactive"] = rr_figs(48, 1.31);
+    t = judged(json{{"scenarios", {lossy_result("lossy-fast-short", sc)}}});
+    CHECK(t.size() == 4);
+    CHECK(t.at("lossy-fast-short: interactive p99 <= 0.6x minrtt's").first);   // 48 <= 48
+    CHECK_FALSE(t.at("lossy-fast-short: interactive <= 1.3 bytes on the wire per payload byte").first);
+    CHECK(t.at("lossy-fast-short: interactive <= 1.3 bytes on the wire per payload byte").second == "1.31");
+    // the table shows p99.9 and the bytes on the wire
+    const std::string table = render_bench_table(json{{"scenarios", {lossy_result("lossy-fast-short", sc)}}});
+    CHECK_THAT(table, ContainsSubstring("p99.9 ms"));
+    CHECK_THAT(table, ContainsSubstring("wire/payload"));
+    CHECK_THAT(table, ContainsSubstring("96.0 [96.0-96.0]"));   // interactive's p99.9
+    CHECK_THAT(table, ContainsSubstring("1.31 [1.31-1.31]"));
+}
+
+TEST_CASE("bench: failover targets in every failure kind: absolute gap, 0.6x the default's, redundant <= 100 ms where a path dies")
+{
+    auto fig = [](double m) { return json{{"median", m}, {"min", m}, {"max", m}, {"n", 3}}; };
+    auto sj = [&](const std::string& name) {
+        return json{{"scenario", {{"name", name}}},
+                    {"scheduler_order", {"default", "minrtt", "redundant"}},
+                    {"schedulers", {{"default", {{"runs_ok", 3}, {"max_gap_ms", fig(500)}}},
+                                    {"minrtt", {{"runs_ok", 3}, {"max_gap_ms", fig(290)}}},
+                                    {"redundant", {{"runs_ok", 3}, {"max_gap_ms", fig(120)}}}}}};
+    };
+    auto t = judged(json{{"scenarios", {sj("backup-failover-flap"), sj("failover-degrade")}}});
+    CHECK(t.at("backup-failover-flap: minrtt longest receive gap <= 0.6x the default's").first);
+    CHECK(t.at("backup-failover-flap: minrtt longest receive gap <= 0.6x the default's").second ==
+          "0.58x (290 vs 500 ms)");
+    CHECK_FALSE(t.at("backup-failover-flap: redundant longest receive gap <= 100 ms").first);
+    CHECK(t.at("backup-failover-flap: redundant longest receive gap <= 1.5 s").first);
+    CHECK(t.at("failover-degrade: default longest receive gap <= 1.0 s").first);
+    CHECK(t.count("failover-degrade: minrtt longest receive gap <= 0.6x the default's"));
+    // a degraded path still delivers: redundant's 100 ms bound is for a path that dies
+    CHECK_FALSE(t.count("failover-degrade: redundant longest receive gap <= 100 ms"));
+    CHECK_FALSE(t.count("failover-degrade: redundant longest receive gap <= 0.6x the default's"));
+    CHECK_FALSE(t.count("failover-degrade: default longest receive gap <= 0.6x the default's"));
+    // not a failover built-in: no failover targets
+    CHECK(judged(json{{"scenarios", {sj("myfailover")}}}).empty());
 }

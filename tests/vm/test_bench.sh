@@ -82,6 +82,50 @@ check "many: minrtt's socket storage shows as option memory per connection (800 
     test "$(json $sc/results.json "800 <= $SC['minrtt']['optmem_per_conn']['median'] - $SC['default']['optmem_per_conn']['median'] <= 2048")" = True
 check "churn: no connection state of minrtt is left once every connection closed" \
     test "$(json $sc/results.json "j['scenarios'][1]['schedulers']['minrtt']['states_left']['max']")" = 0.0
+# Failure kinds: each one runs, is marked on the timeline, and leaves its path restored. Two
+# rounds: round 2's single-path TCP on path 0 runs right after round 1's MPTCP run broke
+# path 0, so it only reaches round 1's goodput if the path came back (interface up, routes
+# back, netem neither blackholed nor degraded).
+fk=$out-kinds
+$M bench failover-link-down failover-flap failover-degrade backup-failover-link-down \
+    --sched minrtt --repeat 2 --time-scale 0.5 --timeline --out "$fk" > /tmp/kinds.txt 2>/tmp/kinds.err
+check "failure kinds: bench exits 0" test $? = 0
+sed 's/^/#   /' /tmp/kinds.txt
+FK="json $fk/results.json"
+check "failure kinds: every run of every kind succeeded (events applied, paths restored)" \
+    test "$($FK "all(f['runs_ok'] == 2 for s in j['scenarios'] for f in list(s['schedulers'].values()) + s['single_path'])")" = True
+check "failure kinds: path 0 single-path TCP after a broken round is as fast as before (10+ Mbit/s, min >= 0.7x max)" \
+    test "$($FK "all(b['goodput_mbit']['min'] > 10 and b['goodput_mbit']['min'] >= 0.7 * b['goodput_mbit']['max'] for s in j['scenarios'] for b in s['single_path'] if b['path'] == 0)")" = True
+check "link-down: after the interface went down the data went over path 1" \
+    test "$($FK "j['scenarios'][0]['schedulers']['minrtt']['path_share_pct'][1]['median'] > 30")" = True
+check "link-down, flap, degrade: each marked on the timeline" \
+    bash -c "grep -q 'path 0 link down' $fk/timelines/failover-link-down-minrtt.svg && \
+             test \$(grep -o 'path 0 down' $fk/timelines/failover-flap-minrtt.svg | wc -l) -ge 2 && \
+             grep -q 'path 0 up' $fk/timelines/failover-flap-minrtt.svg && \
+             grep -q 'path 0 degraded to 1 Mbit/s, 400 ms' $fk/timelines/failover-degrade-minrtt.svg"
+check "failure kinds: the 0.6x-the-default target is not judged without the default" \
+    bash -c "! grep -q '0.6x the default' /tmp/kinds.txt"
+check "failure kinds: absolute gap targets judged for each kind" \
+    test "$(grep -c 'minrtt longest receive gap <= 1' /tmp/kinds.txt)" = 4
+
+# Loss: p99.9 and bytes on the wire; redundant sends every byte on both paths.
+lo=$out-lossy
+$M bench lossy-3-short --sched default,redundant --repeat 1 --time-scale 0.1 --out "$lo" > /tmp/lossy.txt 2>/dev/null
+check "lossy: bench exits 0" test $? = 0
+sed 's/^/#   /' /tmp/lossy.txt
+LO="json $lo/results.json"
+check "lossy: 40 requests of 64 KiB per run (--time-scale 0.1 of 400), p50 <= p99 <= p99.9" \
+    test "$($LO "all(f['runs_ok'] == 1 and 0 < f['p50_ms']['median'] <= f['p99_ms']['median'] <= f['p999_ms']['median'] for f in list(j['scenarios'][0]['schedulers'].values()) + j['scenarios'][0]['single_path'])")" = True
+check "lossy: single-path TCP puts 1.0-1.3 bytes on the wire per payload byte at 3% loss" \
+    test "$($LO "all(1.0 <= b['wire_per_payload']['median'] <= 1.3 for b in j['scenarios'][0]['single_path'])")" = True
+check "lossy: redundant puts >= 1.6 bytes on the wire per payload byte, the default < 1.4" \
+    test "$($LO "j['scenarios'][0]['schedulers']['redundant']['wire_per_payload']['median'] >= 1.6 and j['scenarios'][0]['schedulers']['default']['wire_per_payload']['median'] < 1.4")" = True
+check "lossy: the table shows p99.9 and wire/payload, the targets redundant vs default" \
+    bash -c "grep -q 'p99.9 ms' /tmp/lossy.txt && grep -q 'wire/payload' /tmp/lossy.txt && \
+             grep -q 'lossy-3-short: redundant p99 <= 0.5x default' /tmp/lossy.txt"
+echo '{"name": "x", "paths": [{}, {}], "events": [{"at_s": 1, "path": 0, "action": "flap", "every_s": 2, "for_s": 1}]}' > /tmp/bad-event.json
+check "bad event: one line naming the event and the field" \
+    one_line_error "event 0: 'for_s' 1 is shorter than 'every_s' 2" $M bench /tmp/bad-event.json
 check "no bench network namespace is left" bash -c "! ip netns list | grep -q ms-bench"
 check "the schedulers the bench loaded are unloaded again" bash -c "! ls /sys/fs/bpf/mptcp-sched 2>/dev/null | grep -q ms_rr"
 check "unknown scheduler: one line" one_line_error "unknown scheduler 'fastest'" $M bench equal --sched fastest --out "$out"

@@ -10,8 +10,10 @@
 // incoming interface (a rule per c<i>), so whatever source address a client subflow uses,
 // it stays on its own path end to end; the server answers each client address through the
 // path it belongs to. The client has a per-source rule per address and a `subflow`
-// endpoint for paths 1..N-1 (`backup` when the scenario says so). Shaping is netem on
-// the router: data direction s<i> (rate, half the RTT, jitter, loss, queue), reverse
+// endpoint for paths 1..N-1 (`backup` when the scenario says so). A per-path table ends
+// in an unreachable default (metric 4096), so that a path whose interface is down (its
+// routes flushed) fails there instead of leaking into path 0's main-table default. Shaping
+// is netem on the router: data direction s<i> (rate, half the RTT, jitter, loss, queue), reverse
 // direction c<i> (rate, half the RTT, loss, queue); the queue limit is two
 // bandwidth-delay products (at least 32 packets), since netem holds delayed packets too.
 //
@@ -22,6 +24,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -41,6 +45,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -52,6 +57,7 @@
 #include "mptcp_sched/base/netns.h"
 #include "mptcp_sched/base/file.h"
 #include "mptcp_sched/base/json_util.h"
+#include "mptcp_sched/path/rtnl.h"
 #include "mptcp_sched/sched/schedulers.h"
 #include "mptcp_sched/base/sysctl.h"
 #include "mptcp_sched/diag/trace.h"
@@ -226,6 +232,8 @@ Result<void> topo_up(const BenchScenario& s)
         c.push_back(ipn(kCli, {"rule", "add", "from", net + ".1.1", "table", table}));
         c.push_back(ipn(kCli, {"route", "add", "default", "via", net + ".1.2", "dev", "p" + n,
                                "table", table}));
+        c.push_back(ipn(kCli, {"route", "add", "unreachable", "default", "metric", "4096",
+                               "table", table}));
         if (i == 0)
             c.push_back(ipn(kCli, {"route", "add", "default", "via", net + ".1.2", "dev", "p0"}));
         // router: what enters from c<i> leaves through s<i>
@@ -247,21 +255,70 @@ Result<void> topo_up(const BenchScenario& s)
     return run_all(c);
 }
 
-Result<void> set_path_down(const BenchScenario& s, size_t i, bool down)
+// The client's routes through path @i, as topo_up makes them: what a link set down loses.
+Result<void> restore_routes(size_t i)
 {
-    const std::string n = std::to_string(i);
-    return run_all({netem_cmd("s" + n, s.paths[i], true, down),
-                    netem_cmd("c" + n, s.paths[i], false, down)});
+    const std::string dev = "p" + std::to_string(i);
+    const int ifindex = static_cast<int>(if_nametoindex(dev.c_str()));
+    if (!ifindex)
+        return fail_errno("failed to restore the routes of path " + std::to_string(i) +
+                          ": no interface " + dev);
+    Route r;
+    r.family = AF_INET;
+    r.gateway = "10." + std::to_string(i + 1) + ".1.2";
+    r.oif = ifindex;
+    std::vector<uint32_t> tables = {static_cast<uint32_t>(100 + i)};
+    if (i == 0)
+        tables.push_back(RT_TABLE_MAIN);
+    for (uint32_t t : tables) {
+        r.table = t;
+        if (auto a = rt_add_route(r); !a && a.error().code != EEXIST)
+            return a;
+    }
+    return {};
+}
+
+// One change of a path (expand_events), from the client netns (this thread's).
+Result<void> apply_change(const PathChange& c)
+{
+    const std::string n = std::to_string(c.path);
+    switch (c.op) {
+    case PathChange::Blackhole:
+    case PathChange::Reshape: {
+        const bool drop = c.op == PathChange::Blackhole;
+        return run_all({netem_cmd("s" + n, c.shape, true, drop), netem_cmd("c" + n, c.shape, false, drop)});
+    }
+    case PathChange::LinkDown:
+        if (g_on_command)
+            g_on_command("(rtnetlink) ip -n " + std::string(kCli) + " link set p" + n + " down");
+        return rt_set_link_up("p" + n, false);
+    case PathChange::Restore:
+        if (auto r = run_all({netem_cmd("s" + n, c.shape, true, false),
+                              netem_cmd("c" + n, c.shape, false, false)}); !r)
+            return r;
+        if (g_on_command)
+            g_on_command("(rtnetlink) ip -n " + std::string(kCli) + " link set p" + n +
+                         " up; its default routes back");
+        if (auto r = rt_set_link_up("p" + n, true); !r)
+            return r;
+        return restore_routes(c.path);
+    }
+    return {};
 }
 
 // ---------------------------------------------------------------- server -------------
 
 // Request header from the client: mode and, for request/response, the sizes.
 struct Hello {
-    uint32_t mode;            // 1 bulk, 2 request/response
+    uint32_t mode;            // 1 bulk, 2 request/response, 3 the same with a WireReport
     uint32_t request_bytes;
     uint32_t response_bytes;
     uint32_t pad;
+};
+// What the server reports after a request/response run (mode 3), once the client shut its
+// side down: the TCP payload bytes its subflows sent, retransmissions included.
+struct WireReport {
+    uint64_t bytes_sent;
 };
 // What the server reports back after a bulk transfer.
 struct BulkReport {
@@ -274,6 +331,22 @@ uint64_t now_ns()
 {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                      Clock::now().time_since_epoch()).count());
+}
+
+// TCP payload bytes sent by the connection of @fd, retransmissions included (tcpi_bytes_sent
+// counts every transmission): over its subflows, or the socket's own for plain TCP and
+// fallback. A subflow already closed is no longer counted.
+uint64_t wire_bytes_sent(int fd)
+{
+    const SocketMptcp st = socket_mptcp_state(fd);
+    if (st.mptcp) {
+        uint64_t n = 0;
+        for (const auto& sf : st.subflows)
+            n += sf.bytes_sent;
+        return n;
+    }
+    auto ti = socket_tcp_info(fd);
+    return ti ? ti->bytes_sent : 0;
 }
 
 void serve_one(int fd)
@@ -301,11 +374,15 @@ void serve_one(int fd)
         }
         rep.last_ns = last;
         write_full(fd, &rep, sizeof(rep));
-    } else if (h.mode == 2) {
+    } else if (h.mode == 2 || h.mode == 3) {
         std::vector<char> req(h.request_bytes), resp(h.response_bytes, 'r');
-        while (read_full(fd, req.data(), req.size()))
-            if (!write_full(fd, resp.data(), resp.size()))
-                break;
+        bool ok = true;
+        while (ok && read_full(fd, req.data(), req.size()))
+            ok = write_full(fd, resp.data(), resp.size());
+        if (ok && h.mode == 3) {
+            const WireReport rep{wire_bytes_sent(fd)};
+            write_full(fd, &rep, sizeof(rep));
+        }
     }
 }
 
@@ -331,6 +408,7 @@ public:
             ::listen(fd.get(), 64) != 0)
             return fail_errno("failed to listen on the bench server");
         listen_ = std::move(fd);
+        stop_ = false;
         thread_ = std::thread([this] { loop(); });
         return {};
     }
@@ -502,7 +580,19 @@ RunFigures run_bulk(const BenchWorkload& w, double seconds, size_t npaths, bool 
     return f;
 }
 
-RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::string& src_addr)
+// The @q quantile of sorted @v by nearest rank: the smallest value with at least q of the
+// samples at or below it (p99.9 of 1000 samples is the second largest).
+double nearest_rank(const std::vector<double>& v, double q)
+{
+    const size_t rank = static_cast<size_t>(std::ceil(static_cast<double>(v.size()) * q - 1e-9));
+    return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
+}
+
+// REQUESTS (x @scale, at least 10) sequential requests on one connection; figures: latency
+// percentiles, and the bytes both ends put on the wire per payload byte, the server's from
+// its WireReport after the client shut its side down.
+RunFigures run_rr(const BenchWorkload& w, double scale, size_t npaths, bool mptcp,
+                  const std::string& src_addr)
 {
     RunFigures f;
     auto fd = connect_client(mptcp, src_addr);
@@ -510,9 +600,10 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
         f.error = fd.error().message;
         return f;
     }
+    const int requests = std::max(std::min(w.requests, 10), static_cast<int>(std::lround(w.requests * scale)));
     int one = 1;
     setsockopt(fd->get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    Hello h{2, static_cast<uint32_t>(w.request_bytes), static_cast<uint32_t>(w.response_bytes), 0};
+    Hello h{3, static_cast<uint32_t>(w.request_bytes), static_cast<uint32_t>(w.response_bytes), 0};
     std::vector<char> req(w.request_bytes, 'q'), resp(w.response_bytes);
     if (!write_full(fd->get(), &h, sizeof(h))) {
         f.error = "sending failed";
@@ -522,7 +613,7 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::vector<double> lat;
     const uint64_t cpu0 = thread_cpu_ns();
-    for (int i = 0; i < w.requests && !interrupted(); i++) {
+    for (int i = 0; i < requests && !interrupted(); i++) {
         auto t0 = Clock::now();
         if (!write_full(fd->get(), req.data(), req.size()) ||
             !read_full(fd->get(), resp.data(), resp.size())) {
@@ -532,18 +623,27 @@ RunFigures run_rr(const BenchWorkload& w, size_t npaths, bool mptcp, const std::
         lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
     const uint64_t cpu1 = thread_cpu_ns();
-    const uint64_t payload = static_cast<uint64_t>(w.requests) * w.request_bytes;
-    record_subflows(fd->get(), npaths, payload, f);
-    f.payload = static_cast<uint64_t>(w.requests) * w.response_bytes;
+    const uint64_t done = lat.size();
+    record_subflows(fd->get(), npaths, done * w.request_bytes, f);
+    const uint64_t client_wire = wire_bytes_sent(fd->get());
+    f.payload = done * w.response_bytes;
     // CPU per KiB moved either way: the client sends the requests and reads the responses.
-    const uint64_t moved = static_cast<uint64_t>(w.requests) * (w.request_bytes + w.response_bytes);
+    const uint64_t moved = done * (w.request_bytes + w.response_bytes);
     if (lat.empty()) {
         f.error = "interrupted";
         return f;
     }
+    ::shutdown(fd->get(), SHUT_WR);
+    WireReport rep{};
+    if (!read_full(fd->get(), &rep, sizeof(rep))) {
+        f.error = "no wire report from the bench server";
+        return f;
+    }
+    f.wire_per_payload = static_cast<double>(client_wire + rep.bytes_sent) / static_cast<double>(moved);
     std::sort(lat.begin(), lat.end());
-    f.p50_ms = lat[lat.size() / 2];
-    f.p99_ms = lat[std::min(lat.size() - 1, static_cast<size_t>(std::ceil(lat.size() * 0.99)) - 1)];
+    f.p50_ms = nearest_rank(lat, 0.5);
+    f.p99_ms = nearest_rank(lat, 0.99);
+    f.p999_ms = nearest_rank(lat, 0.999);
     f.cpu_ns_per_kib = static_cast<double>(cpu1 - cpu0) * 1024 / static_cast<double>(moved);
     f.ok = true;
     return f;
@@ -565,14 +665,15 @@ std::string current_state_pin()
 
 // After a churn run every connection is closed: the states its scheduler kept must go
 // with them (a connection's state is deleted on release, or freed with its socket). Closed
-// MPTCP sockets take a moment to be released: wait up to 30 s for none to be left. -1 when
+// MPTCP sockets take a moment to be released (an orphaned one whose subflows still close
+// waits up to TCP_TIMEWAIT_LEN, 60 s): wait up to 90 s for none to be left. -1 when
 // the scheduler keeps no state or it cannot be read.
 double states_left_after_close()
 {
     const std::string pin = current_state_pin();
     if (pin.empty())
         return -1;
-    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    const auto deadline = Clock::now() + std::chrono::seconds(90);
     for (;;) {
         auto st = read_conn_states(pin);
         if (!st)
@@ -888,6 +989,57 @@ double server_ofo_count()
     return -1;
 }
 
+// Plays a scenario's path changes at their times from a helper thread, which starts in the
+// client netns of the thread that makes the player (rtnetlink and if_nametoindex act there),
+// and marks them on @recorder. finish() (also run by the destructor, so a run that ends
+// early leaves no path changed) stops what is not yet due and restores every path touched.
+class EventPlayer {
+public:
+    EventPlayer(const BenchScenario& s, std::vector<PathChange> changes, TimelineRecorder* recorder)
+        : changes_(std::move(changes))
+    {
+        for (const auto& c : changes_)
+            if (std::none_of(restore_.begin(), restore_.end(),
+                             [&](const PathChange& r) { return r.path == c.path; }))
+                restore_.push_back({PathChange::Restore, 0, c.path, s.paths[c.path], ""});
+        thread_ = std::thread([this, recorder] {
+            const auto t0 = Clock::now();
+            for (const auto& c : changes_) {
+                while (!stop_ && Clock::now() - t0 < std::chrono::duration<double>(c.at_s))
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                if (stop_)
+                    return;
+                if (auto r = apply_change(c); !r && error_.empty())
+                    error_ = "failed to apply '" + c.label + "': " + r.error().message;
+                if (recorder)
+                    recorder->mark(c.label);
+            }
+        });
+    }
+    EventPlayer(const EventPlayer&) = delete;
+    EventPlayer& operator=(const EventPlayer&) = delete;
+    ~EventPlayer() { (void)finish(); }
+
+    // The first failure (of a change or a restore), "" if none.
+    std::string finish()
+    {
+        if (!thread_.joinable())
+            return error_;
+        stop_ = true;
+        thread_.join();
+        for (const auto& r : restore_)
+            if (auto a = apply_change(r); !a && error_.empty())
+                error_ = "failed to restore path " + std::to_string(r.path) + ": " + a.error().message;
+        return error_;
+    }
+
+private:
+    std::vector<PathChange> changes_, restore_;
+    std::atomic<bool> stop_{false};
+    std::string error_;   // written by the thread until it is joined
+    std::thread thread_;
+};
+
 // One measurement (a scheduler or a single-path baseline) in the client netns, with the
 // scenario's events fired at their times from a helper thread. A non-empty @timeline
 // (a path without extension) records the run's connection every 100 ms into
@@ -917,32 +1069,27 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
         else
             timeline_error = r.error().message;
     }
-    std::atomic<bool> done{false};
-    std::thread events;
-    if (with_events) {
-        events = std::thread([&] {
-            const auto t0 = Clock::now();
-            for (const auto& e : s.events) {
-                while (!done && Clock::now() - t0 < std::chrono::duration<double>(e.at_s * scale))
-                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-                if (done)
-                    return;
-                (void)set_path_down(s, e.path, e.down);
-                if (recorder)
-                    recorder->mark("path " + std::to_string(e.path) + (e.down ? " down" : " up"));
-            }
-        });
-    }
+    std::optional<EventPlayer> events;
+    if (with_events)
+        events.emplace(s, expand_events(s, scale), recorder.get());
     const double ofo0 = server_ofo_count();
     RunFigures f = s.workload.kind == BenchWorkload::RequestResponse
-                       ? run_rr(s.workload, s.paths.size(), mptcp, src_addr)
+                       ? run_rr(s.workload, scale, s.paths.size(), mptcp, src_addr)
                    : s.workload.kind == BenchWorkload::Churn
                        ? run_churn(s.workload, scale, mptcp, src_addr)
                    : s.workload.kind == BenchWorkload::Many
                        ? run_many(s.workload, scale, s.paths.size(), mptcp, src_addr)
                        : run_bulk(s.workload, s.workload.seconds * scale, s.paths.size(), mptcp,
                                   src_addr);
-    done = true;
+    if (events) {
+        // events leave the topology changed: every path is restored for the next run, and a
+        // change that failed makes this run's figures meaningless
+        const std::string err = events->finish();
+        if (!err.empty() && f.ok) {
+            f.ok = false;
+            f.error = err;
+        }
+    }
     const double ofo1 = server_ofo_count();
     if (recorder) {
         const Timeline tl = recorder->stop();
@@ -955,12 +1102,6 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
                          timeline);
     if (mptcp && ofo0 >= 0 && ofo1 >= ofo0 && f.payload)
         f.ofo_per_mb = (ofo1 - ofo0) / (static_cast<double>(f.payload) / 1e6);
-    if (with_events) {
-        events.join();
-        // events leave the topology changed: restore every path for the next run
-        for (const auto& e : s.events)
-            (void)set_path_down(s, e.path, false);
-    }
     return f;
 }
 
@@ -971,7 +1112,9 @@ std::string outcome(const RunFigures& f, const BenchScenario& s)
     if (!f.ok)
         return "    failed: " + f.error;
     if (s.workload.kind == BenchWorkload::RequestResponse)
-        return "    p50 " + r1(f.p50_ms) + " ms, p99 " + r1(f.p99_ms) + " ms";
+        return "    p50 " + r1(f.p50_ms) + " ms, p99 " + r1(f.p99_ms) + " ms, p99.9 " +
+               r1(f.p999_ms) + " ms, " + num(std::round(f.wire_per_payload * 100) / 100) +
+               " bytes on the wire per payload byte";
     if (s.workload.kind == BenchWorkload::Churn)
         return "    " + r1(f.conns_per_s) + " connections/s, p99 " + r1(f.p99_ms) + " ms each" +
                (f.states_left >= 0 ? ", " + num(f.states_left) + " states left after close" : "");
@@ -1118,6 +1261,14 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                         topo_down();
                         return std::unexpected(r.error());
                     }
+                // An accepted MPTCP socket keeps its listener's scheduler, whatever the netns
+                // says now: a listener per run, or the server's answers (rr) would all be
+                // scheduled by the one selected when the scenario started.
+                server.stop();
+                if (auto r = server.start(); !r) {
+                    topo_down();
+                    return std::unexpected(r.error());
+                }
                 auto c0 = get_send_stats();
                 std::string timeline;
                 if (o.timeline && round == 0) {

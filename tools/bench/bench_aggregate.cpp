@@ -20,7 +20,7 @@ bool bulk_like(BenchWorkload::Kind k)
 BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScenario& s,
                             bool scheduler)
 {
-    std::vector<double> gp, gap, p50, p99, cpu, cost_ns, ofo, cps;
+    std::vector<double> gp, gap, p50, p99, p999, wire, cpu, cost_ns, ofo, cps;
     std::vector<double> left, idle, stats_ms, optmem;   // where measured (>= 0)
     std::vector<std::vector<double>> share(s.paths.size());
     BenchFigures f;
@@ -36,6 +36,8 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
         gap.push_back(r.max_gap_ms);
         p50.push_back(r.p50_ms);
         p99.push_back(r.p99_ms);
+        p999.push_back(r.p999_ms);
+        wire.push_back(r.wire_per_payload);
         cpu.push_back(r.cpu_ns_per_kib);
         if (r.ofo_per_mb >= 0)
             ofo.push_back(r.ofo_per_mb);
@@ -53,6 +55,8 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
     f.max_gap_ms = spread_of(gap);
     f.p50_ms = spread_of(p50);
     f.p99_ms = spread_of(p99);
+    f.p999_ms = spread_of(p999);
+    f.wire_per_payload = spread_of(wire);
     f.conns_per_s = spread_of(cps);
     f.cpu_ns_per_kib = spread_of(cpu);
     if (!ofo.empty())
@@ -141,6 +145,8 @@ json to_json(const BenchFigures& f)
     } else if (f.kind == BenchWorkload::RequestResponse) {
         j["p50_ms"] = to_json(f.p50_ms);
         j["p99_ms"] = to_json(f.p99_ms);
+        j["p999_ms"] = to_json(f.p999_ms);
+        j["wire_per_payload"] = to_json(f.wire_per_payload);
     } else {
         j["goodput_mbit"] = to_json(f.goodput_mbit);
         j["max_gap_ms"] = to_json(f.max_gap_ms);

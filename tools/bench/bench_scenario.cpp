@@ -50,6 +50,95 @@ std::string num_text(double v)
     return m.str();
 }
 
+const char* const kActions = "down, up, link-down, flap, degrade";
+
+std::optional<BenchEvent::Action> action_of(const std::string& a)
+{
+    for (auto k : {BenchEvent::Down, BenchEvent::Up, BenchEvent::LinkDown, BenchEvent::Flap,
+                   BenchEvent::Degrade})
+        if (a == event_action_name(k))
+            return k;
+    return std::nullopt;
+}
+
+// One event; @s holds the paths and the events before it.
+Result<BenchEvent> parse_event(const json& e, const BenchScenario& s, const std::string& ew)
+{
+    BenchEvent ev;
+    if (!e.is_object())
+        return fail_msg(ew + ": must be an object", EINVAL);
+    if (!e.contains("action") || !e["action"].is_string() ||
+        !action_of(e["action"].get<std::string>()))
+        return fail_msg(ew + ": 'action' must be one of " + kActions, EINVAL);
+    ev.action = *action_of(e["action"].get<std::string>());
+    // The fields each action takes; anything else is a mistake worth naming.
+    std::vector<std::string> fields = {"at_s", "path", "action"};
+    if (ev.action == BenchEvent::Flap)
+        fields.insert(fields.end(), {"every_s", "for_s", "via"});
+    if (ev.action == BenchEvent::Degrade)
+        fields.insert(fields.end(), {"rate_mbit", "rtt_ms", "loss_pct"});
+    std::string list;
+    for (const auto& f : fields)
+        list += (list.empty() ? "" : ", ") + f;
+    for (auto it = e.begin(); it != e.end(); ++it)
+        if (std::find(fields.begin(), fields.end(), it.key()) == fields.end())
+            return fail_msg(ew + ": unknown field '" + printable(it.key()) + "' for action '" +
+                            event_action_name(ev.action) + "' (" + list + ")", EINVAL);
+    for (const char* req : {"at_s", "path"})
+        if (!e.contains(req))
+            return fail_msg(ew + ": '" + req + "' is required", EINVAL);
+    if (auto r = get_num(e, "at_s", ev.at_s, 0, 600, ew); !r)
+        return std::unexpected(r.error());
+    if (auto r = get_num(e, "path", ev.path, 0, 3, ew); !r)
+        return std::unexpected(r.error());
+    if (ev.path >= s.paths.size())
+        return fail_msg(ew + ": path " + std::to_string(ev.path) + " does not exist", EINVAL);
+    if (ev.action == BenchEvent::Flap) {
+        for (const char* req : {"every_s", "for_s"})
+            if (!e.contains(req))
+                return fail_msg(ew + ": action 'flap' needs '" + req + "'", EINVAL);
+        if (auto r = get_num(e, "every_s", ev.every_s, 0.1, 600, ew); !r)
+            return std::unexpected(r.error());
+        if (auto r = get_num(e, "for_s", ev.for_s, 0.1, 600, ew); !r)
+            return std::unexpected(r.error());
+        if (ev.for_s < ev.every_s)
+            return fail_msg(ew + ": 'for_s' " + num_text(ev.for_s) + " is shorter than 'every_s' " +
+                            num_text(ev.every_s) + " (the path would never come back by itself)",
+                            EINVAL);
+        if (e.contains("via")) {
+            const auto via = e["via"].is_string() ? action_of(e["via"].get<std::string>())
+                                                  : std::nullopt;
+            if (!via || (*via != BenchEvent::Down && *via != BenchEvent::LinkDown))
+                return fail_msg(ew + ": 'via' must be \"down\" or \"link-down\"", EINVAL);
+            ev.via = *via;
+        }
+    }
+    if (ev.action == BenchEvent::Degrade) {
+        auto opt = [&](const char* key, std::optional<double>& out, double lo,
+                       double hi) -> Result<void> {
+            if (!e.contains(key))
+                return {};
+            double v = 0;
+            if (auto r = get_num(e, key, v, lo, hi, ew); !r)
+                return r;
+            out = v;
+            return {};
+        };
+        for (auto r : {opt("rate_mbit", ev.rate_mbit, 0.01, 10000), opt("rtt_ms", ev.rtt_ms, 0, 2000),
+                       opt("loss_pct", ev.loss_pct, 0, 100)})
+            if (!r)
+                return std::unexpected(r.error());
+        if (!ev.rate_mbit && !ev.rtt_ms && !ev.loss_pct)
+            return fail_msg(ew + ": action 'degrade' needs at least one of rate_mbit, rtt_ms, "
+                            "loss_pct", EINVAL);
+    }
+    if (!s.events.empty() && ev.at_s < s.events.back().at_s)
+        return fail_msg(ew + ": at_s " + num_text(ev.at_s) + " is before the previous "
+                        "event's " + num_text(s.events.back().at_s) +
+                        " (events must be in time order)", EINVAL);
+    return ev;
+}
+
 BenchScenario make(std::string name, std::string desc, std::vector<BenchPath> paths,
                    BenchWorkload w = {}, std::vector<BenchEvent> ev = {})
 {
@@ -167,34 +256,99 @@ Result<BenchScenario> parse_scenario(const json& j)
         if (!j["events"].is_array())
             return fail_msg(where + ": 'events' must be an array", EINVAL);
         for (const json& e : j["events"]) {
-            BenchEvent ev;
-            const std::string ew = where + " event " + std::to_string(s.events.size());
-            if (!e.is_object())
-                return fail_msg(ew + ": must be an object", EINVAL);
-            for (auto it = e.begin(); it != e.end(); ++it)
-                if (it.key() != "at_s" && it.key() != "path" && it.key() != "action")
-                    return fail_msg(ew + ": unknown field '" + printable(it.key()) +
-                                    "' (at_s, path, action)", EINVAL);
-            if (auto r = get_num(e, "at_s", ev.at_s, 0, 600, ew); !r)
-                return std::unexpected(r.error());
-            if (auto r = get_num(e, "path", ev.path, 0, 3, ew); !r)
-                return std::unexpected(r.error());
-            if (ev.path >= s.paths.size())
-                return fail_msg(ew + ": path " + std::to_string(ev.path) + " does not exist",
-                                EINVAL);
-            const bool str = e.contains("action") && e["action"].is_string();
-            const std::string a = str ? e["action"].get<std::string>() : "";
-            if (a != "down" && a != "up")
-                return fail_msg(ew + ": 'action' must be \"down\" or \"up\"", EINVAL);
-            ev.down = a == "down";
-            if (!s.events.empty() && ev.at_s < s.events.back().at_s)
-                return fail_msg(ew + ": at_s " + num_text(ev.at_s) + " is before the previous "
-                                "event's " + num_text(s.events.back().at_s) +
-                                " (events must be in time order)", EINVAL);
-            s.events.push_back(ev);
+            auto ev = parse_event(e, s, where + " event " + std::to_string(s.events.size()));
+            if (!ev)
+                return std::unexpected(ev.error());
+            s.events.push_back(*ev);
         }
     }
     return s;
+}
+
+const char* event_action_name(BenchEvent::Action a)
+{
+    switch (a) {
+    case BenchEvent::Down: return "down";
+    case BenchEvent::Up: return "up";
+    case BenchEvent::LinkDown: return "link-down";
+    case BenchEvent::Flap: return "flap";
+    case BenchEvent::Degrade: return "degrade";
+    }
+    return "?";
+}
+
+std::vector<PathChange> expand_events(const BenchScenario& s, double scale)
+{
+    // First what happens when (a flap overlaps what comes after it), then, in time order,
+    // the shaping each change leaves.
+    struct Raw {
+        double at;
+        size_t order;   // ties keep the written order
+        const BenchEvent* ev;
+        BenchEvent::Action act;
+    };
+    std::vector<Raw> raw;
+    for (const auto& e : s.events) {
+        if (e.action != BenchEvent::Flap) {
+            raw.push_back({e.at_s, raw.size(), &e, e.action});
+            continue;
+        }
+        // down for every_s, up for every_s, ...; up again once for_s has passed
+        bool failed = false;
+        for (int k = 0; e.at_s + k * e.every_s < e.at_s + e.for_s - 1e-9; k++) {
+            failed = k % 2 == 0;
+            raw.push_back({e.at_s + k * e.every_s, raw.size(), &e, failed ? e.via : BenchEvent::Up});
+        }
+        if (failed)
+            raw.push_back({e.at_s + e.for_s, raw.size(), &e, BenchEvent::Up});
+    }
+    std::stable_sort(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) { return a.at < b.at; });
+    std::vector<BenchPath> now = s.paths;
+    std::vector<PathChange> out;
+    for (const auto& r : raw) {
+        PathChange c;
+        c.at_s = r.at * scale;
+        c.path = r.ev->path;
+        const std::string p = "path " + std::to_string(c.path);
+        BenchPath& cur = now[c.path];
+        switch (r.act) {
+        case BenchEvent::Down:
+            c.op = PathChange::Blackhole;
+            c.label = p + " down";
+            break;
+        case BenchEvent::LinkDown:
+            c.op = PathChange::LinkDown;
+            c.label = p + " link down";
+            break;
+        case BenchEvent::Degrade: {
+            c.op = PathChange::Reshape;
+            if (r.ev->rate_mbit)
+                cur.rate_mbit = *r.ev->rate_mbit;
+            if (r.ev->rtt_ms)
+                cur.rtt_ms = *r.ev->rtt_ms;
+            if (r.ev->loss_pct)
+                cur.loss_pct = *r.ev->loss_pct;
+            std::string what;
+            if (r.ev->rate_mbit)
+                what += num_text(cur.rate_mbit) + " Mbit/s";
+            if (r.ev->rtt_ms)
+                what += (what.empty() ? "" : ", ") + num_text(cur.rtt_ms) + " ms";
+            if (r.ev->loss_pct)
+                what += (what.empty() ? "" : ", ") + num_text(cur.loss_pct) + "% loss";
+            c.label = p + " degraded to " + what;
+            break;
+        }
+        case BenchEvent::Up:
+        case BenchEvent::Flap:
+            c.op = PathChange::Restore;
+            cur = s.paths[c.path];
+            c.label = p + " up";
+            break;
+        }
+        c.shape = cur;
+        out.push_back(c);
+    }
+    return out;
 }
 
 json scenario_to_json(const BenchScenario& s)
@@ -223,8 +377,21 @@ json scenario_to_json(const BenchScenario& s)
             w["rate_mbit"] = s.workload.rate_mbit;
     }
     json ev = json::array();
-    for (const auto& e : s.events)
-        ev.push_back({{"at_s", e.at_s}, {"path", e.path}, {"action", e.down ? "down" : "up"}});
+    for (const auto& e : s.events) {
+        json one = {{"at_s", e.at_s}, {"path", e.path}, {"action", event_action_name(e.action)}};
+        if (e.action == BenchEvent::Flap) {
+            one["every_s"] = e.every_s;
+            one["for_s"] = e.for_s;
+            one["via"] = event_action_name(e.via);
+        }
+        if (e.rate_mbit)
+            one["rate_mbit"] = *e.rate_mbit;
+        if (e.rtt_ms)
+            one["rtt_ms"] = *e.rtt_ms;
+        if (e.loss_pct)
+            one["loss_pct"] = *e.loss_pct;
+        ev.push_back(one);
+    }
     json out = {{"name", s.name}, {"description", s.description}, {"paths", paths},
                 {"workload", w}, {"events", ev}};
     if (s.rcvbuf_bytes)
@@ -236,26 +403,37 @@ const std::vector<BenchScenario>& builtin_scenarios()
 {
     static const std::vector<BenchScenario> all = [] {
         BenchWorkload bulk;
-        BenchWorkload rr{BenchWorkload::RequestResponse, 0, 0, 300, 100, 10000};
+        BenchWorkload rr{BenchWorkload::RequestResponse, 0, 0, 1000, 100, 10000};
+        BenchWorkload short_flows{BenchWorkload::RequestResponse, 0, 0, 400, 100, 64 << 10};
         auto churn = [](int n, int c) {
             BenchWorkload w{BenchWorkload::Churn, 0, 0, 0, 1000, 1000};
             w.connections = n;
             w.concurrency = c;
             return w;
         };
-        return std::vector<BenchScenario>{
+        std::vector<BenchScenario> v{
             make("equal", "2 x 50 Mbit/s, 10 ms RTT each",
                  {{50, 10, 0, 0, false}, {50, 10, 0, 0, false}}, bulk),
             make("hetero-rtt", "2 x 50 Mbit/s, 10 ms and 100 ms RTT",
                  {{50, 10, 0, 0, false}, {50, 100, 0, 0, false}}, bulk),
             make("unequal-bw", "90 and 10 Mbit/s, 20 ms RTT each",
                  {{90, 20, 0, 0, false}, {10, 20, 0, 0, false}}, bulk),
-            make("lossy", "2 x 20 Mbit/s, 20 ms RTT; 1% loss on path 1; request/response",
-                 {{20, 20, 0, 0, false}, {20, 20, 0, 1, false}}, rr),
-            make("failover", "2 x 20 Mbit/s, 20 ms RTT; path 0 fails at 3 s",
-                 {{20, 20, 0, 0, false}, {20, 20, 0, 0, false}}, bulk, {{3, 0, true}}),
-            make("backup-failover", "20 Mbit/s + 20 Mbit/s backup; path 0 fails at 3 s",
-                 {{20, 20, 0, 0, false}, {20, 20, 0, 0, true}}, bulk, {{3, 0, true}}),
+            make("lossy-1-rr", "2 x 20 Mbit/s, 20 ms RTT, 1% loss on each path; 1000 "
+                 "requests of 100 B, 10 kB answers", {{20, 20, 0, 1, false}, {20, 20, 0, 1, false}}, rr),
+            make("lossy-3-rr", "2 x 20 Mbit/s, 20 ms RTT, 3% loss on each path; 1000 "
+                 "requests of 100 B, 10 kB answers", {{20, 20, 0, 3, false}, {20, 20, 0, 3, false}}, rr),
+            make("lossy-1-short", "2 x 20 Mbit/s, 20 ms RTT, 1% loss on each path; 400 short "
+                 "flows of 64 KiB on one connection", {{20, 20, 0, 1, false}, {20, 20, 0, 1, false}},
+                 short_flows),
+            make("lossy-3-short", "2 x 20 Mbit/s, 20 ms RTT, 3% loss on each path; 400 short "
+                 "flows of 64 KiB on one connection", {{20, 20, 0, 3, false}, {20, 20, 0, 3, false}},
+                 short_flows),
+            make("lossy-fast-rr", "20 Mbit/s 10 ms RTT with 3% loss + 20 Mbit/s 40 ms clean; "
+                 "1000 requests of 100 B, 10 kB answers",
+                 {{20, 10, 0, 3, false}, {20, 40, 0, 0, false}}, rr),
+            make("lossy-fast-short", "20 Mbit/s 10 ms RTT with 3% loss + 20 Mbit/s 40 ms clean; "
+                 "400 short flows of 64 KiB on one connection",
+                 {{20, 10, 0, 3, false}, {20, 40, 0, 0, false}}, short_flows),
             make("unshaped", "2 unshaped veth paths: decision cost and throughput",
                  {{0, 0, 0, 0, false}, {0, 0, 0, 0, false}}, BenchWorkload{BenchWorkload::Bulk, 4}),
             make("app-limited", "5 Mbit/s application over 20 Mbit/s 10 ms + 20 Mbit/s 60 ms",
@@ -277,6 +455,32 @@ const std::vector<BenchScenario>& builtin_scenarios()
                      return w;
                  }()),
         };
+        // Both failover scenarios in every failure kind: path 0 fails at 3 s of 6 (the flap:
+        // from 2 s, down 1 s and up 1 s, twice, of 8 s).
+        for (const bool backup : {false, true}) {
+            const std::string base = backup ? "backup-failover" : "failover";
+            const std::string paths = backup ? "20 Mbit/s + 20 Mbit/s backup, 20 ms RTT"
+                                             : "2 x 20 Mbit/s, 20 ms RTT";
+            const std::vector<BenchPath> two = {{20, 20, 0, 0, false}, {20, 20, 0, 0, backup}};
+            BenchEvent down, link, flap, degrade;
+            down.at_s = link.at_s = degrade.at_s = 3;
+            link.action = BenchEvent::LinkDown;
+            flap.action = BenchEvent::Flap;
+            flap.at_s = 2;
+            flap.every_s = 1;
+            flap.for_s = 4;
+            degrade.action = BenchEvent::Degrade;
+            degrade.rate_mbit = 1;
+            degrade.rtt_ms = 400;
+            v.push_back(make(base, paths + "; path 0 blackholed at 3 s", two, bulk, {down}));
+            v.push_back(make(base + "-link-down", paths + "; the client's interface of path 0 "
+                             "set down at 3 s", two, bulk, {link}));
+            v.push_back(make(base + "-flap", paths + "; path 0 blackholed and back every 1 s "
+                             "from 2 s to 6 s", two, BenchWorkload{BenchWorkload::Bulk, 8}, {flap}));
+            v.push_back(make(base + "-degrade", paths + "; path 0 degrades to 1 Mbit/s, 400 ms "
+                             "RTT at 3 s", two, bulk, {degrade}));
+        }
+        return v;
     }();
     return all;
 }
@@ -330,6 +534,13 @@ Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what)
     for (const auto& s : builtin_scenarios())
         if (s.name == what)
             return std::vector<BenchScenario>{s};
+    // A family: the built-ins named WHAT-... (lossy: every loss scenario).
+    std::vector<BenchScenario> family;
+    for (const auto& s : builtin_scenarios())
+        if (s.name.rfind(what + "-", 0) == 0)
+            family.push_back(s);
+    if (!family.empty())
+        return family;
     if (sweep_point(what))
         for (const auto& s : sweep_scenarios())
             if (s.name == what)
@@ -340,7 +551,8 @@ Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what)
         for (const auto& s : builtin_scenarios())
             names += (names.empty() ? "" : ", ") + s.name;
         return fail_msg("unknown scenario '" + printable(what) + "': neither a built-in (" +
-                        names + ", or a sweep point such as sweep-r9-d25-bdp) nor a readable file",
+                        names + ", a family such as lossy, or a sweep point such as "
+                        "sweep-r9-d25-bdp) nor a readable file",
                         ENOENT);
     }
     auto text = read_regular_file(what, 16u << 20, "failed to read scenario file " + printable(what));

@@ -69,7 +69,8 @@ void add_bench_command(CLI::App& app, int& rc)
     static std::string replot;
     static bool cleanup = false;
     auto* b = app.add_subcommand("bench", "Compare schedulers on emulated multi-path topologies");
-    b->add_option("scenario", names, "built-in scenario names or JSON scenario files");
+    b->add_option("scenario", names, "built-in scenario names, families (lossy: every "
+                                     "lossy-* built-in) or JSON scenario files");
     b->add_option("--sched", scheds, "schedulers to compare, 'default' is the kernel's own, "
                                      "FILE.bpf.o an object of your own "
                                      "(default: default minrtt roundrobin blest redundant backup)")
@@ -78,7 +79,8 @@ void add_bench_command(CLI::App& app, int& rc)
                                         "(default 3)")->check(CLI::Range(1, 50));
     b->add_option("--out", o.out_dir, "directory for results.json and one SVG chart per "
                                       "scenario (default bench-results)");
-    b->add_option("--time-scale", o.time_scale, "multiply workload durations and event times "
+    b->add_option("--time-scale", o.time_scale, "multiply workload durations, request and "
+                                                "connection counts and event times "
                                                 "(quick looks: 0.5)")->check(kFinite & CLI::Range(0.1, 10.0));
     b->add_flag("--list", list, "print the named scenarios (default: the built-ins) as JSON "
                                 "and exit: a starting point for your own, or a check of a file");
@@ -102,9 +104,11 @@ void add_bench_command(CLI::App& app, int& rc)
         "queue of two bandwidth-delay products), and per scenario measures single-path TCP\n"
         "on each path and every scheduler, interleaved, --repeat times. Reports goodput,\n"
         "aggregation efficiency (goodput / sum of the single-path goodputs of the same run),\n"
-        "bytes per path, longest receive gap, request p50/p99, BPF decision cost\n"
-        "(run_time_ns / run_cnt of get_send) and sender CPU per KiB. Needs netem and the BPF\n"
-        "scheduler interface: run it in the VM. Progress goes to stderr.\n"
+        "bytes per path, longest receive gap, request p50/p99/p99.9 and bytes on the wire\n"
+        "per payload byte, BPF decision cost (run_time_ns / run_cnt of get_send) and sender\n"
+        "CPU per KiB. Events break a path mid-run: down (blackhole), link-down (the client's\n"
+        "interface), flap, degrade. Needs netem and the BPF scheduler interface: run it in\n"
+        "the VM. Progress goes to stderr.\n"
         "Examples:\n"
         "  vmtest/run -- build/mptcp-sched bench equal hetero-rtt\n"
         "  vmtest/run -- build/mptcp-sched bench failover --sched default,minrtt --repeat 5\n"

@@ -23,7 +23,10 @@ struct RunFigures {
     std::string error;
     double goodput_mbit = 0;
     double max_gap_ms = 0;
-    double p50_ms = 0, p99_ms = 0;
+    double p50_ms = 0, p99_ms = 0, p999_ms = 0;
+    // request/response: TCP payload bytes both ends sent (retransmissions and copies on
+    // other subflows included) per byte of requests and responses
+    double wire_per_payload = 0;
     double cpu_ns_per_kib = 0;
     double conns_per_s = 0;               // churn
     double states_left = -1;              // churn: connection states left after all closed
@@ -53,6 +56,7 @@ struct BenchFigures {
     std::vector<std::string> errors;
     Spread goodput_mbit, max_gap_ms;       // bulk and rate
     Spread p50_ms, p99_ms;                 // request/response and churn
+    Spread p999_ms, wire_per_payload;      // request/response
     Spread conns_per_s;                    // churn
     Spread cpu_ns_per_kib;
     std::optional<Spread> ofo_per_mb;      // when the receiver's counter was readable

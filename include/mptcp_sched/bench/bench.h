@@ -27,17 +27,43 @@ struct BenchPath {
     bool backup = false;      // its MPTCP endpoint carries the backup flag
 };
 
+// Something that happens to a path during a scheduler's run (single-path baselines run
+// undisturbed). After every run each path touched is restored, whatever happened.
 struct BenchEvent {
+    enum Action {
+        Down,       // blackhole: the router drops everything on the path (netem loss 100%)
+        Up,         // the path as the scenario defines it again: shaping, interface, routes
+        LinkDown,   // the client's interface of the path administratively down (as when
+                    // Wi-Fi disappears: the kernel flushes its routes); `up` brings it back
+        Flap,       // fails (as `via`) and comes back every every_s seconds, for for_s
+        Degrade,    // rate, RTT and/or loss of the path changed (netem), e.g. Wi-Fi moving away
+    } action = Down;
     double at_s = 0;
     size_t path = 0;
-    bool down = true;         // down: the router drops everything on the path; up: restores
+    double every_s = 0, for_s = 0;        // flap
+    Action via = Down;                    // flap: Down or LinkDown
+    std::optional<double> rate_mbit, rtt_ms, loss_pct;   // degrade: the new values; unset: kept
+};
+// "down", "up", "link-down", "flap", "degrade".
+const char* event_action_name(BenchEvent::Action a);
+
+// What the events do to the paths, in time order (flaps expanded into their downs and ups),
+// each change with the shaping it leaves on its path: a degrade's new values apply to what
+// the path has then, `up` goes back to the scenario's path. Times are the events' times
+// multiplied by @scale.
+struct PathChange {
+    enum Op { Blackhole, LinkDown, Reshape, Restore } op = Restore;
+    double at_s = 0;
+    size_t path = 0;
+    BenchPath shape;   // Blackhole and Reshape: the shaping to apply (Blackhole drops all)
+    std::string label; // for timelines: "path 0 down", "path 1 degraded to 5 Mbit/s, 40 ms"
 };
 
 struct BenchWorkload {
     enum Kind { Bulk, Rate, RequestResponse, Churn, Many } kind = Bulk;
     double seconds = 6;        // bulk, rate and many (its bulk transfer)
     double rate_mbit = 0;      // rate: the application's sending rate
-    int requests = 200;        // request/response
+    int requests = 200;        // request/response (--time-scale multiplies it, as churn's)
     size_t request_bytes = 100;     // request/response and churn
     size_t response_bytes = 10000;
     int connections = 1000;    // churn: short connections (connect, one exchange, close);
@@ -55,11 +81,14 @@ struct BenchScenario {
                                  // 0 = the kernel's (autotuning up to 6 MiB)
 };
 
+std::vector<PathChange> expand_events(const BenchScenario& s, double scale);
+
 // Parses one scenario (the JSON format in README "Benchmarks"); errors name the field.
 Result<BenchScenario> parse_scenario(const nlohmann::json& j);
 nlohmann::json scenario_to_json(const BenchScenario& s);
-// equal, hetero-rtt, unequal-bw, lossy, failover, backup-failover, unshaped, app-limited,
-// backup-idle, churn, churn-parallel, many.
+// equal, hetero-rtt, unequal-bw, the loss scenarios lossy-{1,3,fast}-{rr,short}, unshaped,
+// app-limited, backup-idle, churn, churn-parallel, many, and failover and backup-failover in
+// every failure kind (<name>, <name>-link-down, <name>-flap, <name>-degrade).
 const std::vector<BenchScenario>& builtin_scenarios();
 // The sweep grid (`bench --sweep`): two paths of 100 Mbit/s in total, the fast one at
 // 4 ms RTT, rate ratio {1, 3, 9} x RTT ratio {1, 5, 25} x receiver buffer {the kernel's
@@ -71,7 +100,8 @@ struct SweepPoint {
 };
 // The grid coordinates of a sweep scenario, from its name; nullopt for any other name.
 std::optional<SweepPoint> sweep_point(const std::string& scenario_name);
-// A built-in name or a path to a JSON file holding one scenario or an array of them.
+// A built-in name, a family of built-ins (NAME: those named NAME-..., e.g. lossy), a sweep
+// point, or a path to a JSON file holding one scenario or an array of them.
 Result<std::vector<BenchScenario>> resolve_scenarios(const std::string& what);
 
 struct BenchOptions {
@@ -79,7 +109,8 @@ struct BenchOptions {
     std::vector<std::string> schedulers{"default", "minrtt", "roundrobin", "blest", "redundant", "backup"};
     int repeat = 3;
     std::string out_dir = "bench-results";
-    double time_scale = 1.0;   // multiplies workload durations and event times (quick runs)
+    double time_scale = 1.0;   // multiplies workload durations, rr and churn counts and event
+                               // times (quick runs)
     bool timeline = false;     // OUT_DIR/timelines/<scenario>-<scheduler>.{svg,json}, round 1
     // Set: each set-up command (ip, tc, ...) is passed here before it runs (the CLI's -v).
     std::function<void(const std::string&)> on_command;

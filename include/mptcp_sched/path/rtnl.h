@@ -58,6 +58,10 @@ Result<std::vector<IfAddr>> rt_addrs();
 Result<std::vector<RouteRule>> rt_rules(int family);
 Result<std::vector<Route>> rt_routes(int family);   // all tables
 
+// `ip link set dev NAME up|down`: the kernel flushes the routes through a link set down
+// and brings back only its connected ones when it comes up.
+Result<void> rt_set_link_up(const std::string& name, bool up);
+
 Result<void> rt_add_rule(const RouteRule& r);
 Result<void> rt_del_rule(const RouteRule& r);
 Result<void> rt_add_route(const Route& r);
