@@ -114,7 +114,7 @@ Result<std::vector<SchedulerStats>> read_stats(const StatsFilter& filter)
         SchedulerStats st;
         st.name = s.name;
 
-        auto counters = open_pinned(s.pin_dir + "/ms_counters");
+        auto counters = open_pinned(s.pin_dir + "/" MS_PIN_COUNTERS);
         if (!counters)
             return std::unexpected(counters.error());
         std::vector<uint64_t> percpu(ncpu);
@@ -124,7 +124,7 @@ Result<std::vector<SchedulerStats>> read_stats(const StatsFilter& filter)
                     st.counters[k] += v;
         }
 
-        auto states = read_conn_states(s.pin_dir + "/ms_conn_state");
+        auto states = read_conn_states(s.pin_dir + "/" MS_PIN_CONN_STATE);
         if (!states)
             return std::unexpected(states.error());
         for (const auto& cs : *states) {
