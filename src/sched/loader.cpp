@@ -647,13 +647,11 @@ Result<LoadPreview> preview_load(const std::string& what)
 Result<std::map<std::string, uint64_t>> loaded_rodata(const std::string& pin_dir)
 {
     const std::string pin = pin_dir + "/" MS_PIN_RODATA;
-    UniqueFd fd(bpf_obj_get(pin.c_str()));
-    if (!fd)
-        return fail_errno("failed to open " + pin);
-    struct bpf_map_info mi {};
-    __u32 len = sizeof(mi);
-    if (bpf_map_get_info_by_fd(fd.get(), &mi, &len) != 0)
-        return fail_errno("failed to read " + pin);
+    auto pinned = open_pinned_map(pin);
+    if (!pinned)
+        return std::unexpected(pinned.error());
+    const UniqueFd& fd = pinned->fd;
+    const struct bpf_map_info& mi = pinned->info;
     if (mi.type != BPF_MAP_TYPE_ARRAY || mi.max_entries != 1 || !mi.btf_id)
         return fail_msg("failed to read " + pin + ": not a .rodata map with BTF", EPROTO);
     std::vector<char> value(mi.value_size);
