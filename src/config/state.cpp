@@ -37,7 +37,6 @@ Result<SchedulerState> resolve_scheduler(const SchedulerConfig& c)
     SchedulerState s;
     s.name = p->name;
     s.source = c.load;
-    s.tunables = p->tunables;
     for (const auto& [k, v] : c.tunables) {
         auto it = p->tunables.find(k);
         if (it == p->tunables.end()) {
@@ -56,6 +55,7 @@ Result<SchedulerState> resolve_scheduler(const SchedulerConfig& c)
                             ERANGE);
         it->second = v;
     }
+    s.tunables = p->tunables;
     return s;
 }
 

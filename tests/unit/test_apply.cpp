@@ -335,3 +335,30 @@ TEST_CASE("apply diff: actions come out as JSON", "[apply]")
     CHECK(j["scheduler"] == "ms_rr");
     CHECK(j["tunables"]["rr_quantum"] == 1);
 }
+
+TEST_CASE("apply resolve: a built-in's tunables are its defaults with the config's values", "[apply]")
+{
+    Config c;
+    c.schedulers = std::vector<SchedulerConfig>{{"rr", {{"rr_quantum", 16384}}}, {"minrtt", {}}};
+    auto s = resolve(c);
+    REQUIRE(s);
+    REQUIRE(s->schedulers->size() == 2);
+    const auto& rr = (*s->schedulers)[0];
+    CHECK(rr.name == "ms_rr");
+    CHECK(rr.source == "rr");
+    CHECK(rr.tunables == std::map<std::string, uint64_t>{{"ms_stats_enabled", 1}, {"rr_quantum", 16384}});
+    CHECK((*s->schedulers)[1].tunables == std::map<std::string, uint64_t>{{"ms_stats_enabled", 1}});
+
+    c.schedulers = std::vector<SchedulerConfig>{{"minrtt", {{"rr_quantum", 1}}}};
+    auto bad = resolve(c);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == EINVAL);
+    CHECK(bad.error().message == "invalid configuration: scheduler \"minrtt\" has no tunable "
+                                 "\"rr_quantum\" (tunables: ms_stats_enabled)");
+    c.schedulers = std::vector<SchedulerConfig>{{"rr", {{"rr_quantum", 1ull << 32}}}};
+    CHECK(resolve(c).error().code == ERANGE);
+    c.schedulers = std::vector<SchedulerConfig>{{"rr", {}}, {"roundrobin", {}}};
+    CHECK(resolve(c).error().message.find("ms_rr is loaded twice") != std::string::npos);
+    c.schedulers = std::vector<SchedulerConfig>{{"nosuch", {}}};
+    CHECK(resolve(c).error().message.find("unknown scheduler") != std::string::npos);
+}

@@ -40,8 +40,8 @@ JSON
 # state: one line summing up everything the config manages.
 state() {
     echo "loaded=$($M list --json | python3 -c "import json,sys; print(','.join(sorted(r['registered_name'] for r in json.load(sys.stdin) if r['loaded_by_us'] and r['registered'])))")" \
-         "quantum=$(bpftool map dump pinned $root/ms_rr/rodata 2>/dev/null | sed -n 's/.*rr_quantum = \([0-9]*\).*/\1/p')" \
-         "rules=$($M rule list --json 2>/dev/null | python3 -c "import json,sys; j=json.load(sys.stdin); print(j['default_policy'] + ':' + ';'.join(r['policy'] + '@' + r['match'] for r in j['rules']))")" \
+         "quantum=$(rodata_value $root/ms_rr/rodata rr_quantum)" \
+         "rules=$($M rule list --json 2>/dev/null | python3 -c "import json,sys; j=json.load(sys.stdin); print(j['default_policy'] + ':' + ';'.join(r['policy'] + '@' + r['match'] for r in j['rules']))" 2>/dev/null)" \
          "cli=$(in_cli sysctl -n net.mptcp.scheduler)/$(ip -n ms-cli mptcp limits show | tr -s ' \n' ' ')/$(ip -n ms-cli mptcp endpoint show | sed 's/ id [0-9]*//' | tr -s ' \n' ' ')" \
          "srv=$(in_srv sysctl -n net.mptcp.scheduler)/$(ip -n ms-srv mptcp limits show | tr -s ' \n' ' ')"
 }

@@ -30,7 +30,7 @@ check "  registered under its own name" grep -qw ms_sdk_vm /proc/sys/net/mptcp/a
 check "  its link, statistics maps and read-only data are pinned" \
     test -e "$root/ms_sdk_vm/link" -a -e "$root/ms_sdk_vm/ms_conn_state" -a -e "$root/ms_sdk_vm/ms_counters" -a -e "$root/ms_sdk_vm/rodata"
 check "  the tunable is in effect (rodata pin)" \
-    sh -c "bpftool map dump pinned '$root/ms_sdk_vm/rodata' | grep -q 'ms_sdk_vm_burst = 16384'"
+    test "$(rodata_value $root/ms_sdk_vm/rodata ms_sdk_vm_burst)" = 16384
 
 topo_up 50 5 50 5
 check "select it in both namespaces" sh -c "$M set ms_sdk_vm --netns ms-cli >/dev/null && $M set ms_sdk_vm --netns ms-srv >/dev/null"
