@@ -7,6 +7,9 @@
 set -euo pipefail
 help2man=$1 cli=$2 version=$3 out=$4
 inc=$(mktemp) && trap 'rm -f "$inc"' EXIT
+# Run as plain `mptcp-sched` (its usage lines show argv[0], not the build directory).
+export PATH="$(cd "$(dirname "$cli")" && pwd):$PATH"
+cli=mptcp-sched
 
 # subcommands HELP_TEXT: the names listed under CLI11's "Subcommands:" heading.
 subcommands() { awk '/^[A-Za-z ]*[Ss]ubcommands:$/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }'; }
