@@ -24,8 +24,9 @@ fi
 apt-get update -qq
 
 # Build and unit tests.
+# help2man: the man page is generated from --help; dpkg-dev: `cpack -G DEB` (dpkg-shlibdeps).
 base=(cmake make g++ pkg-config git clang-19 llvm-19 libelf-dev zlib1g-dev libmnl-dev
-      libcli11-dev nlohmann-json3-dev)
+      libcli11-dev nlohmann-json3-dev help2man dpkg-dev man-db)
 bpo_pkgs=(libbpf-dev bpftool catch2)
 # Host tests and the lab: namespaces, veth, ss, sysctl; mptcpd to compare pathd with.
 host=(iproute2 procps kmod util-linux python3 mptcpd)

@@ -14,7 +14,7 @@
  *
  * A peer without MPTCP is no problem: the connection falls back to TCP as usual.
  */
-#include "vmlinux.h"
+#include <mptcp_sched/bpf/vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 

@@ -5,9 +5,9 @@
  * from user space; an iterator visits live sockets only, so the cost of a read grows with
  * the connections that exist, not with any table size.
  */
-#include "vmlinux.h"
+#include <mptcp_sched/bpf/vmlinux.h>
 #include <bpf/bpf_helpers.h>
-#include "mptcp_sched/sched_abi.h"
+#include <mptcp_sched/sched_abi.h>
 
 char _license[] SEC("license") = "GPL";
 

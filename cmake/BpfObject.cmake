@@ -52,7 +52,7 @@ file(MAKE_DIRECTORY ${BPF_SKEL_DIR})
 
 set(BPF_CFLAGS -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror
     -fdebug-prefix-map=${CMAKE_SOURCE_DIR}=. -ffile-prefix-map=${CMAKE_SOURCE_DIR}=.
-    -I${CMAKE_SOURCE_DIR}/bpf -I${CMAKE_SOURCE_DIR}/include ${LIBBPF_CFLAGS}
+    -I${CMAKE_SOURCE_DIR}/include ${LIBBPF_CFLAGS}
     # uapi <linux/types.h> needs <asm/types.h>, which Debian keeps in the multiarch dir.
     -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE})
 
@@ -68,7 +68,8 @@ endif()
 # add_bpf_object(NAME SOURCE OUTDIR): OUTDIR/NAME.bpf.o, target NAME_bpfobj.
 function(add_bpf_object name src outdir)
   set(obj ${outdir}/${name}.bpf.o)
-  file(GLOB _bpf_headers ${CMAKE_SOURCE_DIR}/bpf/*.h ${CMAKE_SOURCE_DIR}/include/mptcp_sched/*_abi.h)
+  file(GLOB _bpf_headers ${CMAKE_SOURCE_DIR}/include/mptcp_sched/bpf/*.h
+       ${CMAKE_SOURCE_DIR}/include/mptcp_sched/sched_abi.h ${CMAKE_SOURCE_DIR}/include/mptcp_sched/sched_model.h)
   add_custom_command(
     OUTPUT ${obj}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${outdir}

@@ -18,7 +18,11 @@
  * Fails: with -EAGAIN, marking nothing, when no primary can send now and at least one is
  * still active, or when nothing at all can send.
  */
-#include "policies.bpf.h"
+#include <mptcp_sched/bpf/mptcp_sched.bpf.h>
+#include <mptcp_sched/bpf/stats_impl.bpf.h>
+#include <mptcp_sched/bpf/policies.bpf.h>
+
+char _license[] SEC("license") = "GPL";
 
 SEC("struct_ops")
 int BPF_PROG(bkup_get_send, struct mptcp_sock *msk)

@@ -12,7 +12,7 @@
  * fit: X = lambda * MSS_f * (CWND_f + (RTT_s / RTT_f - 1) / 2) * RTT_s / RTT_f, compared
  * with the send window left after the burst.
  *
- * Policy: ms_minrtt's earliest-arrival choice (bpf/policies.bpf.h, ms_pick_arrival), then,
+ * Policy: ms_minrtt's earliest-arrival choice (mptcp_sched/bpf/policies.bpf.h, ms_pick_arrival), then,
  * when that choice is not the lowest-RTT subflow, BLEST's test in arrival-time form
  * (ms_blest_slow_ok in include/mptcp_sched/sched_model.h: the fast subflow's delivery
  * rate over the slow one's arrival time, plus one segment of cwnd growth per fast RTT);
@@ -31,7 +31,13 @@
  * Fails: with -EAGAIN, marking nothing, when no subflow is active, or while the subflow it
  * chose (or the fastest one it fell back to) has no send-buffer room.
  */
-#include "policies.bpf.h"
+#include <mptcp_sched/bpf/mptcp_sched.bpf.h>
+#include <mptcp_sched/bpf/stats_impl.bpf.h>
+#include <mptcp_sched/bpf/policies.bpf.h>
+
+char _license[] SEC("license") = "GPL";
+/* BLEST's lambda in percent (`mptcp-sched load blest --blest_lambda_pct=120`). */
+MS_TUNABLE(__u32, blest_lambda_pct, MS_BLEST_LAMBDA_PCT_DEFAULT);
 
 SEC("struct_ops")
 int BPF_PROG(blest_get_send, struct mptcp_sock *msk)

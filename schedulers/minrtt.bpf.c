@@ -28,7 +28,11 @@
  * Fails: with -EAGAIN, marking nothing, when no subflow is active, or while the chosen one
  * has no send-buffer room; the core keeps the data pending and asks again on the next ack.
  */
-#include "policies.bpf.h"
+#include <mptcp_sched/bpf/mptcp_sched.bpf.h>
+#include <mptcp_sched/bpf/stats_impl.bpf.h>
+#include <mptcp_sched/bpf/policies.bpf.h>
+
+char _license[] SEC("license") = "GPL";
 
 SEC("struct_ops")
 int BPF_PROG(minrtt_get_send, struct mptcp_sock *msk)

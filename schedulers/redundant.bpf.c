@@ -21,7 +21,11 @@
  * Fails: with -EAGAIN, marking nothing, while an active subflow of the set has no
  * send-buffer room, or when no subflow is active.
  */
-#include "policies.bpf.h"
+#include <mptcp_sched/bpf/mptcp_sched.bpf.h>
+#include <mptcp_sched/bpf/stats_impl.bpf.h>
+#include <mptcp_sched/bpf/policies.bpf.h>
+
+char _license[] SEC("license") = "GPL";
 
 SEC("struct_ops")
 int BPF_PROG(red_get_send, struct mptcp_sock *msk)

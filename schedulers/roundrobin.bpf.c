@@ -8,7 +8,7 @@
  * storage. A subflow that still holds a quantum or more unsent from its earlier turns
  * misses its turn, and one more than twice as slow (srtt) as the fastest-arriving subflow
  * takes only what it can deliver before that one could deliver the connection's backlog
- * (bpf/policies.bpf.h, ms_pick_rr). Backup subflows take turns only while no non-backup subflow is active.
+ * (mptcp_sched/bpf/policies.bpf.h, ms_pick_rr). Backup subflows take turns only while no non-backup subflow is active.
  * Retransmissions go to the earliest-arrival subflow instead (as ms_minrtt): a rotation
  * there would only delay the repair.
  *
@@ -23,14 +23,21 @@
  * subflow without room is skipped, never marked (marking one made early round-robin
  * schedulers spin).
  */
-#include "policies.bpf.h"
+#include <mptcp_sched/bpf/mptcp_sched.bpf.h>
+#include <mptcp_sched/bpf/stats_impl.bpf.h>
+#include <mptcp_sched/bpf/policies.bpf.h>
+
+char _license[] SEC("license") = "GPL";
+
+/* Round-robin's bytes per turn (`mptcp-sched load rr --rr_quantum=16384`). */
+MS_TUNABLE(__u32, rr_quantum, MS_RR_QUANTUM_DEFAULT);
 
 SEC("struct_ops")
 int BPF_PROG(rr_get_send, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_RR);
 
-	return ms_pick_rr(msk, st, MS_DECISION_SEND);
+	return ms_pick_rr(msk, st, MS_DECISION_SEND, rr_quantum);
 }
 
 SEC("struct_ops")

@@ -8,7 +8,7 @@
  * mark); no match means the default policy. The choice and the rule id are stored in the
  * connection's socket storage and every later decision goes straight to that policy
  * (min-RTT, round-robin, redundant, backup-aware or BLEST, the same code as the single-policy
- * schedulers, bpf/policies.bpf.h). The rules and the default live in the pinned maps
+ * schedulers, mptcp_sched/bpf/policies.bpf.h). The rules and the default live in the pinned maps
  * ms_rules and ms_rules_cfg, written by `mptcp-sched rule ...`.
  *
  * Why one dispatching struct_ops:
@@ -34,21 +34,29 @@
  *
  * Fails: as the chosen policy does (-EAGAIN when nothing can send).
  */
-#include "policies.bpf.h"
+#include <mptcp_sched/bpf/mptcp_sched.bpf.h>
+#include <mptcp_sched/bpf/stats_impl.bpf.h>
+#include <mptcp_sched/bpf/policies.bpf.h>
+
+char _license[] SEC("license") = "GPL";
+
+/* Round-robin's bytes per turn (`mptcp-sched load rr --rr_quantum=16384`). */
+MS_TUNABLE(__u32, rr_quantum, MS_RR_QUANTUM_DEFAULT);
+MS_TUNABLE(__u32, blest_lambda_pct, MS_BLEST_LAMBDA_PCT_DEFAULT);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2 * MS_MAX_RULES);
 	__type(key, __u32);
 	__type(value, struct ms_rule);
-} ms_rules SEC(".maps");
+} MS_MAP_RULES SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ms_rules_cfg);
-} ms_rules_cfg SEC(".maps");
+} MS_MAP_RULES_CFG SEC(".maps");
 
 /* What the rules are matched against, read once per connection. */
 struct ms_match_ctx {
@@ -210,7 +218,7 @@ static __always_inline int ms_rules_pick(struct mptcp_sock *msk, enum ms_decisio
 	case MS_POLICY_RR:
 		if (kind == MS_DECISION_RETRANS)	/* as ms_rr: repair on the earliest */
 			return ms_pick_arrival(msk, st, kind, false, 0);
-		return ms_pick_rr(msk, st, kind);
+		return ms_pick_rr(msk, st, kind, rr_quantum);
 	case MS_POLICY_REDUNDANT:
 		return ms_pick_redundant(msk, st, kind);
 	case MS_POLICY_BACKUP:

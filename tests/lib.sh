@@ -155,3 +155,23 @@ gp() { json "$1" "j['goodput_mbit']"; }
 # M must point at the mptcp-sched binary; stats are sampled from inside `ip netns exec`
 # (whose /sys hides bpffs) by entering PID 1's mount namespace.
 stats_cmd() { echo "nsenter -t 1 -m $M stats --json > $1"; }
+
+# rodata_value PIN NAME: the value of global NAME in a pinned .rodata map (the `rodata` pin
+# of a loaded scheduler: the tunables it runs with), read by bpftool through its BTF.
+rodata_value() {
+    bpftool -j map dump pinned "$1" 2>/dev/null | python3 -c '
+import json, sys
+def find(o):
+    if isinstance(o, dict):
+        if sys.argv[1] in o:
+            return o[sys.argv[1]]
+        o = list(o.values())
+    if isinstance(o, list):
+        for x in o:
+            v = find(x)
+            if v is not None:
+                return v
+    return None
+v = find(json.load(sys.stdin))
+print("" if v is None else v)' "$2"
+}

@@ -3,7 +3,7 @@
  * Interface between the BPF schedulers and the mptcp-sched library: the names under which
  * the schedulers register, the counters they keep and the rows of their statistics maps.
  * Included by both sides; only enums, constants and fixed-width structs live here. The C++
- * side static_asserts the struct sizes (src/stats.cpp), so a change here that breaks the
+ * side static_asserts the struct sizes (src/sched/stats.cpp), so a change here that breaks the
  * layout fails the build instead of misreading maps.
  */
 #ifndef MPTCP_SCHED_SCHED_ABI_H
@@ -14,6 +14,43 @@
 /* Every built-in scheduler registers as "ms_<short name>" so it never clashes with
  * schedulers from other sources; MPTCP_SCHED_NAME_MAX (16) bounds the whole name. */
 #define MS_SCHED_PREFIX "ms_"
+
+#define MS_STR_(x) #x
+#define MS_STR(x) MS_STR_(x)
+
+/*
+ * Pins. `mptcp-sched load` pins each scheduler under MS_PIN_ROOT/<registered name>/ (the
+ * root can be moved, MPTCP_SCHED_PIN_ROOT): its struct_ops link as MS_PIN_LINK (or, for a
+ * SEC(".struct_ops") map without a link, that map as MS_PIN_OPS), its .rodata map as
+ * MS_PIN_RODATA (the tunables it was loaded with), and each of the maps below that the
+ * object has, under the map's own name. A BPF program names its maps with the MS_MAP_*
+ * macros, so the name the loader pins and the reader opens is this one.
+ */
+#define MS_PIN_ROOT "/sys/fs/bpf/mptcp-sched"
+#define MS_PIN_LINK "link"
+#define MS_PIN_OPS "ops"
+#define MS_PIN_RODATA "rodata"
+#define MS_MAP_CONN_STATE ms_conn_state		/* struct ms_conn_state per connection */
+#define MS_MAP_COUNTERS ms_counters		/* __u64 per enum ms_counter, per CPU */
+#define MS_MAP_RULES ms_rules			/* struct ms_rule[2 * MS_MAX_RULES] (ms_rules) */
+#define MS_MAP_RULES_CFG ms_rules_cfg		/* struct ms_rules_cfg at key 0 (ms_rules) */
+#define MS_PIN_CONN_STATE MS_STR(MS_MAP_CONN_STATE)
+#define MS_PIN_COUNTERS MS_STR(MS_MAP_COUNTERS)
+#define MS_PIN_RULES MS_STR(MS_MAP_RULES)
+#define MS_PIN_RULES_CFG MS_STR(MS_MAP_RULES_CFG)
+
+/*
+ * Tunables: a scheduler's tunables are its global `const volatile` integers (bool, enum,
+ * __u8 .. __u64) that at least one of its programs reads. `mptcp-sched load NAME
+ * --TUNABLE=VALUE` (and a config's "tunables") set them in .rodata before the load; the
+ * verifier then sees constants. Name them in snake_case, prefixed with the policy they
+ * belong to (rr_quantum, blest_lambda_pct); MS_TUNABLE defines one. Every scheduler that
+ * keeps statistics has MS_TUNABLE_STATS_ENABLED (stats_impl.bpf.h).
+ */
+#define MS_TUNABLE_STATS_ENABLED "ms_stats_enabled"
+#ifdef __bpf__
+#define MS_TUNABLE(type, name, value) const volatile type name = (value)
+#endif
 
 /* Per-CPU counters, indexed by enum ms_counter, summed over CPUs by the reader. */
 enum ms_counter {
@@ -73,7 +110,8 @@ struct ms_subflow {
  * socket (map ms_conn_state): its policy state and its statistics. The kernel frees it
  * with the socket, so a decision and a release touch only this connection's own memory,
  * and statistics cover every connection however many there are. The reader walks the
- * map with a BPF iterator (bpf/stats_iter.bpf.c).
+ * map with a BPF iterator (bpf/stats_iter.bpf.c); a scheduler gets the map and the
+ * recording from mptcp_sched/bpf/stats_impl.bpf.h.
  */
 struct ms_conn_state {
 	__u64 conn_id;		/* 0 until the first decision; then unique per scheduler */
@@ -88,7 +126,7 @@ struct ms_conn_state {
 	struct ms_subflow sf[MS_SUBFLOW_ROWS];
 };
 
-/* The policies every scheduler is built from (bpf/policies.bpf.h). A single-policy
+/* The policies every scheduler is built from (mptcp_sched/bpf/policies.bpf.h). A single-policy
  * scheduler reports its own; ms_rules reports the one its rules chose. */
 enum ms_policy {
 	MS_POLICY_MINRTT = 0,
@@ -97,6 +135,8 @@ enum ms_policy {
 	MS_POLICY_BACKUP,
 	MS_POLICY_BLEST,
 	MS_POLICY_NR,
+	/* A scheduler's own policy, none of the above (`mptcp-sched new`'s starter). */
+	MS_POLICY_CUSTOM = 255,
 };
 
 /* ---- per-connection rules (schedulers/rules.bpf.c) ---- */

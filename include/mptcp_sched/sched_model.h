@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The arithmetic of the schedulers' decisions, as pure functions over plain numbers:
- * included by the BPF schedulers (bpf/policies.bpf.h fills struct ms_path from a subflow)
+ * included by the BPF schedulers (mptcp_sched/bpf/policies.bpf.h fills struct ms_path from a subflow)
  * and by the C++ unit tests, which check the decisions on hand-made paths. Integer
  * arithmetic only (BPF has no floating point); every division guards its divisor.
  *

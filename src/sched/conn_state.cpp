@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "mptcp_sched/sched/conn_state.h"
+#include "mptcp_sched/base/bpffs.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -27,15 +28,13 @@ struct LinkDeleter {
 
 Result<std::vector<ms_conn_state>> read_conn_states(const std::string& pin)
 {
-    UniqueFd map(bpf_obj_get(pin.c_str()));
-    if (!map)
-        return fail_errno("failed to open pinned map " + pin);
+    auto pinned = open_pinned_map(pin);
+    if (!pinned)
+        return std::unexpected(pinned.error());
+    UniqueFd map = std::move(pinned->fd);
     // A map of another layout (another version's scheduler) must not be misread: the
     // iterator would cut or refuse its records.
-    struct bpf_map_info mi {};
-    __u32 len = sizeof(mi);
-    if (bpf_map_get_info_by_fd(map.get(), &mi, &len) != 0)
-        return fail_errno("failed to inspect " + pin);
+    const struct bpf_map_info& mi = pinned->info;
     if (mi.type != BPF_MAP_TYPE_SK_STORAGE || mi.value_size != sizeof(ms_conn_state))
         return fail_msg("failed to read " + pin + ": not this version's connection state (map type " +
                             std::to_string(mi.type) + ", " + std::to_string(mi.value_size) +

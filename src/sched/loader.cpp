@@ -32,6 +32,7 @@
 #include "mptcp_sched/base/file.h"
 #include "mptcp_sched/sched/rules.h"
 #include "mptcp_sched/base/text.h"
+#include "mptcp_sched/sched_abi.h"
 
 namespace fs = std::filesystem;
 
@@ -39,12 +40,13 @@ namespace mptcp_sched {
 
 namespace {
 
-// The maps pinned next to the link when an object has them: the statistics every scheduler
-// built on bpf/mptcp_sched.bpf.h keeps, and the rule table of ms_rules.
-const char* const kPinnedMaps[] = {"ms_conn_state", "ms_counters", "ms_rules", "ms_rules_cfg"};
+// The maps pinned next to the link when an object has them (names: sched_abi.h): the
+// statistics of mptcp_sched/bpf/stats_impl.bpf.h, and the rule table of ms_rules.
+const char* const kPinnedMaps[] = {MS_PIN_CONN_STATE, MS_PIN_COUNTERS, MS_PIN_RULES,
+                                   MS_PIN_RULES_CFG};
 
 // The pin of a scheduler registered without a link (SEC(".struct_ops")): its struct_ops map.
-constexpr const char* kOpsPin = "ops";
+constexpr const char* kOpsPin = MS_PIN_OPS;
 
 unsigned map_id_of(int fd)
 {
@@ -444,9 +446,11 @@ Result<void> remove_pins(const std::string& dir)
             return fail_errno("failed to remove " + dir + "/" + name);
         return {};
     };
-    if (auto r = drop("link"); !r)
+    if (auto r = drop(MS_PIN_LINK); !r)
         return r;
     if (auto r = drop(kOpsPin); !r)
+        return r;
+    if (auto r = drop(MS_PIN_RODATA); !r)
         return r;
     for (const char* m : kPinnedMaps)
         if (auto r = drop(m); !r)
@@ -569,8 +573,12 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
                             "scheduler must implement get_send)", err);
         return fail_errno("failed to register " + name, err);
     }
-    if (real_link && bpf_link__pin(link.get(), (dir + "/link").c_str()))
+    if (real_link && bpf_link__pin(link.get(), (dir + "/" MS_PIN_LINK).c_str()))
         return fail_errno("failed to pin the link of " + name + " at " + dir);
+    // The tunables it runs with: `apply` compares them with the ones a config asks for.
+    if (struct bpf_map* ro = rodata_map(obj.get());
+        ro && bpf_map__pin(ro, (dir + "/" MS_PIN_RODATA).c_str()))
+        return fail_errno("failed to pin the read-only data of " + name + " at " + dir);
     for (const char* m : kPinnedMaps) {
         struct bpf_map* map = bpf_object__find_map_by_name(obj.get(), m);
         if (map && bpf_map__pin(map, (dir + "/" + m).c_str()))
@@ -602,6 +610,74 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
     bpf_link__disconnect(link.get());
     guard.commit();
     return res;
+}
+
+Result<LoadPreview> preview_load(const std::string& what)
+{
+    auto src = resolve_source(what);
+    if (!src)
+        return std::unexpected(src.error());
+    auto info = inspect_object(src->bytes, src->label);
+    if (!info)
+        return fail_msg("failed to read " + src->label + ": not a valid BPF object (" +
+                        info.error().message + ")", EINVAL);
+    if (info->ops.size() != 1 || info->ops.front().sched_name.empty())
+        return fail_msg("failed to read " + src->label + ": expected exactly one named struct "
+                        "mptcp_sched_ops", EINVAL);
+    LibbpfCapture capture;
+    ObjectPtr obj(bpf_object__open_mem(src->bytes.data(), src->bytes.size(), nullptr));
+    if (!obj)
+        return fail_errno("failed to open " + src->label);
+    LoadPreview p;
+    p.name = info->ops.front().sched_name;
+    p.source = src->source;
+    size_t size = 0;
+    struct bpf_map* ro = rodata_map(obj.get());
+    const char* data = ro ? static_cast<const char*>(bpf_map__initial_value(ro, &size)) : nullptr;
+    for (const auto& t : object_tunables(src->bytes, bpf_object__btf(obj.get()))) {
+        uint64_t v = 0;
+        if (data && t.offset + t.size <= size)
+            std::memcpy(&v, data + t.offset, t.size);   // little-endian host and BPF
+        p.tunables[t.name] = v;
+        p.tunable_sizes[t.name] = t.size;
+    }
+    return p;
+}
+
+Result<std::map<std::string, uint64_t>> loaded_rodata(const std::string& pin_dir)
+{
+    const std::string pin = pin_dir + "/" MS_PIN_RODATA;
+    auto pinned = open_pinned_map(pin);
+    if (!pinned)
+        return std::unexpected(pinned.error());
+    const UniqueFd& fd = pinned->fd;
+    const struct bpf_map_info& mi = pinned->info;
+    if (mi.type != BPF_MAP_TYPE_ARRAY || mi.max_entries != 1 || !mi.btf_id)
+        return fail_msg("failed to read " + pin + ": not a .rodata map with BTF", EPROTO);
+    std::vector<char> value(mi.value_size);
+    const __u32 key = 0;
+    if (bpf_map_lookup_elem(fd.get(), &key, value.data()) != 0)
+        return fail_errno("failed to read " + pin);
+    std::unique_ptr<struct btf, decltype(&btf__free)> btf(btf__load_from_kernel_by_id(mi.btf_id),
+                                                          btf__free);
+    if (!btf)
+        return fail_errno("failed to read the BTF of " + pin);
+    const struct btf_type* sec = btf__type_by_id(btf.get(), mi.btf_value_type_id);
+    if (!sec || !btf_is_datasec(sec))
+        return fail_msg("failed to read " + pin + ": its value is not a DATASEC", EPROTO);
+    std::map<std::string, uint64_t> out;
+    const struct btf_var_secinfo* v = btf_var_secinfos(sec);
+    for (unsigned i = 0; i < btf_vlen(sec); i++, v++) {
+        const struct btf_type* var = btf__type_by_id(btf.get(), v->type);
+        if (!var || !btf_is_var(var) || v->size > 8 || v->offset + v->size > value.size())
+            continue;
+        const char* name = btf__name_by_offset(btf.get(), var->name_off);
+        uint64_t n = 0;
+        std::memcpy(&n, value.data() + v->offset, v->size);
+        if (name && *name)
+            out[name] = n;
+    }
+    return out;
 }
 
 Result<std::string> unload_scheduler(const std::string& what)
@@ -686,7 +762,7 @@ Result<std::vector<LoadedScheduler>> list_loaded(bool with_connections)
         LoadedScheduler s;
         s.name = e.path().filename().string();
         s.pin_dir = e.path().string();
-        int fd = bpf_obj_get((s.pin_dir + "/link").c_str());
+        int fd = bpf_obj_get((s.pin_dir + "/" MS_PIN_LINK).c_str());
         if (fd >= 0) {
             struct bpf_link_info li {};
             __u32 len = sizeof(li);
@@ -699,7 +775,7 @@ Result<std::vector<LoadedScheduler>> list_loaded(bool with_connections)
             s.map_id = map_id_of(m.get());
         }
         s.registered = is_registered(s.name);
-        const std::string states = s.pin_dir + "/ms_conn_state";
+        const std::string states = s.pin_dir + "/" MS_PIN_CONN_STATE;
         s.has_stats = ::access(states.c_str(), F_OK) == 0;
         // A count that cannot be taken (the kernel refuses the iterator) stays unknown:
         // `list` still lists; `stats` reports why.

@@ -43,7 +43,7 @@ const char* policy_name(uint32_t policy)
     for (const auto& p : policy_names())
         if (p.policy == policy)
             return p.names.front().c_str();
-    return "?";
+    return policy == MS_POLICY_CUSTOM ? "custom" : "?";
 }
 
 }  // namespace mptcp_sched

@@ -76,18 +76,18 @@ Result<RuleMaps> open_maps()
                         "loads it and selects it for new connections)", ENOENT);
     if (!root)
         return std::unexpected(root.error());
-    const std::string dir = *root + "/ms_rules";
+    const std::string dir = *root + "/ms_rules";   // the scheduler's pin directory
     RuleMaps m;
-    m.rules.reset(bpf_obj_get((dir + "/ms_rules").c_str()));
+    m.rules.reset(bpf_obj_get((dir + "/" MS_PIN_RULES).c_str()));
     if (!m.rules) {
         if (errno == ENOENT)
             return fail_msg("the rules scheduler is not loaded (`mptcp-sched load rules --set` "
                             "loads it and selects it for new connections)", ENOENT);
-        return fail_errno("failed to open the rule table at " + dir + "/ms_rules");
+        return fail_errno("failed to open the rule table at " + dir + "/" MS_PIN_RULES);
     }
-    m.cfg.reset(bpf_obj_get((dir + "/ms_rules_cfg").c_str()));
+    m.cfg.reset(bpf_obj_get((dir + "/" MS_PIN_RULES_CFG).c_str()));
     if (!m.cfg)
-        return fail_errno("failed to open " + dir + "/ms_rules_cfg");
+        return fail_errno("failed to open " + dir + "/" MS_PIN_RULES_CFG);
     return m;
 }
 
@@ -420,6 +420,27 @@ Result<size_t> flush_rules()
         size_t n = t.rules.size();
         t.rules.clear();
         return n;
+    });
+}
+
+Result<std::vector<ms_rule>> replace_rules(std::vector<ms_rule> rules, ms_policy default_policy)
+{
+    for (size_t i = 0; i < rules.size(); i++)
+        for (size_t j = 0; j < i; j++)
+            if (same_match(rules[i], rules[j]))
+                return fail_msg("duplicate rule: " + describe_match(rules[i]) +
+                                " is matched twice", EEXIST);
+    if (rules.size() > MS_MAX_RULES)
+        return fail_msg("too many rules (" + std::to_string(rules.size()) + "; " +
+                        std::to_string(MS_MAX_RULES) + " at most)", ENOSPC);
+    return modify([&](RuleTable& t, ms_rules_cfg& cfg) -> Result<std::vector<ms_rule>> {
+        for (auto& r : rules) {
+            r.id = std::max<uint32_t>(cfg.next_id, 1);
+            cfg.next_id = r.id + 1;
+        }
+        t.rules = rules;
+        cfg.default_policy = default_policy;
+        return rules;
     });
 }
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "mptcp_sched/base/bpffs.h"
 #include "mptcp_sched/base/fd.h"
 #include "mptcp_sched/sched/conn_state.h"
 #include "mptcp_sched/sched/loader.h"
@@ -57,14 +58,6 @@ std::string endpoint_str(const ms_endpoint& ep)
 }
 
 namespace {
-
-Result<UniqueFd> open_pinned(const std::string& path)
-{
-    UniqueFd fd(bpf_obj_get(path.c_str()));
-    if (!fd)
-        return fail_errno("failed to open pinned map " + path);
-    return fd;
-}
 
 }  // namespace
 
@@ -114,17 +107,17 @@ Result<std::vector<SchedulerStats>> read_stats(const StatsFilter& filter)
         SchedulerStats st;
         st.name = s.name;
 
-        auto counters = open_pinned(s.pin_dir + "/ms_counters");
+        auto counters = open_pinned_map(s.pin_dir + "/" MS_PIN_COUNTERS);
         if (!counters)
             return std::unexpected(counters.error());
         std::vector<uint64_t> percpu(ncpu);
         for (uint32_t k = 0; k < MS_CNT_NR; k++) {
-            if (bpf_map_lookup_elem(counters->get(), &k, percpu.data()) == 0)
+            if (bpf_map_lookup_elem(counters->fd.get(), &k, percpu.data()) == 0)
                 for (uint64_t v : percpu)
                     st.counters[k] += v;
         }
 
-        auto states = read_conn_states(s.pin_dir + "/ms_conn_state");
+        auto states = read_conn_states(s.pin_dir + "/" MS_PIN_CONN_STATE);
         if (!states)
             return std::unexpected(states.error());
         for (const auto& cs : *states) {

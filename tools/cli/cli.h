@@ -82,5 +82,7 @@ void add_doctor_command(CLI::App& app, int& rc);
 void add_run_command(CLI::App& app, int& rc);
 void add_bench_command(CLI::App& app, int& rc);
 void add_trace_command(CLI::App& app, int& rc);
+void add_new_command(CLI::App& app, int& rc);     // a starter scheduler (SDK)
+void add_apply_command(CLI::App& app, int& rc);   // a declarative configuration
 
 }  // namespace mptcp_sched::cli

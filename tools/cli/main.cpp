@@ -107,6 +107,7 @@ int run_cli(int argc, char** argv)
     CLI::App app{"mptcp-sched: Multipath TCP packet schedulers and path policy through BPF"};
     app.require_subcommand(1);
     app.add_flag("-v,--verbose", g_verbose, "show libbpf's own diagnostics");
+    app.set_version_flag("--version", std::string(MPTCP_SCHED_VERSION));
     app.footer(
         "Exit codes: 0 success (status: BPF scheduler interface present), 1 error,\n"
         "            2 bad usage, 3 status: kernel lacks the BPF scheduler interface.\n"
@@ -114,9 +115,10 @@ int run_cli(int argc, char** argv)
 
     int rc = -1;   // set by the callback of the command that ran
     // In this order in --help.
-    for (auto add : {add_status_command, add_scheduler_commands, add_stats_command,
-                     add_rule_command, add_path_commands, add_demo_command, add_conns_command,
-                     add_doctor_command, add_run_command, add_bench_command, add_trace_command})
+    for (auto add : {add_status_command, add_scheduler_commands, add_new_command,
+                     add_stats_command, add_rule_command, add_apply_command, add_path_commands,
+                     add_demo_command, add_conns_command, add_doctor_command, add_run_command,
+                     add_bench_command, add_trace_command})
         add(app, rc);
     libbpf_set_print(libbpf_print);
 

@@ -7,12 +7,14 @@
 
 #include <string>
 
+#include "mptcp_sched/sched_abi.h"
+
 namespace mptcp_sched {
 
 struct Paths {
-    std::string pin_root = "/sys/fs/bpf/mptcp-sched";   // one directory per loaded scheduler
+    std::string pin_root = MS_PIN_ROOT;   // one directory per loaded scheduler
     std::string sysctl_root = "/proc/sys";
-    std::string netns_dir = "/run/netns";                // `ip netns` names
+    std::string netns_dir = "/run/netns";   // `ip netns` names
 };
 
 // The paths in use (the defaults until set_paths()). Not synchronised: set them before

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-// The per-connection state every scheduler built on bpf/mptcp_sched.bpf.h keeps in the
+// The per-connection state every scheduler built on mptcp_sched/bpf/stats_impl.bpf.h keeps in the
 // socket storage of the MPTCP socket (struct ms_conn_state, sched_abi.h), read back.
 #pragma once
 

@@ -4,6 +4,7 @@
 // loaded; list, stats and unload read them.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -68,6 +69,20 @@ struct LoadedScheduler {
 // The schedulers pinned by us. WITH_CONNECTIONS also counts each one's live connections
 // (a walk of its connection states with a BPF iterator).
 Result<std::vector<LoadedScheduler>> list_loaded(bool with_connections = false);
+
+// What `load WHAT` would register, without loading: the scheduler's name and each of its
+// tunables with the value it has unless set (the object's own .rodata), and its size.
+struct LoadPreview {
+    std::string name;
+    std::string source;   // as LoadResult::source
+    std::map<std::string, uint64_t> tunables;
+    std::map<std::string, size_t> tunable_sizes;
+};
+Result<LoadPreview> preview_load(const std::string& what);
+
+// The values a loaded scheduler's read-only globals have (its rodata pin, read through the
+// map's BTF): every global of .rodata, tunable or not. ENOENT when it has no rodata pin.
+Result<std::map<std::string, uint64_t>> loaded_rodata(const std::string& pin_dir);
 
 // net.mptcp.available_schedulers of the caller's netns (empty if unreadable).
 std::vector<std::string> registered_schedulers();

@@ -65,6 +65,9 @@ Result<ms_rule> add_rule(ms_rule rule, std::optional<uint32_t> before_id = std::
 Result<std::vector<ms_rule>> delete_rules(const std::vector<uint32_t>& ids);
 Result<size_t> flush_rules();
 Result<void> set_default_policy(ms_policy p);
+// The whole table and the default policy in one switch (a connection matching concurrently
+// sees the old or the new table); the rules get fresh ids, returned in order.
+Result<std::vector<ms_rule>> replace_rules(std::vector<ms_rule> rules, ms_policy default_policy);
 
 // The table as `rule list --json` shows it: default policy, generation, limit, rules.
 nlohmann::json to_json(const RuleTable& t);

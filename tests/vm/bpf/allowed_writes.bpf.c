@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Positive fixture: writes exactly the two writable fields, so it must load. Schedules the
  * first subflow that can send. */
-#include "mptcp_sched.bpf.h"
+#include <mptcp_sched/bpf/mptcp_sched.bpf.h>
+
+char _license[] SEC("license") = "GPL";
 
 SEC("struct_ops")
 int BPF_PROG(okwr_get_send, struct mptcp_sock *msk)

@@ -3,7 +3,9 @@
  * scheduler can do, the first subflow that can send, no state, no statistics. A built-in's
  * decision cost divided by this one's is meaningful even where absolute nanoseconds are
  * not (QEMU under TCG). */
-#include "mptcp_sched.bpf.h"
+#include <mptcp_sched/bpf/mptcp_sched.bpf.h>
+
+char _license[] SEC("license") = "GPL";
 
 SEC("struct_ops")
 int BPF_PROG(ref_first_get_send, struct mptcp_sock *msk)

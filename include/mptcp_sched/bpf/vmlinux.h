@@ -18,7 +18,7 @@
 #include <linux/bpf.h>
 
 #ifndef __bpf__
-#error "bpf/vmlinux.h is for BPF programs only"
+#error "mptcp_sched/bpf/vmlinux.h is for BPF programs only"
 #endif
 
 typedef __u8 u8;

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The scheduling policies, written once and used by the schedulers in schedulers/ (and by
- * anything that dispatches between policies). Each returns 0 after marking at least one
- * subflow that can send, or -EAGAIN after marking none; it never marks a subflow that
- * ms_can_send() rejects. The policies (ms_pick_*) are static noinline subprograms: an object
+ * any scheduler that wants them, or dispatches between them). Each returns 0 after marking
+ * at least one subflow that can send, or -EAGAIN after marking none; it never marks a
+ * subflow that ms_can_send() rejects. They record their choices through the stats API
+ * (stats.bpf.h), so a scheduler that calls them includes stats_impl.bpf.h once. This header
+ * defines no map and no global: a policy's tunables (round-robin's quantum, BLEST's lambda)
+ * are parameters, and the scheduler that calls it owns the `const volatile` globals
+ * (MS_TUNABLE, sched_abi.h) it passes. The policies (ms_pick_*) are static noinline subprograms: an object
  * holds only those it calls (and reads only their tunables), and the arithmetic they share
  * (include/mptcp_sched/sched_model.h) is global functions the verifier checks once each,
  * which keeps a scheduler that dispatches between all policies (ms_rules) quick to load.
@@ -13,16 +17,16 @@
 
 #include "mptcp_sched.bpf.h"
 
-#include "mptcp_sched/sched_model.h"
+#include <mptcp_sched/sched_model.h>
 
 /* A policy: a subprogram of its own, kept only by the objects that call it. */
 #define MS_POLICY static __noinline __attribute__((unused))
 
-/* Round-robin: bytes the core may push on one subflow before the turn passes. */
-const volatile __u32 rr_quantum = MS_SEND_BURST;
-/* BLEST's lambda in percent: > 100 is more careful with the slower subflow (waits for the
- * fastest more often), < 100 uses it more readily. */
-const volatile __u32 blest_lambda_pct = 100;
+/* Defaults of the policies' tunables. Round-robin's quantum: bytes the core may push on
+ * one subflow before the turn passes. BLEST's lambda in percent: > 100 is more careful
+ * with the slower subflow (waits for the fastest more often), < 100 uses it more readily. */
+#define MS_RR_QUANTUM_DEFAULT MS_SEND_BURST
+#define MS_BLEST_LAMBDA_PCT_DEFAULT 100
 
 /* The burst a decision hands out: up to @max bytes, bounded by the MPTCP-level send window
  * (what the default scheduler gives). */
@@ -204,10 +208,12 @@ static __always_inline bool ms_rr_bounded(struct mptcp_subflow_context *sf,
  * and high would never be used again to correct it. A path that does not keep up misses turns, so on
  * unequal paths each one's share follows its capacity and no path builds a queue that the
  * receiver must wait for. When no subflow qualifies the decision waits for acks. Backup
- * subflows take turns only while no non-backup subflow is active.
+ * subflows take turns only while no non-backup subflow is active. @rr_quantum: bytes per
+ * turn (0: MS_SEND_BURST). The position is st->last_subflow_id: without state (NULL @st)
+ * every turn starts over at the smallest id.
  */
 MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
-				 enum ms_decision kind)
+				 enum ms_decision kind, __u32 rr_quantum)
 {
 	/* next: smallest id above the last one used; first: smallest id (the wrap) */
 	struct mptcp_subflow_context *sf, *next = NULL, *first = NULL;
