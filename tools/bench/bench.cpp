@@ -386,28 +386,39 @@ void serve_one(int fd)
     }
 }
 
+// An MPTCP listener on the service address's @port in the server netns (@flags: more
+// socket type flags), for @who in errors. Accepted sockets get the scheduler the netns has
+// now: a listener is made for each run.
+Result<UniqueFd> listen_service(uint16_t port, int flags, int backlog, const std::string& who)
+{
+    auto scope = NetnsScope::enter(kSrv);
+    if (!scope)
+        return std::unexpected(scope.error());
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | flags, IPPROTO_MPTCP));
+    if (!fd)
+        return fail_errno("failed to create the MPTCP socket of " + who);
+    int one = 1;
+    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in sa {};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    inet_pton(AF_INET, kServiceAddr, &sa.sin_addr);
+    if (::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&sa), sizeof(sa)) != 0 ||
+        ::listen(fd.get(), backlog) != 0)
+        return fail_errno("failed to listen for " + who);
+    return fd;
+}
+
 // The server: MPTCP listener on the service address (plain TCP clients are accepted too),
 // one thread per connection, until stop() shuts the listener down.
 class Server {
 public:
     Result<void> start()
     {
-        auto scope = NetnsScope::enter(kSrv);
-        if (!scope)
-            return std::unexpected(scope.error());
-        UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP));
+        auto fd = listen_service(kPort, 0, 64, "the bench server");
         if (!fd)
-            return fail_errno("failed to create the bench server's MPTCP socket");
-        int one = 1;
-        setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        struct sockaddr_in sa {};
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons(kPort);
-        inet_pton(AF_INET, kServiceAddr, &sa.sin_addr);
-        if (::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&sa), sizeof(sa)) != 0 ||
-            ::listen(fd.get(), 64) != 0)
-            return fail_errno("failed to listen on the bench server");
-        listen_ = std::move(fd);
+            return std::unexpected(fd.error());
+        listen_ = std::move(*fd);
         stop_ = false;
         thread_ = std::thread([this] { loop(); });
         return {};
@@ -753,22 +764,10 @@ class IdleSink {
 public:
     Result<void> start()
     {
-        auto scope = NetnsScope::enter(kSrv);
-        if (!scope)
-            return std::unexpected(scope.error());
-        listen_ = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                                    IPPROTO_MPTCP));
-        if (!listen_)
-            return fail_errno("failed to create the idle connections' MPTCP listener");
-        int one = 1;
-        setsockopt(listen_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        struct sockaddr_in sa {};
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons(kIdlePort);
-        inet_pton(AF_INET, kServiceAddr, &sa.sin_addr);
-        if (::bind(listen_.get(), reinterpret_cast<struct sockaddr*>(&sa), sizeof(sa)) != 0 ||
-            ::listen(listen_.get(), 4096) != 0)
-            return fail_errno("failed to listen for the idle connections");
+        auto fd = listen_service(kIdlePort, SOCK_NONBLOCK, 4096, "the idle connections' server");
+        if (!fd)
+            return std::unexpected(fd.error());
+        listen_ = std::move(*fd);
         epoll_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
         struct epoll_event ev {};
         ev.events = EPOLLIN;
