@@ -940,7 +940,9 @@ RunFigures run_many(const BenchWorkload& w, double scale, size_t npaths, bool mp
 // ---------------------------------------------------------------- decision cost ------
 
 // Sums run_time_ns and run_cnt over the struct_ops get_send programs: with one scheduler
-// in use per run, the delta over a run is that scheduler's cost.
+// in use per run, the delta over a run is that scheduler's cost. Programs are found by
+// name, which the kernel keeps to 15 characters: a get_send program named longer (the
+// reference's was ref_first_get_send) is not counted.
 std::pair<uint64_t, uint64_t> get_send_stats()
 {
     uint64_t ns = 0, cnt = 0;

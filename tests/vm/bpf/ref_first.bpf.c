@@ -8,7 +8,7 @@
 char _license[] SEC("license") = "GPL";
 
 SEC("struct_ops")
-int BPF_PROG(ref_first_get_send, struct mptcp_sock *msk)
+int BPF_PROG(ref_get_send, struct mptcp_sock *msk)
 {
 	struct mptcp_subflow_context *sf;
 
@@ -23,6 +23,6 @@ int BPF_PROG(ref_first_get_send, struct mptcp_sock *msk)
 
 SEC(".struct_ops.link")
 struct mptcp_sched_ops ref_first_ops = {
-	.get_send	= (void *)ref_first_get_send,
+	.get_send	= (void *)ref_get_send,
 	.name		= "ms_ref_first",
 };
