@@ -747,7 +747,7 @@ RunFigures run_churn(const BenchWorkload& w, double scale, bool mptcp, const std
         return f;
     }
     std::sort(lat.begin(), lat.end());
-    f.states_left = states_left_after_close();
+    f.states_left = mptcp ? states_left_after_close() : -1;   // baselines: plain TCP
     f.conns_per_s = total / secs;
     f.p50_ms = lat[lat.size() / 2];
     f.p99_ms = lat[std::min(lat.size() - 1, static_cast<size_t>(std::ceil(lat.size() * 0.99)) - 1)];
