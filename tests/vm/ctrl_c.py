@@ -8,6 +8,7 @@
 import json
 import os
 import pty
+import re
 import sys
 import time
 
@@ -48,9 +49,8 @@ while time.time() < deadline and b"sigints" not in out.split(b"\n")[-1] + out[-4
     if b"sigints" in out and out.endswith(b"\n"):
         break
 _, st = os.waitpid(pid, 0)
-count = None
-for line in out.decode(errors="replace").splitlines():
-    if line.startswith("sigints "):
-        count = int(line.split()[1])
+# The terminal echoes ^C without a newline: the count may follow it on the same line.
+found = re.findall(r"sigints (\d+)", out.decode(errors="replace"))
+count = int(found[-1]) if found else None
 print(json.dumps({"sigints": count, "status": os.waitstatus_to_exitcode(st), "sent": sent,
                   "output": out.decode(errors="replace")}))
