@@ -11,6 +11,8 @@ MS_PASS=0
 MS_FAIL=0
 TESTDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 XFER="python3 $TESTDIR/mptcp_xfer.py"
+# The tests import their Python helpers from the source tree: leave no bytecode there.
+export PYTHONDONTWRITEBYTECODE=1
 
 check() {
     local desc=$1; shift
