@@ -915,8 +915,7 @@ RunFigures run_many(const BenchWorkload& w, double scale, size_t npaths, bool mp
         uint64_t sum = 0, n = 0;
         const std::string port = ":" + std::to_string(kIdlePort);
         for (const auto& c : *conns)
-            if (!c.server_side && c.remote.size() > port.size() &&
-                c.remote.compare(c.remote.size() - port.size(), port.size(), port) == 0) {
+            if (!c.server_side && c.remote.ends_with(port)) {
                 sum += c.optmem_bytes;
                 n++;
             }
