@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <tuple>
 #include <nlohmann/json.hpp>
 
@@ -371,6 +373,35 @@ SocketMptcp socket_mptcp_state(int fd)
         }
     }
     return st;
+}
+
+std::map<std::string, uint64_t> mptcp_mibs()
+{
+    std::ifstream in("/proc/thread-self/net/netstat");
+    std::string names, values;
+    std::map<std::string, uint64_t> out;
+    while (std::getline(in, names) && std::getline(in, values)) {
+        if (names.rfind("MPTcpExt:", 0) != 0)
+            continue;
+        std::istringstream n(names), v(values);
+        std::string key, val;
+        n >> key;   // the "MPTcpExt:" prefix of both lines
+        v >> val;
+        while (n >> key && v >> val)
+            out[key] = std::strtoull(val.c_str(), nullptr, 10);
+    }
+    return out;
+}
+
+std::map<std::string, uint64_t> fallback_mibs(const std::map<std::string, uint64_t>& mibs)
+{
+    std::map<std::string, uint64_t> out;
+    for (const auto& [k, v] : mibs)
+        // SchedFallback (vmtest kernel) is a scheduler's decision made by the default, not TCP
+        if (v && ((k.find("Fallback") != std::string::npos && k != "SchedFallback") ||
+                  k == "MPCapableSYNTXDrop" || k == "MPCapableSYNTXDisabled" || k == "Blackhole"))
+            out[k] = v;
+    return out;
 }
 
 }  // namespace mptcp_sched

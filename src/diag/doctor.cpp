@@ -6,12 +6,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
+#include "mptcp_sched/diag/conns.h"
 #include "mptcp_sched/path/path.h"
 #include "mptcp_sched/path/pm_netlink.h"
 #include "mptcp_sched/path/rtnl.h"
@@ -33,25 +31,6 @@ struct Fix {
                shell_quote(kv);
     }
 };
-
-// MPTcpExt counters of /proc/net/netstat (the current netns).
-std::map<std::string, unsigned long long> mptcp_mibs()
-{
-    std::ifstream in("/proc/self/net/netstat");
-    std::string names, values;
-    std::map<std::string, unsigned long long> out;
-    while (std::getline(in, names) && std::getline(in, values)) {
-        if (names.rfind("MPTcpExt:", 0) != 0)
-            continue;
-        std::istringstream n(names), v(values);
-        std::string key, val;
-        n >> key;
-        v >> val;
-        while (n >> key && v >> val)
-            out[key] = std::stoull(val);
-    }
-    return out;
-}
 
 void check_enabled(std::vector<Check>& out, const Fix& fix)
 {
@@ -214,10 +193,8 @@ void check_fallbacks(std::vector<Check>& out)
         return;
     }
     std::string seen;
-    for (const auto& [k, v] : mibs)
-        if (v && (k.find("Fallback") != std::string::npos || k == "MPCapableSYNTXDrop" ||
-                  k == "MPCapableSYNTXDisabled" || k == "MPTCPBlackholeDetected"))
-            seen += (seen.empty() ? "" : ", ") + k + " " + std::to_string(v);
+    for (const auto& [k, v] : fallback_mibs(mibs))
+        seen += (seen.empty() ? "" : ", ") + k + " " + std::to_string(v);
     if (seen.empty())
         out.push_back({Check::Ok, "fallback", "no fallback to TCP counted (MPTcpExt *Fallback* "
                        "are 0)", {}});

@@ -79,6 +79,8 @@ check "demo against a plain TCP server: the client reports the fallback" \
     test "$(json /tmp/demo-tcp.json "j['mptcp'], j['fallback'], 'fell back' in j['why']")" = "False True True"
 check "   ... and the server says plain TCP" test "$(json /tmp/demo-tcp.json "j['server']['mptcp']")" = False
 check "   ... the text output says FALLBACK" bash -c "$M demo --netns ms-cli client 10.0.1.2 --port 4243 | grep -q FALLBACK"
+check "   ... and doctor counts it in that netns, not ours" \
+    bash -c "$M doctor --netns ms-cli | grep -q 'fell back to plain TCP: .*MPCapableFallbackSYNACK'"
 kill $srv; wait $srv 2>/dev/null
 
 # ---- 3. doctor: limits 0 and a missing per-source route, then its own fixes ----------

@@ -2,6 +2,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <nlohmann/json.hpp>
 
+#include "mptcp_sched/diag/conns.h"
 #include "mptcp_sched/diag/status.h"
 
 using namespace mptcp_sched;
@@ -93,4 +94,21 @@ TEST_CASE("status table names the missing piece", "[status]")
     CHECK(t.find("subflows 2, add_addr_accepted 1") != std::string::npos);
     CHECK(render_status(sample(true)).find("BPF scheduler interface: supported") !=
           std::string::npos);
+}
+
+TEST_CASE("fallback counters: the non-zero ones that mean plain TCP", "[status][doctor]")
+{
+    const std::map<std::string, uint64_t> mibs = {
+        {"MPCapableSYNTX", 100},          {"MPCapableFallbackACK", 2},
+        {"MPCapableFallbackSYNACK", 0},   {"MPCapableSYNTXDrop", 3},
+        {"MPCapableSYNTXDisabled", 4},    {"Blackhole", 1},
+        {"MPFallbackTokenInit", 5},       {"OFOQueue", 7},
+        {"SchedFallback", 9}};   // a BPF scheduler's turn taken by the default: not TCP
+    const auto f = fallback_mibs(mibs);
+    CHECK(f == std::map<std::string, uint64_t>{{"MPCapableFallbackACK", 2},
+                                               {"MPCapableSYNTXDrop", 3},
+                                               {"MPCapableSYNTXDisabled", 4},
+                                               {"Blackhole", 1},
+                                               {"MPFallbackTokenInit", 5}});
+    CHECK(fallback_mibs({}).empty());
 }

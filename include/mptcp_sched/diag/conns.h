@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,5 +69,12 @@ SocketMptcp socket_mptcp_state(int fd);
 Result<SubflowInfo> socket_tcp_info(int fd);
 
 std::string sockaddr_text(const void* sa);
+
+// The MPTcpExt counters of the calling thread's network namespace (/proc/net/netstat as
+// this thread sees it: a NetnsScope applies); empty when unreadable.
+std::map<std::string, uint64_t> mptcp_mibs();
+// Those of @mibs, non-zero, that count connections which fell back to plain TCP or were
+// sent without MPTCP (SYN retransmissions, blackhole detection).
+std::map<std::string, uint64_t> fallback_mibs(const std::map<std::string, uint64_t>& mibs);
 
 }  // namespace mptcp_sched
