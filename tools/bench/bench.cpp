@@ -81,6 +81,7 @@ const char* kSrv = "ms-bench-srv";
 const char* kServiceAddr = "10.99.0.1";
 constexpr uint16_t kPort = 5201;
 constexpr uint16_t kIdlePort = 5202;   // the many workload's idle connections
+constexpr int kIdleAhead = 256;        // ... opened at most this far ahead of the accepts
 
 // BenchOptions::on_command of the running bench.
 std::function<void(const std::string&)> g_on_command;
@@ -252,7 +253,19 @@ Result<void> topo_up(const BenchScenario& s)
         c.push_back(netem_cmd("s" + n, s.paths[i], true, false));
         c.push_back(netem_cmd("c" + n, s.paths[i], false, false));
     }
-    return run_all(c);
+    if (auto r = run_all(c); !r)
+        return r;
+    // An MPTCP SYN lost twice makes the kernel retry without MPTCP and, when that gets
+    // through, take the path for a firewall that strips MPTCP ("blackhole", 6.12+): MPTCP
+    // off for every new connection of the netns for an hour. The bench's paths have no
+    // middlebox, so detection is off: a fallback costs its own run (measure() says so), not
+    // every run after it.
+    auto scope = NetnsScope::enter(kCli);
+    if (!scope)
+        return std::unexpected(scope.error());
+    if (::access(sysctl_path("net.mptcp.blackhole_timeout").c_str(), F_OK) == 0)
+        return write_sysctl("net.mptcp.blackhole_timeout", "0");
+    return {};
 }
 
 // The client's routes through path @i, as topo_up makes them: what a link set down loses.
@@ -876,11 +889,17 @@ RunFigures run_many(const BenchWorkload& w, double scale, size_t npaths, bool mp
         return f;
     }
     std::vector<UniqueFd> idle(static_cast<size_t>(total));
-    std::atomic<int> next{0};
+    std::atomic<int> next{0}, opened{0};
     std::mutex mu;
     std::string error;
     auto opener = [&] {
         for (int i; !interrupted() && (i = next.fetch_add(1)) < total;) {
+            // No further ahead of the server's accepts than its queue holds: a SYN dropped
+            // on a full queue comes back without MPTCP, and the connection falls back.
+            const auto wait_until = Clock::now() + std::chrono::seconds(30);
+            while (opened - static_cast<int>(sink.accepted()) > kIdleAhead &&
+                   Clock::now() < wait_until && !interrupted())
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
             auto fd = connect_client(true, "", kIdlePort);
             const char one = 'i';
             if (!fd || ::write(fd->get(), &one, 1) != 1) {
@@ -892,6 +911,7 @@ RunFigures run_many(const BenchWorkload& w, double scale, size_t npaths, bool mp
                 return;
             }
             idle[static_cast<size_t>(i)] = std::move(*fd);
+            opened++;
         }
     };
     std::vector<std::thread> openers;
@@ -967,26 +987,45 @@ std::pair<uint64_t, uint64_t> get_send_stats()
 
 // ---------------------------------------------------------------- orchestration ------
 
+// The MPTcpExt counters of @ns, read from this thread's own view of it; empty when
+// unreadable.
+std::map<std::string, uint64_t> mibs_of(const char* ns)
+{
+    auto scope = NetnsScope::enter(ns);
+    return scope ? mptcp_mibs() : std::map<std::string, uint64_t>{};
+}
+
 // MPTcpExtOFOQueue of the server netns: data segments the MPTCP receivers there had to
-// queue out of order (waiting for an earlier one from another subflow). Read from this
-// thread's own netns view; -1 when unreadable.
+// queue out of order (waiting for an earlier one from another subflow); -1 when unreadable.
 double server_ofo_count()
 {
-    auto scope = NetnsScope::enter(kSrv);
-    if (!scope)
-        return -1;
-    std::ifstream f("/proc/thread-self/net/netstat");
-    std::string names, values;
-    while (std::getline(f, names) && std::getline(f, values)) {
-        if (names.rfind("MPTcpExt:", 0) != 0)
-            continue;
-        std::istringstream n(names), v(values);
-        std::string key, val;
-        while (n >> key && v >> val)
-            if (key == "OFOQueue")
-                return std::stod(val);
+    const auto m = mibs_of(kSrv);
+    const auto it = m.find("OFOQueue");
+    return it == m.end() ? -1 : static_cast<double>(it->second);
+}
+
+// The fallback counters of both ends, prefixed with the end ("client MPCapableSYNTXDrop").
+std::map<std::string, uint64_t> fallbacks_now()
+{
+    std::map<std::string, uint64_t> out;
+    for (auto [ns, end] : {std::pair{kCli, "client "}, {kSrv, "server "}})
+        for (const auto& [k, v] : fallback_mibs(mibs_of(ns)))
+            out[end + k] = v;
+    return out;
+}
+
+// What grew from @before to @after, as "client MPCapableSYNTXDrop +3, ..."; empty: nothing.
+std::string fallbacks_since(const std::map<std::string, uint64_t>& before,
+                            const std::map<std::string, uint64_t>& after)
+{
+    std::string out;
+    for (const auto& [k, v] : after) {
+        const auto it = before.find(k);
+        const uint64_t was = it == before.end() ? 0 : it->second;
+        if (v > was)
+            out += (out.empty() ? "" : ", ") + k + " +" + std::to_string(v - was);
     }
-    return -1;
+    return out;
 }
 
 // Plays a scenario's path changes at their times from a helper thread, which starts in the
@@ -1073,6 +1112,7 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
     if (with_events)
         events.emplace(s, expand_events(s, scale), recorder.get());
     const double ofo0 = server_ofo_count();
+    const auto fallbacks0 = fallbacks_now();
     RunFigures f = s.workload.kind == BenchWorkload::RequestResponse
                        ? run_rr(s.workload, scale, s.paths.size(), mptcp, src_addr)
                    : s.workload.kind == BenchWorkload::Churn
@@ -1091,6 +1131,16 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
         }
     }
     const double ofo1 = server_ofo_count();
+    // An MPTCP run that fell back to plain TCP (its own connection, or any of a churn's or
+    // many's) measured TCP: an error, with the kernel's counters saying how.
+    if (mptcp && f.ok) {
+        const std::string fell = fallbacks_since(fallbacks0, fallbacks_now());
+        if (!f.mptcp || !fell.empty()) {
+            f.ok = false;
+            f.error = std::string(f.mptcp ? "connections of this run" : "the connection") +
+                      " fell back to plain TCP" + (fell.empty() ? "" : " (MPTcpExt " + fell + ")");
+        }
+    }
     if (recorder) {
         const Timeline tl = recorder->stop();
         // A timeline that cannot be written costs the chart, not the run's figures.
