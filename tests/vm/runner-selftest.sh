@@ -29,7 +29,19 @@ elif ! grep -q "planted/by/runner-selftest" "$out/planted.err"; then
 fi
 grep -q "planted/by/runner-selftest" "$out/planted.log" || { echo "FAIL: dmesg not saved"; fail=1; }
 
+# A guest that never reaches its init (here: a 1 s boot deadline no boot meets) is stopped
+# and booted once more, then reported in one line: the run does not wait out --timeout.
+t0=$SECONDS
+VMTEST_BOOT_TIMEOUT=1 vmtest/run --timeout 600 --dmesg "$out/hang.log" -- true 2> "$out/hang.err"
+rc=$?
+if [ "$rc" != 125 ] || ! grep -q "booting once more" "$out/hang.err" ||
+   ! grep -q "hung while booting twice" "$out/hang.err"; then
+    echo "FAIL: a boot past the deadline exited $rc:"; cat "$out/hang.err"; fail=1
+elif [ $(( SECONDS - t0 )) -ge 120 ]; then
+    echo "FAIL: the boot deadline took $(( SECONDS - t0 )) s to act"; fail=1
+fi
+
 if [ "$fail" = 0 ]; then
-    echo "runner selftest: 4 passed, 0 failed"
+    echo "runner selftest: 5 passed, 0 failed"
 fi
 exit $fail
