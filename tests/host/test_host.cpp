@@ -22,11 +22,11 @@ TEST_CASE("MPTCP disabled in one netns is reported there and enabled elsewhere",
     Netns off("ms-off"), on("ms-on");
     must(off.exec("sysctl -qw net.mptcp.enabled=0"));
 
-    auto a = collect_netns_status(off.name);
+    auto a = collect_netns_status(Paths{}, off.name);
     REQUIRE(a);
     REQUIRE(a->mptcp_enabled.has_value());
     CHECK_FALSE(*a->mptcp_enabled);
-    auto b = collect_netns_status(on.name);
+    auto b = collect_netns_status(Paths{}, on.name);
     REQUIRE(b);
     REQUIRE(b->mptcp_enabled.has_value());
     CHECK(*b->mptcp_enabled);
@@ -52,7 +52,7 @@ TEST_CASE("limits and endpoint count match what ip mptcp set", "[host]")
     must(ns.exec("ip mptcp endpoint add 10.71.1.1 dev ms0 subflow"));
     must(ns.exec("ip mptcp endpoint add 10.71.2.1 dev ms0 signal backup"));
 
-    auto st = collect_netns_status(ns.name);
+    auto st = collect_netns_status(Paths{}, ns.name);
     REQUIRE(st);
     REQUIRE(st->limits);
     CHECK(st->limits->subflows == 3);
@@ -177,7 +177,7 @@ TEST_CASE("rt_set_link_up: down flushes the link's routes as `ip link set down` 
                                 "route add 10.8.0.0/24 via 10.9.0.2 dev v0"})
         host_test::must("ip -n " + ns.name + " " + c);
     auto routes = [&] { return host_test::run("ip -n " + ns.name + " -4 route show").out; };
-    auto scope = NetnsScope::enter(ns.name);
+    auto scope = NetnsScope::enter(Paths{}, ns.name);
     REQUIRE(scope);
     auto is_up = [] {
         auto links = rt_links();
