@@ -114,6 +114,29 @@ TEST_CASE("status errors and usage are one clear line with distinct exit codes",
     CHECK(r.rc == 2);
 }
 
+// main.cpp reads these once and passes them to every command (MPTCP_SCHED_PIN_ROOT: the
+// pin tests).
+TEST_CASE("the CLI takes the sysctl root and the netns directory from the environment", "[host]")
+{
+    const std::string dir = "/tmp/ms-host-env-" + std::to_string(getpid());
+    std::filesystem::create_directories(dir + "/sys/net/mptcp");
+    std::filesystem::create_directories(dir + "/ns");
+    for (const auto& [key, value] : {std::pair{"enabled", "0"}, {"scheduler", "ms_fake"},
+                                     {"available_schedulers", "ms_fake"}, {"pm_type", "0"}})
+        std::ofstream(dir + "/sys/net/mptcp/" + key) << value << "\n";
+
+    Run r = run("MPTCP_SCHED_SYSCTL_ROOT=" + dir + "/sys " + cli + " status --json");
+    CHECK((r.rc == 0 || r.rc == 3));
+    json j = json::parse(r.out);
+    CHECK(j["netns"]["mptcp_enabled"] == false);
+    CHECK(j["netns"]["scheduler"] == "ms_fake");
+
+    r = run("MPTCP_SCHED_NETNS_DIR=" + dir + "/ns " + cli + " status --netns nowhere");
+    CHECK(r.rc == 1);
+    CHECK(r.err.find("(" + dir + "/ns/nowhere missing;") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("built-in schedulers are listed from the embedded objects", "[host]")
 {
     Run r = run(cli + " schedulers --json");
