@@ -4,16 +4,9 @@
 #include <fcntl.h>
 #include <sched.h>
 
-#include "mptcp_sched/base/paths.h"
-
 namespace mptcp_sched {
 
-std::string netns_dir()
-{
-    return paths().netns_dir;
-}
-
-Result<std::unique_ptr<NetnsScope>> NetnsScope::enter(const std::string& name)
+Result<std::unique_ptr<NetnsScope>> NetnsScope::enter(const Paths& paths, const std::string& name)
 {
     if (name.empty())
         return std::unique_ptr<NetnsScope>(new NetnsScope("", UniqueFd()));
@@ -23,7 +16,7 @@ Result<std::unique_ptr<NetnsScope>> NetnsScope::enter(const std::string& name)
     UniqueFd orig(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
     if (!orig)
         return fail_errno("failed to open the current network namespace");
-    const std::string path = netns_dir() + "/" + name;
+    const std::string path = paths.netns_dir + "/" + name;
     UniqueFd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!target) {
         int err = errno;

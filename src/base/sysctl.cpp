@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "mptcp_sched/base/sysctl.h"
 
-#include "mptcp_sched/base/paths.h"
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -10,12 +8,11 @@
 
 namespace mptcp_sched {
 
-std::string sysctl_path(const std::string& key)
+std::string sysctl_path(const Paths& paths, const std::string& key)
 {
-    const std::string& path = paths().sysctl_root;
     std::string rel = key;
     std::replace(rel.begin(), rel.end(), '.', '/');
-    return path + "/" + rel;
+    return paths.sysctl_root + "/" + rel;
 }
 
 static std::string trim(const std::string& s)
@@ -28,9 +25,9 @@ static std::string trim(const std::string& s)
     return s.substr(b, e - b + 1);
 }
 
-Result<std::string> read_sysctl(const std::string& key)
+Result<std::string> read_sysctl(const Paths& paths, const std::string& key)
 {
-    const std::string path = sysctl_path(key);
+    const std::string path = sysctl_path(paths, key);
     std::ifstream in(path);
     if (!in)
         return fail_errno("failed to read sysctl " + key);
@@ -41,9 +38,9 @@ Result<std::string> read_sysctl(const std::string& key)
     return trim(ss.str());
 }
 
-Result<void> write_sysctl(const std::string& key, const std::string& value)
+Result<void> write_sysctl(const Paths& paths, const std::string& key, const std::string& value)
 {
-    const std::string path = sysctl_path(key);
+    const std::string path = sysctl_path(paths, key);
     FILE* f = std::fopen(path.c_str(), "w");
     if (!f)
         return fail_errno("failed to set sysctl " + key);

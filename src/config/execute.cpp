@@ -11,35 +11,38 @@ namespace mptcp_sched {
 
 namespace {
 
-Result<void> run(const Action& a)
+Result<void> run(const Paths& paths, const Action& a)
 {
     switch (a.kind) {
     case Action::kUnload:
-        if (auto r = unload_scheduler(a.name); !r)
+        if (auto r = unload_scheduler(paths, a.name); !r)
             return std::unexpected(r.error());
         return {};
     case Action::kLoad: {
         LoadRequest req;
         req.what = a.sched.source;
+        req.paths = paths;
         for (const auto& [k, v] : a.sched.tunables)
             req.tunables[k] = std::to_string(v);
         if (auto r = load_scheduler(req); !r)
             return std::unexpected(r.error());
         return {};
     }
-    case Action::kRules:
-        if (auto r = replace_rules(a.rules.rules, static_cast<ms_policy>(a.rules.default_policy)); !r)
+    case Action::kRules: {
+        const auto def = static_cast<ms_policy>(a.rules.default_policy);
+        if (auto r = replace_rules(paths, a.rules.rules, def); !r)
             return std::unexpected(r.error());
         return {};
+    }
     case Action::kSelect:
-        if (auto r = select_scheduler(a.name, a.netns); !r)
+        if (auto r = select_scheduler(paths, a.name, a.netns); !r)
             return std::unexpected(r.error());
         return {};
     default:
         break;
     }
     // The path actions run inside their namespace.
-    auto scope = NetnsScope::enter(a.netns);
+    auto scope = NetnsScope::enter(paths, a.netns);
     if (!scope)
         return std::unexpected(scope.error());
     switch (a.kind) {
@@ -67,11 +70,11 @@ Result<void> run(const Action& a)
 
 }  // namespace
 
-Result<std::vector<Action>> execute(const std::vector<Action>& actions)
+Result<std::vector<Action>> execute(const Paths& paths, const std::vector<Action>& actions)
 {
     std::vector<Action> done;
     for (const auto& a : actions) {
-        if (auto r = run(a); !r)
+        if (auto r = run(paths, a); !r)
             return fail_msg("failed to " + a.describe() + ": " + r.error().message + " (" +
                                 std::to_string(done.size()) + " of " +
                                 std::to_string(actions.size()) + " changes made before it)",

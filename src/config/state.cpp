@@ -90,7 +90,7 @@ Result<EndpointState> resolve_endpoint(const EndpointConfig& c, const std::strin
 
 }  // namespace
 
-Result<State> resolve(const Config& c)
+Result<State> resolve(const Paths& paths, const Config& c)
 {
     State s;
     if (c.schedulers) {
@@ -128,7 +128,7 @@ Result<State> resolve(const Config& c)
         ns.subflows = n.subflows;
         ns.add_addr_accepted = n.add_addr_accepted;
         if (n.endpoints) {
-            auto scope = NetnsScope::enter(n.name);
+            auto scope = NetnsScope::enter(paths, n.name);
             if (!scope)
                 return std::unexpected(scope.error());
             ns.endpoints.emplace();
@@ -144,10 +144,10 @@ Result<State> resolve(const Config& c)
     return s;
 }
 
-Result<State> gather(const State& desired)
+Result<State> gather(const Paths& paths, const State& desired)
 {
     State cur;
-    auto loaded = list_loaded();
+    auto loaded = list_loaded(paths);
     if (!loaded)
         return std::unexpected(loaded.error());
     cur.schedulers.emplace();
@@ -165,7 +165,7 @@ Result<State> gather(const State& desired)
         cur.schedulers->push_back(std::move(s));
     }
     if (desired.rules && rules_loaded) {
-        auto t = read_rules();
+        auto t = read_rules(paths);
         if (!t)
             return std::unexpected(t.error());
         RulesState r;
@@ -174,14 +174,14 @@ Result<State> gather(const State& desired)
         cur.rules = r;
     }
     for (const auto& want : desired.netns) {
-        auto scope = NetnsScope::enter(want.name);
+        auto scope = NetnsScope::enter(paths, want.name);
         if (!scope)
             return std::unexpected(scope.error());
         NetnsState n;
         n.name = want.name;
-        if (auto v = read_sysctl("net.mptcp.scheduler"); v && !split_words(*v).empty())
+        if (auto v = read_sysctl(paths, "net.mptcp.scheduler"); v && !split_words(*v).empty())
             n.scheduler = split_words(*v).front();
-        n.available = registered_schedulers();
+        n.available = registered_schedulers(paths);
         if (want.subflows || want.add_addr_accepted) {
             auto l = pm_get_limits();
             if (!l)

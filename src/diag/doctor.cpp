@@ -32,9 +32,9 @@ struct Fix {
     }
 };
 
-void check_enabled(std::vector<Check>& out, const Fix& fix)
+void check_enabled(std::vector<Check>& out, const Paths& paths, const Fix& fix)
 {
-    auto v = read_sysctl("net.mptcp.enabled");
+    auto v = read_sysctl(paths, "net.mptcp.enabled");
     if (!v) {
         out.push_back({Check::Fail, "enabled", "this kernel has no MPTCP (net.mptcp.enabled is "
                        "missing: CONFIG_MPTCP=y is needed, Linux >= 5.6)", {}});
@@ -150,10 +150,11 @@ void check_routes(std::vector<Check>& out, const Fix& fix, const std::vector<PmE
     out.push_back({Check::Fail, "routes", msg + " (or: mptcp-sched path routes apply)", fixes});
 }
 
-void check_rp_filter(std::vector<Check>& out, const Fix& fix, const std::vector<PmEndpoint>& eps,
-                     const std::vector<Link>& links, const std::vector<IfAddr>& addrs)
+void check_rp_filter(std::vector<Check>& out, const Paths& paths, const Fix& fix,
+                     const std::vector<PmEndpoint>& eps, const std::vector<Link>& links,
+                     const std::vector<IfAddr>& addrs)
 {
-    auto all = read_sysctl("net.ipv4.conf.all.rp_filter");
+    auto all = read_sysctl(paths, "net.ipv4.conf.all.rp_filter");
     std::set<std::string> strict;
     for (const auto& e : eps) {
         if (e.family != AF_INET)
@@ -162,7 +163,7 @@ void check_rp_filter(std::vector<Check>& out, const Fix& fix, const std::vector<
             if (a.addr != e.addr)
                 continue;
             const std::string dev = if_name(a.ifindex, links);
-            auto v = read_sysctl("net.ipv4.conf." + dev + ".rp_filter");
+            auto v = read_sysctl(paths, "net.ipv4.conf." + dev + ".rp_filter");
             if ((v && *v == "1") || (all && *all == "1"))
                 strict.insert(dev);
         }
@@ -205,15 +206,15 @@ void check_fallbacks(std::vector<Check>& out)
                        "path", {}});
 }
 
-void check_scheduler(std::vector<Check>& out, const Fix& fix)
+void check_scheduler(std::vector<Check>& out, const Paths& paths, const Fix& fix)
 {
-    auto sel = read_sysctl("net.mptcp.scheduler");
+    auto sel = read_sysctl(paths, "net.mptcp.scheduler");
     if (!sel) {
         out.push_back({Check::Info, "scheduler", "kernel without net.mptcp.scheduler (< 6.6): "
                        "the built-in scheduler only", {}});
         return;
     }
-    auto avail = read_sysctl("net.mptcp.available_schedulers");
+    auto avail = read_sysctl(paths, "net.mptcp.available_schedulers");
     auto names = avail ? split_words(*avail) : std::vector<std::string>{};
     if (std::find(names.begin(), names.end(), *sel) != names.end()) {
         out.push_back({Check::Ok, "scheduler", "scheduler " + *sel + " is registered", {}});
@@ -227,11 +228,11 @@ void check_scheduler(std::vector<Check>& out, const Fix& fix)
 
 }  // namespace
 
-std::vector<Check> run_doctor(const std::string& netns)
+std::vector<Check> run_doctor(const Paths& paths, const std::string& netns)
 {
     Fix fix{netns};
     std::vector<Check> out;
-    check_enabled(out, fix);
+    check_enabled(out, paths, fix);
     if (out.back().level == Check::Fail && out.back().fixes.empty())
         return out;
     auto lim = pm_get_limits();
@@ -248,9 +249,9 @@ std::vector<Check> run_doctor(const std::string& netns)
     check_limits(out, fix, *lim, *eps);
     check_endpoints(out, fix, *eps, *links, *addrs);
     check_routes(out, fix, *eps, *addrs);
-    check_rp_filter(out, fix, *eps, *links, *addrs);
+    check_rp_filter(out, paths, fix, *eps, *links, *addrs);
     check_fallbacks(out);
-    check_scheduler(out, fix);
+    check_scheduler(out, paths, fix);
     return out;
 }
 

@@ -25,15 +25,15 @@ std::string pm_type_name(long pm_type)
     }
 }
 
-Result<NetnsStatus> collect_netns_status(const std::string& netns)
+Result<NetnsStatus> collect_netns_status(const Paths& paths, const std::string& netns)
 {
-    auto scope = NetnsScope::enter(netns);
+    auto scope = NetnsScope::enter(paths, netns);
     if (!scope)
         return std::unexpected(scope.error());
 
     NetnsStatus ns;
     ns.netns = netns;
-    auto enabled = read_sysctl("net.mptcp.enabled");
+    auto enabled = read_sysctl(paths, "net.mptcp.enabled");
     if (!enabled) {
         ns.errors.push_back(enabled.error().code == ENOENT
                                 ? "net.mptcp.enabled missing: kernel without MPTCP"
@@ -45,19 +45,19 @@ Result<NetnsStatus> collect_netns_status(const std::string& netns)
     else
         ns.errors.push_back("net.mptcp.enabled: " + v.error().message);
 
-    if (auto s = read_sysctl("net.mptcp.scheduler"))
+    if (auto s = read_sysctl(paths, "net.mptcp.scheduler"))
         ns.scheduler = *s;
     else
         ns.errors.push_back(s.error().message);
-    if (auto s = read_sysctl("net.mptcp.available_schedulers"))
+    if (auto s = read_sysctl(paths, "net.mptcp.available_schedulers"))
         ns.available_schedulers = split_words(*s);
     else
         ns.errors.push_back(s.error().message);
 
     // 6.15+ names the path manager; older kernels only have the numeric pm_type.
-    if (auto pm = read_sysctl("net.mptcp.path_manager")) {
+    if (auto pm = read_sysctl(paths, "net.mptcp.path_manager")) {
         ns.path_manager = *pm;
-    } else if (auto t = read_sysctl("net.mptcp.pm_type")) {
+    } else if (auto t = read_sysctl(paths, "net.mptcp.pm_type")) {
         auto n = parse_sysctl_int(*t);
         ns.path_manager = n ? pm_type_name(*n) : "unknown";
     } else {
@@ -75,14 +75,14 @@ Result<NetnsStatus> collect_netns_status(const std::string& netns)
     return ns;
 }
 
-Result<KernelStatus> collect_status(const std::string& netns)
+Result<KernelStatus> collect_status(const Paths& paths, const std::string& netns)
 {
     KernelStatus st;
     struct utsname u {};
     if (uname(&u) == 0)
         st.release = u.release;
 
-    auto ns = collect_netns_status(netns);
+    auto ns = collect_netns_status(paths, netns);
     if (!ns)
         return std::unexpected(ns.error());
     st.ns = std::move(*ns);
@@ -93,7 +93,7 @@ Result<KernelStatus> collect_status(const std::string& netns)
         st.bpf_error = p.error().message;
 
     st.bpffs_mounted = is_bpffs("/sys/fs/bpf");
-    if (auto v = read_sysctl("kernel.bpf_stats_enabled"))
+    if (auto v = read_sysctl(paths, "kernel.bpf_stats_enabled"))
         if (auto n = parse_sysctl_int(*v))
             st.bpf_stats_enabled = *n != 0;
     if (auto p = current_privileges())

@@ -645,7 +645,7 @@ void TimelineRecorder::run(std::promise<Result<void>>* started)
 {
     // setns() applies to the calling thread only: the sampler enters the netns itself and
     // leaves every other thread of the process where it was.
-    auto scope = NetnsScope::enter(opts_.netns);
+    auto scope = NetnsScope::enter(opts_.paths, opts_.netns);
     if (!scope) {
         started->set_value(std::unexpected(scope.error()));
         return;

@@ -35,11 +35,11 @@ struct PmSetting {
     bool userspace() const { return value == "userspace" || value == "1"; }
 };
 
-Result<PmSetting> read_pm_setting()
+Result<PmSetting> read_pm_setting(const Paths& paths)
 {
-    if (auto v = read_sysctl("net.mptcp.path_manager"))
+    if (auto v = read_sysctl(paths, "net.mptcp.path_manager"))
         return PmSetting{"net.mptcp.path_manager", *v};
-    auto v = read_sysctl("net.mptcp.pm_type");
+    auto v = read_sysctl(paths, "net.mptcp.pm_type");
     if (!v)
         return fail_msg("failed to read the path manager setting: " + v.error().message,
                         v.error().code);
@@ -337,16 +337,16 @@ Result<UniqueFd> lock_netns()
 
 // With the lock held: undoes what the recorded (dead) pathd left, clears the record.
 // Returns the line saying what was done; nullopt when there was nothing to undo.
-Result<std::optional<std::string>> recover(int fd)
+Result<std::optional<std::string>> recover(const Paths& paths, int fd)
 {
     const Record r = parse_record(read_all(fd));
     std::optional<std::string> said;
     if (!r.key.empty() && plausible(r)) {
         const uint64_t here = netns_cookie();
-        auto cur = read_sysctl(r.key);
+        auto cur = read_sysctl(paths, r.key);
         if ((!r.cookie || !here || r.cookie == here) && cur &&
             PmSetting{r.key, *cur}.userspace()) {
-            if (auto w = write_sysctl(r.key, r.previous); !w)
+            if (auto w = write_sysctl(paths, r.key, r.previous); !w)
                 return fail_msg("failed to restore " + r.key + " = " + r.previous +
                                     " left by pathd pid " + std::to_string(r.pid) + ": " +
                                     w.error().message, w.error().code);
@@ -375,7 +375,7 @@ Result<void> pathd_add_policy(PathdOptions& o, const std::string& policy)
     return {};
 }
 
-Result<std::string> reset_pathd()
+Result<std::string> reset_pathd(const Paths& paths)
 {
     auto lock = lock_netns();
     if (!lock) {
@@ -385,12 +385,12 @@ Result<std::string> reset_pathd()
                             EBUSY);
         return std::unexpected(lock.error());
     }
-    auto said = recover(lock->get());
+    auto said = recover(paths, lock->get());
     if (!said)
         return std::unexpected(said.error());
     if (*said)
         return **said;
-    auto cur = read_pm_setting();
+    auto cur = read_pm_setting(paths);
     return "nothing to restore: no pathd left its setting behind in this network namespace" +
            (cur ? " (" + cur->key + " is " + cur->value + ")" : std::string());
 }
@@ -400,14 +400,14 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
     auto lock = lock_netns();
     if (!lock)
         return std::unexpected(lock.error());
-    auto recovered = recover(lock->get());
+    auto recovered = recover(o.paths, lock->get());
     if (!recovered)
         return std::unexpected(recovered.error());
     if (*recovered)
         log(o.json ? nlohmann::json{{"event", "recovered"}, {"what", **recovered}}
                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                    : **recovered);
-    auto found = read_pm_setting();
+    auto found = read_pm_setting(o.paths);
     if (!found)
         return std::unexpected(found.error());
     if (found->userspace())
@@ -431,6 +431,7 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
         return std::unexpected(b.error());
 
     struct Restore {
+        const Paths& paths;
         PmSetting found;
         int lock;
         bool armed = false;
@@ -438,10 +439,10 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
         {
             // The record goes only once the setting is back: if the write fails, the next
             // start (or --reset) tries again.
-            if (armed && write_sysctl(found.key, found.value))
+            if (armed && write_sysctl(paths, found.key, found.value))
                 (void)write_record(lock, "");
         }
-    } restore{*found, lock->get()};
+    } restore{o.paths, *found, lock->get()};
 
     // The record first: a pathd killed between these two steps leaves a record of a
     // change that did not happen, which recover() recognises (the setting is not
@@ -453,7 +454,7 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log)
         return std::unexpected(w.error());
     const std::string want = found->key == "net.mptcp.path_manager" ? "userspace" : "1";
     restore.armed = true;
-    if (auto w = write_sysctl(found->key, want); !w)
+    if (auto w = write_sysctl(o.paths, found->key, want); !w)
         return fail_msg("failed to switch to the userspace path manager: " + w.error().message,
                         w.error().code);
 

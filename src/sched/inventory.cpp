@@ -11,24 +11,24 @@
 
 namespace mptcp_sched {
 
-Result<std::vector<SchedulerRow>> scheduler_inventory()
+Result<std::vector<SchedulerRow>> scheduler_inventory(const Paths& paths)
 {
-    auto loaded = list_loaded(true);
+    auto loaded = list_loaded(paths, true);
     if (!loaded)
         return std::unexpected(loaded.error());
-    const auto registered = registered_schedulers();
+    const auto registered = registered_schedulers(paths);
 
     // Selected scheduler per network namespace: ours, then every named one.
     std::vector<std::pair<std::string, std::string>> selected;
-    if (auto cur = read_sysctl("net.mptcp.scheduler"))
+    if (auto cur = read_sysctl(paths, "net.mptcp.scheduler"))
         selected.emplace_back("", *cur);
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(netns_dir(), ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(paths.netns_dir, ec)) {
         const std::string ns = e.path().filename().string();
-        auto scope = NetnsScope::enter(ns);
+        auto scope = NetnsScope::enter(paths, ns);
         if (!scope)
             continue;
-        if (auto v = read_sysctl("net.mptcp.scheduler"))
+        if (auto v = read_sysctl(paths, "net.mptcp.scheduler"))
             selected.emplace_back(ns, *v);
     }
 

@@ -131,9 +131,9 @@ bool valid_scheduler_name(const std::string& name)
     });
 }
 
-Result<std::string> checked_pin_root(bool create)
+Result<std::string> checked_pin_root(const Paths& paths, bool create)
 {
-    const std::string root = pin_root();
+    const std::string& root = paths.pin_root;
     if (root.empty() || root[0] != '/' || root == "/")
         return unsafe_root(root, "not an absolute directory path", EINVAL);
     if (root.back() == '/')
@@ -391,9 +391,9 @@ Result<void> set_tunables(struct bpf_object* obj, std::span<const std::byte> elf
     return {};
 }
 
-bool is_registered(const std::string& name)
+bool is_registered(const Paths& paths, const std::string& name)
 {
-    auto a = registered_schedulers();
+    auto a = registered_schedulers(paths);
     return std::find(a.begin(), a.end(), name) != a.end();
 }
 
@@ -415,13 +415,13 @@ std::optional<Error> kernel_lacks_interface(const std::string& what)
                      "; see `mptcp-sched status`, or use vmtest/run)"};
 }
 
-Result<void> require_loading_possible(const std::string& what)
+Result<void> require_loading_possible(const Paths& paths, const std::string& what)
 {
     auto priv = current_privileges();
     if (priv && !priv->can_load())
         return fail_msg("failed to load " + what + ": permission denied (needs root, or "
                         "CAP_BPF and CAP_NET_ADMIN)", EPERM);
-    fs::path root = pin_root();
+    fs::path root = paths.pin_root;
     if (!is_bpffs(root.parent_path().string()) && !is_bpffs(root.string())) {
         if (auto lacks = kernel_lacks_interface(what))   // the more fundamental problem
             return std::unexpected(*lacks);
@@ -429,7 +429,7 @@ Result<void> require_loading_possible(const std::string& what)
                         root.parent_path().string() + " (mount -t bpf -o mode=0700 bpf " +
                         root.parent_path().string() + ")", ENOENT);
     }
-    if (auto r = checked_pin_root(true); !r)
+    if (auto r = checked_pin_root(paths, true); !r)
         return std::unexpected(r.error());
     return {};
 }
@@ -479,15 +479,10 @@ private:
 
 }  // namespace
 
-std::vector<std::string> registered_schedulers()
+std::vector<std::string> registered_schedulers(const Paths& paths)
 {
-    auto v = read_sysctl("net.mptcp.available_schedulers");
+    auto v = read_sysctl(paths, "net.mptcp.available_schedulers");
     return v ? split_words(*v) : std::vector<std::string>{};
-}
-
-std::string pin_root()
-{
-    return paths().pin_root;
 }
 
 std::string registered_name(const std::string& name)
@@ -518,16 +513,16 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
         return fail_msg("failed to load " + src->label + ": its scheduler name '" +
                             printable(name) + "' is not a valid name (letters, digits, _ and ., "
                             "at most " + std::to_string(kSchedNameMax) + ")", EINVAL);
-    if (auto ok = require_loading_possible(src->label); !ok)
+    if (auto ok = require_loading_possible(req.paths, src->label); !ok)
         return std::unexpected(ok.error());
 
-    const std::string dir = pin_root() + "/" + name;
+    const std::string dir = req.paths.pin_root + "/" + name;
     struct stat dst {};
     if (::lstat(dir.c_str(), &dst) == 0)
         return fail_msg("failed to load " + src->label + ": " + name +
                         " is already loaded (pinned at " + dir + "); `mptcp-sched unload " +
                         name + "` first", EEXIST);
-    if (is_registered(name))
+    if (is_registered(req.paths, name))
         return fail_msg("failed to load " + src->label + ": a scheduler named " + name +
                         " is already registered by someone else", EEXIST);
     auto failed = [&](Error e) -> std::unexpected<Error> {
@@ -601,7 +596,7 @@ Result<LoadResult> load_scheduler(const LoadRequest& req)
     }
 
     if (req.select) {
-        auto sel = select_scheduler(name, req.netns);
+        auto sel = select_scheduler(req.paths, name, req.netns);
         if (!sel)
             return std::unexpected(sel.error());   // guard and link destructors undo the load
         res.selected = true;
@@ -680,20 +675,20 @@ Result<std::map<std::string, uint64_t>> loaded_rodata(const std::string& pin_dir
     return out;
 }
 
-Result<std::string> unload_scheduler(const std::string& what)
+Result<std::string> unload_scheduler(const Paths& paths, const std::string& what)
 {
     const std::string name = registered_name(what);
     if (!valid_scheduler_name(name))
         return fail_msg("failed to unload '" + printable(what) + "': not a scheduler name "
                             "(letters, digits, _ and ., at most " +
                             std::to_string(kSchedNameMax) + ")", EINVAL);
-    auto root = checked_pin_root(false);
+    auto root = checked_pin_root(paths, false);
     if (!root && root.error().code != ENOENT)
         return std::unexpected(root.error());
     // Only what list_loaded() found: a directory entry of the pin root with that exact name.
     std::string loaded;
     const LoadedScheduler* found = nullptr;
-    auto all = root ? list_loaded() : Result<std::vector<LoadedScheduler>>{};
+    auto all = root ? list_loaded(paths) : Result<std::vector<LoadedScheduler>>{};
     if (!all)
         return std::unexpected(all.error());
     for (const auto& s : *all) {
@@ -717,39 +712,40 @@ Result<std::string> unload_scheduler(const std::string& what)
     // process still holds the link open; the kernel frees a link from a workqueue, so the
     // unregistration lands shortly after the unlink, not with it (seen: 1 of 49 cycles in
     // the VM still registered right after). Give it two seconds.
-    for (int i = 0; i < 200 && is_registered(name); i++)
+    for (int i = 0; i < 200 && is_registered(paths, name); i++)
         ::usleep(10000);
-    if (is_registered(name))
+    if (is_registered(paths, name))
         return fail_msg("unpinned " + name + " but it is still registered: another process "
                         "holds its link open", EBUSY);
     return name;
 }
 
-Result<std::string> select_scheduler(const std::string& what, const std::string& netns)
+Result<std::string> select_scheduler(const Paths& paths, const std::string& what,
+                                     const std::string& netns)
 {
     const std::string name = registered_name(what);
-    auto scope = NetnsScope::enter(netns);
+    auto scope = NetnsScope::enter(paths, netns);
     if (!scope)
         return std::unexpected(scope.error());
-    if (!is_registered(name)) {
+    if (!is_registered(paths, name)) {
         std::string avail;
-        for (const auto& a : registered_schedulers())
+        for (const auto& a : registered_schedulers(paths))
             avail += (avail.empty() ? "" : ", ") + a;
         const BuiltinScheduler* b = find_builtin(what);
         return fail_msg("failed to select " + name + ": not registered (available: " + avail +
                             (b ? "; load it with `mptcp-sched load " + b->aliases.front() + "`"
                                : "") + ")", ENOENT);
     }
-    if (auto w = write_sysctl("net.mptcp.scheduler", name); !w)
+    if (auto w = write_sysctl(paths, "net.mptcp.scheduler", name); !w)
         return fail_msg("failed to select " + name + ": " + w.error().message, w.error().code);
     return name;
 }
 
-Result<std::vector<LoadedScheduler>> list_loaded(bool with_connections)
+Result<std::vector<LoadedScheduler>> list_loaded(const Paths& paths, bool with_connections)
 {
     std::vector<LoadedScheduler> out;
     std::error_code ec;
-    auto root = checked_pin_root(false);
+    auto root = checked_pin_root(paths, false);
     if (!root) {
         if (root.error().code == ENOENT)
             return out;
@@ -774,7 +770,7 @@ Result<std::vector<LoadedScheduler>> list_loaded(bool with_connections)
         } else if (UniqueFd m(bpf_obj_get((s.pin_dir + "/" + kOpsPin).c_str())); m) {
             s.map_id = map_id_of(m.get());
         }
-        s.registered = is_registered(s.name);
+        s.registered = is_registered(paths, s.name);
         const std::string states = s.pin_dir + "/" MS_PIN_CONN_STATE;
         s.has_stats = ::access(states.c_str(), F_OK) == 0;
         // A count that cannot be taken (the kernel refuses the iterator) stays unknown:

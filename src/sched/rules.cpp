@@ -68,9 +68,9 @@ struct RuleMaps {
     UniqueFd rules, cfg;
 };
 
-Result<RuleMaps> open_maps()
+Result<RuleMaps> open_maps(const Paths& paths)
 {
-    auto root = checked_pin_root(false);
+    auto root = checked_pin_root(paths, false);
     if (!root && root.error().code == ENOENT)
         return fail_msg("the rules scheduler is not loaded (`mptcp-sched load rules --set` "
                         "loads it and selects it for new connections)", ENOENT);
@@ -142,7 +142,7 @@ Result<void> publish(const RuleMaps& m, ms_rules_cfg cfg, const std::vector<ms_r
 
 // Read, change, publish, under the lock. @change edits the rules and config in place.
 template <typename F>
-auto modify(F&& change) -> std::invoke_result_t<F, RuleTable&, ms_rules_cfg&>
+auto modify(const Paths& paths, F&& change) -> std::invoke_result_t<F, RuleTable&, ms_rules_cfg&>
 {
     using T = std::invoke_result_t<F, RuleTable&, ms_rules_cfg&>;
     // The lock first, then the maps: a reload of ms_rules (which takes the same lock) either
@@ -150,7 +150,7 @@ auto modify(F&& change) -> std::invoke_result_t<F, RuleTable&, ms_rules_cfg&>
     auto lock = take_rules_lock();
     if (!lock)
         return std::unexpected(lock.error());
-    auto maps = open_maps();
+    auto maps = open_maps(paths);
     if (!maps)
         return std::unexpected(maps.error());
     ms_rules_cfg cfg{};
@@ -358,18 +358,18 @@ nlohmann::json rule_to_json(const ms_rule& r)
     return j;
 }
 
-Result<RuleTable> read_rules()
+Result<RuleTable> read_rules(const Paths& paths)
 {
-    auto maps = open_maps();
+    auto maps = open_maps(paths);
     if (!maps)
         return std::unexpected(maps.error());
     ms_rules_cfg cfg{};
     return read_table(*maps, cfg);
 }
 
-Result<ms_rule> add_rule(ms_rule rule, std::optional<uint32_t> before_id)
+Result<ms_rule> add_rule(const Paths& paths, ms_rule rule, std::optional<uint32_t> before_id)
 {
-    return modify([&](RuleTable& t, ms_rules_cfg& cfg) -> Result<ms_rule> {
+    return modify(paths, [&](RuleTable& t, ms_rules_cfg& cfg) -> Result<ms_rule> {
         for (const auto& r : t.rules)
             if (same_match(r, rule))
                 return fail_msg("duplicate rule: rule " + std::to_string(r.id) +
@@ -393,9 +393,9 @@ Result<ms_rule> add_rule(ms_rule rule, std::optional<uint32_t> before_id)
     });
 }
 
-Result<std::vector<ms_rule>> delete_rules(const std::vector<uint32_t>& ids)
+Result<std::vector<ms_rule>> delete_rules(const Paths& paths, const std::vector<uint32_t>& ids)
 {
-    return modify([&](RuleTable& t, ms_rules_cfg&) -> Result<std::vector<ms_rule>> {
+    return modify(paths, [&](RuleTable& t, ms_rules_cfg&) -> Result<std::vector<ms_rule>> {
         std::vector<ms_rule> gone;
         std::vector<uint32_t> unique;
         for (uint32_t id : ids)
@@ -414,16 +414,17 @@ Result<std::vector<ms_rule>> delete_rules(const std::vector<uint32_t>& ids)
     });
 }
 
-Result<size_t> flush_rules()
+Result<size_t> flush_rules(const Paths& paths)
 {
-    return modify([&](RuleTable& t, ms_rules_cfg&) -> Result<size_t> {
+    return modify(paths, [&](RuleTable& t, ms_rules_cfg&) -> Result<size_t> {
         size_t n = t.rules.size();
         t.rules.clear();
         return n;
     });
 }
 
-Result<std::vector<ms_rule>> replace_rules(std::vector<ms_rule> rules, ms_policy default_policy)
+Result<std::vector<ms_rule>> replace_rules(const Paths& paths, std::vector<ms_rule> rules,
+                                           ms_policy default_policy)
 {
     for (size_t i = 0; i < rules.size(); i++)
         for (size_t j = 0; j < i; j++)
@@ -433,7 +434,7 @@ Result<std::vector<ms_rule>> replace_rules(std::vector<ms_rule> rules, ms_policy
     if (rules.size() > MS_MAX_RULES)
         return fail_msg("too many rules (" + std::to_string(rules.size()) + "; " +
                         std::to_string(MS_MAX_RULES) + " at most)", ENOSPC);
-    return modify([&](RuleTable& t, ms_rules_cfg& cfg) -> Result<std::vector<ms_rule>> {
+    return modify(paths, [&](RuleTable& t, ms_rules_cfg& cfg) -> Result<std::vector<ms_rule>> {
         for (auto& r : rules) {
             r.id = std::max<uint32_t>(cfg.next_id, 1);
             cfg.next_id = r.id + 1;
@@ -444,9 +445,9 @@ Result<std::vector<ms_rule>> replace_rules(std::vector<ms_rule> rules, ms_policy
     });
 }
 
-Result<void> set_default_policy(ms_policy p)
+Result<void> set_default_policy(const Paths& paths, ms_policy p)
 {
-    return modify([&](RuleTable&, ms_rules_cfg& cfg) -> Result<void> {
+    return modify(paths, [&](RuleTable&, ms_rules_cfg& cfg) -> Result<void> {
         cfg.default_policy = p;
         return {};
     });

@@ -91,9 +91,9 @@ void apply_filter(std::vector<ConnStats>& conns, const StatsFilter& f)
     }
 }
 
-Result<std::vector<SchedulerStats>> read_stats(const StatsFilter& filter)
+Result<std::vector<SchedulerStats>> read_stats(const Paths& paths, const StatsFilter& filter)
 {
-    auto loaded = list_loaded();
+    auto loaded = list_loaded(paths);
     if (!loaded)
         return std::unexpected(loaded.error());
     std::vector<SchedulerStats> out;

@@ -22,11 +22,11 @@ TEST_CASE("MPTCP disabled in one netns is reported there and enabled elsewhere",
     Netns off("ms-off"), on("ms-on");
     must(off.exec("sysctl -qw net.mptcp.enabled=0"));
 
-    auto a = collect_netns_status(off.name);
+    auto a = collect_netns_status(Paths{}, off.name);
     REQUIRE(a);
     REQUIRE(a->mptcp_enabled.has_value());
     CHECK_FALSE(*a->mptcp_enabled);
-    auto b = collect_netns_status(on.name);
+    auto b = collect_netns_status(Paths{}, on.name);
     REQUIRE(b);
     REQUIRE(b->mptcp_enabled.has_value());
     CHECK(*b->mptcp_enabled);
@@ -52,7 +52,7 @@ TEST_CASE("limits and endpoint count match what ip mptcp set", "[host]")
     must(ns.exec("ip mptcp endpoint add 10.71.1.1 dev ms0 subflow"));
     must(ns.exec("ip mptcp endpoint add 10.71.2.1 dev ms0 signal backup"));
 
-    auto st = collect_netns_status(ns.name);
+    auto st = collect_netns_status(Paths{}, ns.name);
     REQUIRE(st);
     REQUIRE(st->limits);
     CHECK(st->limits->subflows == 3);
@@ -112,6 +112,29 @@ TEST_CASE("status errors and usage are one clear line with distinct exit codes",
 
     r = run(cli);
     CHECK(r.rc == 2);
+}
+
+// main.cpp reads these once and passes them to every command (MPTCP_SCHED_PIN_ROOT: the
+// pin tests).
+TEST_CASE("the CLI takes the sysctl root and the netns directory from the environment", "[host]")
+{
+    const std::string dir = "/tmp/ms-host-env-" + std::to_string(getpid());
+    std::filesystem::create_directories(dir + "/sys/net/mptcp");
+    std::filesystem::create_directories(dir + "/ns");
+    for (const auto& [key, value] : {std::pair{"enabled", "0"}, {"scheduler", "ms_fake"},
+                                     {"available_schedulers", "ms_fake"}, {"pm_type", "0"}})
+        std::ofstream(dir + "/sys/net/mptcp/" + key) << value << "\n";
+
+    Run r = run("MPTCP_SCHED_SYSCTL_ROOT=" + dir + "/sys " + cli + " status --json");
+    CHECK((r.rc == 0 || r.rc == 3));
+    json j = json::parse(r.out);
+    CHECK(j["netns"]["mptcp_enabled"] == false);
+    CHECK(j["netns"]["scheduler"] == "ms_fake");
+
+    r = run("MPTCP_SCHED_NETNS_DIR=" + dir + "/ns " + cli + " status --netns nowhere");
+    CHECK(r.rc == 1);
+    CHECK(r.err.find("(" + dir + "/ns/nowhere missing;") != std::string::npos);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("built-in schedulers are listed from the embedded objects", "[host]")
@@ -177,7 +200,7 @@ TEST_CASE("rt_set_link_up: down flushes the link's routes as `ip link set down` 
                                 "route add 10.8.0.0/24 via 10.9.0.2 dev v0"})
         host_test::must("ip -n " + ns.name + " " + c);
     auto routes = [&] { return host_test::run("ip -n " + ns.name + " -4 route show").out; };
-    auto scope = NetnsScope::enter(ns.name);
+    auto scope = NetnsScope::enter(Paths{}, ns.name);
     REQUIRE(scope);
     auto is_up = [] {
         auto links = rt_links();

@@ -35,7 +35,7 @@ ino_t my_netns()
 
 UniqueFd connect_in(const std::string& ns)
 {
-    auto scope = NetnsScope::enter(ns);
+    auto scope = NetnsScope::enter(Paths{}, ns);
     REQUIRE(scope);
     UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, kMptcp));
     REQUIRE(fd);
@@ -78,7 +78,7 @@ TEST_CASE("timeline recorder in a named netns: only the new connection, both sub
     // The server: accepts two connections and reads until each closes.
     UniqueFd lfd;
     {
-        auto scope = NetnsScope::enter(srv.name);
+        auto scope = NetnsScope::enter(Paths{}, srv.name);
         REQUIRE(scope);
         lfd = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, kMptcp));
         REQUIRE(lfd);

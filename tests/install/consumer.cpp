@@ -26,12 +26,12 @@ int main()
         std::fprintf(stderr, "consumer: parse_cap_eff lost capabilities\n");
         return 1;
     }
-    // Paths are given, not read from the environment.
+    // Paths are given with each call, not read from the environment or set process-wide.
     Paths p;
     p.sysctl_root = "/nonexistent-sysctl";
-    set_paths(p);
-    if (sysctl_path("net.mptcp.enabled") != "/nonexistent-sysctl/net/mptcp/enabled" ||
-        read_sysctl("net.mptcp.enabled")) {
+    if (sysctl_path(p, "net.mptcp.enabled") != "/nonexistent-sysctl/net/mptcp/enabled" ||
+        read_sysctl(p, "net.mptcp.enabled") ||
+        sysctl_path(Paths{}, "net.mptcp.enabled") != "/proc/sys/net/mptcp/enabled") {
         std::fprintf(stderr, "consumer: sysctl_root not honoured\n");
         return 1;
     }

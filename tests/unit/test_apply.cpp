@@ -338,9 +338,10 @@ TEST_CASE("apply diff: actions come out as JSON", "[apply]")
 
 TEST_CASE("apply resolve: a built-in's tunables are its defaults with the config's values", "[apply]")
 {
+    const Paths paths;
     Config c;
     c.schedulers = std::vector<SchedulerConfig>{{"rr", {{"rr_quantum", 16384}}}, {"minrtt", {}}};
-    auto s = resolve(c);
+    auto s = resolve(paths, c);
     REQUIRE(s);
     REQUIRE(s->schedulers->size() == 2);
     const auto& rr = (*s->schedulers)[0];
@@ -350,15 +351,15 @@ TEST_CASE("apply resolve: a built-in's tunables are its defaults with the config
     CHECK((*s->schedulers)[1].tunables == std::map<std::string, uint64_t>{{"ms_stats_enabled", 1}});
 
     c.schedulers = std::vector<SchedulerConfig>{{"minrtt", {{"rr_quantum", 1}}}};
-    auto bad = resolve(c);
+    auto bad = resolve(paths, c);
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == EINVAL);
     CHECK(bad.error().message == "invalid configuration: scheduler \"minrtt\" has no tunable "
                                  "\"rr_quantum\" (tunables: ms_stats_enabled)");
     c.schedulers = std::vector<SchedulerConfig>{{"rr", {{"rr_quantum", 1ull << 32}}}};
-    CHECK(resolve(c).error().code == ERANGE);
+    CHECK(resolve(paths, c).error().code == ERANGE);
     c.schedulers = std::vector<SchedulerConfig>{{"rr", {}}, {"roundrobin", {}}};
-    CHECK(resolve(c).error().message.find("ms_rr is loaded twice") != std::string::npos);
+    CHECK(resolve(paths, c).error().message.find("ms_rr is loaded twice") != std::string::npos);
     c.schedulers = std::vector<SchedulerConfig>{{"nosuch", {}}};
-    CHECK(resolve(c).error().message.find("unknown scheduler") != std::string::npos);
+    CHECK(resolve(paths, c).error().message.find("unknown scheduler") != std::string::npos);
 }

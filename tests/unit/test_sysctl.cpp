@@ -5,38 +5,35 @@
 #include <fstream>
 
 #include "mptcp_sched/diag/status.h"
-#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/sysctl.h"
 
 using namespace mptcp_sched;
 namespace fs = std::filesystem;
 
 namespace {
-// A fake /proc/sys tree, selected through Paths::sysctl_root (the CLI sets it from
-// MPTCP_SCHED_SYSCTL_ROOT).
+// A fake /proc/sys tree in a temporary directory, and the Paths that point there (the CLI
+// takes Paths::sysctl_root from MPTCP_SCHED_SYSCTL_ROOT).
 struct FakeSysctl {
     fs::path root = fs::temp_directory_path() / ("ms-sysctl-" + std::to_string(getpid()));
-    Paths saved = paths();
+    Paths paths;
     FakeSysctl()
     {
         fs::create_directories(root / "net/mptcp");
-        Paths p = saved;
-        p.sysctl_root = root.string();
-        set_paths(p);
+        paths.sysctl_root = root.string();
     }
-    ~FakeSysctl()
-    {
-        set_paths(saved);
-        fs::remove_all(root);
-    }
+    ~FakeSysctl() { fs::remove_all(root); }
     void set(const std::string& rel, const std::string& v) { std::ofstream(root / rel) << v; }
 };
 }  // namespace
 
-TEST_CASE("sysctl keys map to /proc/sys paths", "[sysctl]")
+TEST_CASE("sysctl keys map to paths under the sysctl root", "[sysctl]")
 {
-    CHECK(sysctl_path("net.mptcp.scheduler") == "/proc/sys/net/mptcp/scheduler");
-    CHECK(sysctl_path("kernel.bpf_stats_enabled") == "/proc/sys/kernel/bpf_stats_enabled");
+    const Paths defaults;
+    CHECK(sysctl_path(defaults, "net.mptcp.scheduler") == "/proc/sys/net/mptcp/scheduler");
+    CHECK(sysctl_path(defaults, "kernel.bpf_stats_enabled") == "/proc/sys/kernel/bpf_stats_enabled");
+    Paths moved;
+    moved.sysctl_root = "/tmp/fake";
+    CHECK(sysctl_path(moved, "net.mptcp.scheduler") == "/tmp/fake/net/mptcp/scheduler");
 }
 
 TEST_CASE("sysctl values are read trimmed, missing keys give ENOENT", "[sysctl]")
@@ -44,10 +41,10 @@ TEST_CASE("sysctl values are read trimmed, missing keys give ENOENT", "[sysctl]"
     FakeSysctl f;
     f.set("net/mptcp/scheduler", "default\n");
     f.set("net/mptcp/available_schedulers", "default ms_rr  ms_minrtt\n");
-    CHECK(read_sysctl("net.mptcp.scheduler").value() == "default");
-    CHECK(split_words(read_sysctl("net.mptcp.available_schedulers").value()) ==
+    CHECK(read_sysctl(f.paths, "net.mptcp.scheduler").value() == "default");
+    CHECK(split_words(read_sysctl(f.paths, "net.mptcp.available_schedulers").value()) ==
           std::vector<std::string>{"default", "ms_rr", "ms_minrtt"});
-    auto missing = read_sysctl("net.mptcp.nope");
+    auto missing = read_sysctl(f.paths, "net.mptcp.nope");
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code == ENOENT);
     CHECK(missing.error().message.find("failed to read sysctl net.mptcp.nope") == 0);
@@ -84,7 +81,7 @@ TEST_CASE("netns status from a fake sysctl tree: disabled MPTCP and pm_type fall
     f.set("net/mptcp/scheduler", "default\n");
     f.set("net/mptcp/available_schedulers", "default\n");
     f.set("net/mptcp/pm_type", "1\n");
-    auto ns = collect_netns_status("");
+    auto ns = collect_netns_status(f.paths, "");
     REQUIRE(ns);
     REQUIRE(ns->mptcp_enabled.has_value());
     CHECK_FALSE(*ns->mptcp_enabled);
@@ -96,7 +93,7 @@ TEST_CASE("netns status without net.mptcp reports the kernel lacks MPTCP", "[sys
 {
     FakeSysctl f;
     fs::remove_all(f.root / "net/mptcp");
-    auto ns = collect_netns_status("");
+    auto ns = collect_netns_status(f.paths, "");
     REQUIRE(ns);
     CHECK_FALSE(ns->mptcp_enabled.has_value());
     REQUIRE_FALSE(ns->errors.empty());

@@ -182,18 +182,18 @@ std::vector<std::string> netem_cmd(const std::string& dev, const BenchPath& p, b
     return c;
 }
 
-void topo_down()
+void topo_down(const Paths& paths)
 {
     for (const char* ns : {kCli, kRtr, kSrv}) {
-        std::string path = netns_dir() + "/" + ns;
+        std::string path = paths.netns_dir + "/" + ns;
         if (::access(path.c_str(), F_OK) == 0)
             (void)run_cmd({"ip", "netns", "del", ns});
     }
 }
 
-Result<void> topo_up(const BenchScenario& s)
+Result<void> topo_up(const Paths& paths, const BenchScenario& s)
 {
-    topo_down();
+    topo_down(paths);
     std::vector<std::vector<std::string>> c;
     for (const char* ns : {kCli, kRtr, kSrv}) {
         c.push_back({"ip", "netns", "add", ns});
@@ -260,11 +260,11 @@ Result<void> topo_up(const BenchScenario& s)
     // off for every new connection of the netns for an hour. The bench's paths have no
     // middlebox, so detection is off: a fallback costs its own run (measure() says so), not
     // every run after it.
-    auto scope = NetnsScope::enter(kCli);
+    auto scope = NetnsScope::enter(paths, kCli);
     if (!scope)
         return std::unexpected(scope.error());
-    if (::access(sysctl_path("net.mptcp.blackhole_timeout").c_str(), F_OK) == 0)
-        return write_sysctl("net.mptcp.blackhole_timeout", "0");
+    if (::access(sysctl_path(paths, "net.mptcp.blackhole_timeout").c_str(), F_OK) == 0)
+        return write_sysctl(paths, "net.mptcp.blackhole_timeout", "0");
     return {};
 }
 
@@ -402,9 +402,10 @@ void serve_one(int fd)
 // An MPTCP listener on the service address's @port in the server netns (@flags: more
 // socket type flags), for @who in errors. Accepted sockets get the scheduler the netns has
 // now: a listener is made for each run.
-Result<UniqueFd> listen_service(uint16_t port, int flags, int backlog, const std::string& who)
+Result<UniqueFd> listen_service(const Paths& paths, uint16_t port, int flags, int backlog,
+                                const std::string& who)
 {
-    auto scope = NetnsScope::enter(kSrv);
+    auto scope = NetnsScope::enter(paths, kSrv);
     if (!scope)
         return std::unexpected(scope.error());
     UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | flags, IPPROTO_MPTCP));
@@ -426,9 +427,9 @@ Result<UniqueFd> listen_service(uint16_t port, int flags, int backlog, const std
 // one thread per connection, until stop() shuts the listener down.
 class Server {
 public:
-    Result<void> start()
+    Result<void> start(const Paths& paths)
     {
-        auto fd = listen_service(kPort, 0, 64, "the bench server");
+        auto fd = listen_service(paths, kPort, 0, 64, "the bench server");
         if (!fd)
             return std::unexpected(fd.error());
         listen_ = std::move(*fd);
@@ -675,10 +676,10 @@ RunFigures run_rr(const BenchWorkload& w, double scale, size_t npaths, bool mptc
 
 // The connection-state map (socket storage) of the scheduler selected in this thread's
 // netns, if it keeps our statistics; empty for the kernel's default or a foreign one.
-std::string current_state_pin()
+std::string current_state_pin(const Paths& paths)
 {
-    auto cur = read_sysctl("net.mptcp.scheduler");
-    auto loaded = list_loaded(false);
+    auto cur = read_sysctl(paths, "net.mptcp.scheduler");
+    auto loaded = list_loaded(paths, false);
     if (!cur || !loaded)
         return "";
     for (const auto& l : *loaded)
@@ -692,9 +693,9 @@ std::string current_state_pin()
 // MPTCP sockets take a moment to be released (an orphaned one whose subflows still close
 // waits up to TCP_TIMEWAIT_LEN, 60 s): wait up to 90 s for none to be left. -1 when
 // the scheduler keeps no state or it cannot be read.
-double states_left_after_close()
+double states_left_after_close(const Paths& paths)
 {
-    const std::string pin = current_state_pin();
+    const std::string pin = current_state_pin(paths);
     if (pin.empty())
         return -1;
     const auto deadline = Clock::now() + std::chrono::seconds(90);
@@ -712,7 +713,8 @@ double states_left_after_close()
 // CONCURRENCY clients at a time, each one connection after another. Figures: connections
 // per second, and p50/p99 of one connection's whole life (connect to close) as p50_ms /
 // p99_ms. @scale shrinks the count for quick runs.
-RunFigures run_churn(const BenchWorkload& w, double scale, bool mptcp, const std::string& src_addr)
+RunFigures run_churn(const Paths& paths, const BenchWorkload& w, double scale, bool mptcp,
+                     const std::string& src_addr)
 {
     RunFigures f;
     const int total = std::max(1, static_cast<int>(std::lround(w.connections * scale)));
@@ -760,7 +762,7 @@ RunFigures run_churn(const BenchWorkload& w, double scale, bool mptcp, const std
         return f;
     }
     std::sort(lat.begin(), lat.end());
-    f.states_left = mptcp ? states_left_after_close() : -1;   // baselines: plain TCP
+    f.states_left = mptcp ? states_left_after_close(paths) : -1;   // baselines: plain TCP
     f.conns_per_s = total / secs;
     f.p50_ms = lat[lat.size() / 2];
     f.p99_ms = lat[std::min(lat.size() - 1, static_cast<size_t>(std::ceil(lat.size() * 0.99)) - 1)];
@@ -775,9 +777,10 @@ RunFigures run_churn(const BenchWorkload& w, double scale, bool mptcp, const std
 // epoll thread, however many connections.
 class IdleSink {
 public:
-    Result<void> start()
+    Result<void> start(const Paths& paths)
     {
-        auto fd = listen_service(kIdlePort, SOCK_NONBLOCK, 4096, "the idle connections' server");
+        auto fd = listen_service(paths, kIdlePort, SOCK_NONBLOCK, 4096,
+                                 "the idle connections' server");
         if (!fd)
             return std::unexpected(fd.error());
         listen_ = std::move(*fd);
@@ -871,8 +874,8 @@ private:
 // transfer's goodput and gap, how long reading every connection's state takes (what
 // `mptcp-sched stats` does), and the MPTCP sockets' option memory per connection, where the
 // kernel charges BPF socket storage. @scale shrinks the count and the transfer.
-RunFigures run_many(const BenchWorkload& w, double scale, size_t npaths, bool mptcp,
-                    const std::string& src_addr)
+RunFigures run_many(const Paths& paths, const BenchWorkload& w, double scale, size_t npaths,
+                    bool mptcp, const std::string& src_addr)
 {
     RunFigures f;
     if (!mptcp)   // the single-path baseline is the transfer alone
@@ -884,7 +887,7 @@ RunFigures run_many(const BenchWorkload& w, double scale, size_t npaths, bool mp
         return f;
     }
     IdleSink sink;
-    if (auto r = sink.start(); !r) {
+    if (auto r = sink.start(paths); !r) {
         f.error = r.error().message;
         return f;
     }
@@ -942,7 +945,7 @@ RunFigures run_many(const BenchWorkload& w, double scale, size_t npaths, bool mp
         if (n)
             f.optmem_per_conn = static_cast<double>(sum) / static_cast<double>(n);
     }
-    if (const std::string pin = current_state_pin(); !pin.empty()) {
+    if (const std::string pin = current_state_pin(paths); !pin.empty()) {
         const auto t0 = Clock::now();
         if (auto st = read_conn_states(pin); st)
             f.stats_read_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -989,27 +992,27 @@ std::pair<uint64_t, uint64_t> get_send_stats()
 
 // The MPTcpExt counters of @ns, read from this thread's own view of it; empty when
 // unreadable.
-std::map<std::string, uint64_t> mibs_of(const char* ns)
+std::map<std::string, uint64_t> mibs_of(const Paths& paths, const char* ns)
 {
-    auto scope = NetnsScope::enter(ns);
+    auto scope = NetnsScope::enter(paths, ns);
     return scope ? mptcp_mibs() : std::map<std::string, uint64_t>{};
 }
 
 // MPTcpExtOFOQueue of the server netns: data segments the MPTCP receivers there had to
 // queue out of order (waiting for an earlier one from another subflow); -1 when unreadable.
-double server_ofo_count()
+double server_ofo_count(const Paths& paths)
 {
-    const auto m = mibs_of(kSrv);
+    const auto m = mibs_of(paths, kSrv);
     const auto it = m.find("OFOQueue");
     return it == m.end() ? -1 : static_cast<double>(it->second);
 }
 
 // The fallback counters of both ends, prefixed with the end ("client MPCapableSYNTXDrop").
-std::map<std::string, uint64_t> fallbacks_now()
+std::map<std::string, uint64_t> fallbacks_now(const Paths& paths)
 {
     std::map<std::string, uint64_t> out;
     for (auto [ns, end] : {std::pair{kCli, "client "}, {kSrv, "server "}})
-        for (const auto& [k, v] : fallback_mibs(mibs_of(ns)))
+        for (const auto& [k, v] : fallback_mibs(mibs_of(paths, ns)))
             out[end + k] = v;
     return out;
 }
@@ -1083,10 +1086,11 @@ private:
 // scenario's events fired at their times from a helper thread. A non-empty @timeline
 // (a path without extension) records the run's connection every 100 ms into
 // @timeline.json and draws @timeline.svg, titled @title.
-RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::string& src_addr,
-                   const std::string& timeline = "", const std::string& title = "")
+RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, bool mptcp,
+                   const std::string& src_addr, const std::string& timeline = "",
+                   const std::string& title = "")
 {
-    auto scope = NetnsScope::enter(kCli);
+    auto scope = NetnsScope::enter(paths, kCli);
     if (!scope) {
         RunFigures f;
         f.error = scope.error().message;
@@ -1099,6 +1103,7 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
     if (mptcp && !timeline.empty()) {
         TimelineOptions to;
         to.netns = kCli;
+        to.paths = paths;
         to.interval = std::chrono::milliseconds(100);
         to.filter.only_new = true;
         to.filter.remote_port = kPort;
@@ -1111,14 +1116,14 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
     std::optional<EventPlayer> events;
     if (with_events)
         events.emplace(s, expand_events(s, scale), recorder.get());
-    const double ofo0 = server_ofo_count();
-    const auto fallbacks0 = fallbacks_now();
+    const double ofo0 = server_ofo_count(paths);
+    const auto fallbacks0 = fallbacks_now(paths);
     RunFigures f = s.workload.kind == BenchWorkload::RequestResponse
                        ? run_rr(s.workload, scale, s.paths.size(), mptcp, src_addr)
                    : s.workload.kind == BenchWorkload::Churn
-                       ? run_churn(s.workload, scale, mptcp, src_addr)
+                       ? run_churn(paths, s.workload, scale, mptcp, src_addr)
                    : s.workload.kind == BenchWorkload::Many
-                       ? run_many(s.workload, scale, s.paths.size(), mptcp, src_addr)
+                       ? run_many(paths, s.workload, scale, s.paths.size(), mptcp, src_addr)
                        : run_bulk(s.workload, s.workload.seconds * scale, s.paths.size(), mptcp,
                                   src_addr);
     if (events) {
@@ -1130,11 +1135,11 @@ RunFigures measure(const BenchScenario& s, double scale, bool mptcp, const std::
             f.error = err;
         }
     }
-    const double ofo1 = server_ofo_count();
+    const double ofo1 = server_ofo_count(paths);
     // An MPTCP run that fell back to plain TCP (its own connection, or any of a churn's or
     // many's) measured TCP: an error, with the kernel's counters saying how.
     if (mptcp && f.ok) {
-        const std::string fell = fallbacks_since(fallbacks0, fallbacks_now());
+        const std::string fell = fallbacks_since(fallbacks0, fallbacks_now(paths));
         if (!f.mptcp || !fell.empty()) {
             f.ok = false;
             f.error = std::string(f.mptcp ? "connections of this run" : "the connection") +
@@ -1206,40 +1211,41 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         ~StopReset() { g_stop = StopToken(); }
     } stop_reset;
 
-    auto guard = BenchGuard::take({kCli, kRtr, kSrv});
+    auto guard = BenchGuard::take(o.paths, {kCli, kRtr, kSrv});
     if (!guard)
         return std::unexpected(guard.error());
     // netem is the first thing a kernel may lack: probe it on a throwaway device.
-    topo_down();
+    topo_down(o.paths);
     if (auto r = run_all({{"ip", "netns", "add", kRtr},
                           ipn(kRtr, {"link", "add", "probe0", "type", "veth", "peer", "name", "probe1"}),
                           {"tc", "-n", kRtr, "qdisc", "add", "dev", "probe0", "root", "netem",
                            "delay", "1ms"}});
         !r) {
-        topo_down();
+        topo_down(o.paths);
         return fail_msg("this kernel cannot emulate paths (netem): " + r.error().message +
                         "; run the bench in the VM: vmtest/run -- mptcp-sched bench ...", ENOTSUP);
     }
-    topo_down();
+    topo_down(o.paths);
 
     // Load what is needed, remember what to unload; the sysctl is per netns and ours go away.
     std::vector<std::string> loaded_here;
     struct Unloader {
+        const Paths& paths;
         std::vector<std::string>& names;
         ~Unloader()
         {
             for (const auto& n : names)
-                (void)unload_scheduler(n);
+                (void)unload_scheduler(paths, n);
         }
-    } unloader{loaded_here};
-    const auto registered = registered_schedulers();
+    } unloader{o.paths, loaded_here};
+    const auto registered = registered_schedulers(o.paths);
     for (auto& sched : scheds) {
         if (sched == "default")
             continue;
         const std::string reg = registered_name(sched);
         if (!is_object(sched) && std::find(registered.begin(), registered.end(), reg) != registered.end())
             continue;
-        auto r = load_scheduler(LoadRequest{sched, {}, false, ""});
+        auto r = load_scheduler(LoadRequest{sched, {}, false, "", o.paths});
         if (!r)
             return std::unexpected(r.error());
         if (is_object(sched))
@@ -1251,19 +1257,20 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
         if (interrupted())
             return fail_msg("interrupted; schedulers the bench loaded unloaded", EINTR);
     }
-    auto stats_was = read_sysctl("kernel.bpf_stats_enabled");
+    auto stats_was = read_sysctl(o.paths, "kernel.bpf_stats_enabled");
     if (stats_was)
         if (auto g = guard->bpf_stats_was(*stats_was); !g)
             return std::unexpected(g.error());
-    (void)write_sysctl("kernel.bpf_stats_enabled", "1");
+    (void)write_sysctl(o.paths, "kernel.bpf_stats_enabled", "1");
     struct StatsRestore {
+        const Paths& paths;
         std::string v;
         ~StatsRestore()
         {
             if (!v.empty())
-                (void)write_sysctl("kernel.bpf_stats_enabled", v);
+                (void)write_sysctl(paths, "kernel.bpf_stats_enabled", v);
         }
-    } stats_restore{stats_was ? *stats_was : ""};
+    } stats_restore{o.paths, stats_was ? *stats_was : ""};
 
     if (::mkdir(o.out_dir.c_str(), 0755) != 0 && errno != EEXIST)
         return fail_errno("failed to create " + o.out_dir);
@@ -1276,14 +1283,14 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
     }
     for (const auto& s : o.scenarios) {
         progress("scenario " + s.name + ": " + s.description);
-        auto up = topo_up(s);
+        auto up = topo_up(o.paths, s);
         if (!up) {
-            topo_down();
+            topo_down(o.paths);
             return std::unexpected(up.error());
         }
         Server server;
-        if (auto r = server.start(); !r) {
-            topo_down();
+        if (auto r = server.start(o.paths); !r) {
+            topo_down(o.paths);
             return std::unexpected(r.error());
         }
         // Runs interleave (baselines and schedulers in each round) so slow drift of a noisy
@@ -1298,7 +1305,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                     continue;
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
                          ": single-path TCP on path " + std::to_string(i));
-                base[i].push_back(measure(s, o.time_scale, false, cli_addr(i)));
+                base[i].push_back(measure(o.paths, s, o.time_scale, false, cli_addr(i)));
                 progress(outcome(base[i].back(), s));
             }
             for (const auto& sched : scheds) {
@@ -1307,16 +1314,16 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 progress("  round " + std::to_string(round + 1) + "/" + std::to_string(o.repeat) +
                          ": " + sched);
                 for (const char* ns : {kCli, kSrv})
-                    if (auto r = select_scheduler(sched, ns); !r) {
-                        topo_down();
+                    if (auto r = select_scheduler(o.paths, sched, ns); !r) {
+                        topo_down(o.paths);
                         return std::unexpected(r.error());
                     }
                 // An accepted MPTCP socket keeps its listener's scheduler, whatever the netns
                 // says now: a listener per run, or the server's answers (rr) would all be
                 // scheduled by the one selected when the scenario started.
                 server.stop();
-                if (auto r = server.start(); !r) {
-                    topo_down();
+                if (auto r = server.start(o.paths); !r) {
+                    topo_down(o.paths);
                     return std::unexpected(r.error());
                 }
                 auto c0 = get_send_stats();
@@ -1325,7 +1332,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                     ::mkdir((o.out_dir + "/timelines").c_str(), 0755);
                     timeline = o.out_dir + "/timelines/" + s.name + "-" + sched;
                 }
-                per[sched].push_back(measure(s, o.time_scale, true, "", timeline,
+                per[sched].push_back(measure(o.paths, s, o.time_scale, true, "", timeline,
                                              s.name + ": " + sched + " (" + s.description + ")"));
                 auto c1 = get_send_stats();
                 per[sched].back().decision_ns_total = c1.first - c0.first;
@@ -1334,7 +1341,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
             }
         }
         server.stop();
-        topo_down();
+        topo_down(o.paths);
         if (interrupted())
             return fail_msg("interrupted; network namespaces removed, schedulers the bench "
                             "loaded unloaded; finished scenarios are in " + o.out_dir +

@@ -27,9 +27,9 @@ namespace {
 const char* const kLock = "/run/mptcp-sched-bench.lock";
 const char* const kState = "/run/mptcp-sched-bench.json";
 
-bool netns_exists(const std::string& ns)
+bool netns_exists(const Paths& paths, const std::string& ns)
 {
-    return ::access((netns_dir() + "/" + ns).c_str(), F_OK) == 0;
+    return ::access((paths.netns_dir + "/" + ns).c_str(), F_OK) == 0;
 }
 
 Result<void> run_ip_netns_del(const std::string& ns)
@@ -54,7 +54,7 @@ Result<void> run_ip_netns_del(const std::string& ns)
 
 }  // namespace
 
-Result<BenchGuard> BenchGuard::take(const std::vector<std::string>& netns)
+Result<BenchGuard> BenchGuard::take(const Paths& paths, const std::vector<std::string>& netns)
 {
     BenchGuard g;
     g.lock_.reset(::open(kLock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -75,7 +75,7 @@ Result<BenchGuard> BenchGuard::take(const std::vector<std::string>& netns)
                             "); `mptcp-sched bench --cleanup` undoes what it left",
                         EBUSY);
     for (const auto& ns : netns)
-        if (netns_exists(ns))
+        if (netns_exists(paths, ns))
             return fail_msg("failed to start the bench: network namespace " + ns +
                                 " exists and is not the bench's; remove or rename it (the bench "
                                 "would replace it)", EEXIST);
@@ -115,7 +115,7 @@ BenchGuard::~BenchGuard()
         ::unlink(kState);
 }
 
-Result<std::vector<std::string>> bench_cleanup()
+Result<std::vector<std::string>> bench_cleanup(const Paths& paths)
 {
     std::vector<std::string> done;
     UniqueFd lock(::open(kLock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -143,7 +143,7 @@ Result<std::vector<std::string>> bench_cleanup()
     };
     std::vector<std::string> errors;
     for (const auto& ns : strings("netns")) {
-        if (!netns_exists(ns))
+        if (!netns_exists(paths, ns))
             continue;
         if (auto r = run_ip_netns_del(ns); r)
             done.push_back("removed network namespace " + ns);
@@ -151,7 +151,7 @@ Result<std::vector<std::string>> bench_cleanup()
             errors.push_back(r.error().message);
     }
     for (const auto& s : strings("loaded")) {
-        auto r = unload_scheduler(s);
+        auto r = unload_scheduler(paths, s);
         if (r)
             done.push_back("unloaded " + s);
         else if (r.error().code != ENOENT)
@@ -160,7 +160,7 @@ Result<std::vector<std::string>> bench_cleanup()
     if (j->contains("bpf_stats_enabled_was") && (*j)["bpf_stats_enabled_was"].is_string()) {
         const std::string v = (*j)["bpf_stats_enabled_was"].get<std::string>();
         if (v == "0" || v == "1") {
-            if (auto w = write_sysctl("kernel.bpf_stats_enabled", v); w)
+            if (auto w = write_sysctl(paths, "kernel.bpf_stats_enabled", v); w)
                 done.push_back("kernel.bpf_stats_enabled back to " + v);
             else
                 errors.push_back(w.error().message);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "mptcp_sched/base/netns.h"
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 
 namespace mptcp_sched::cli {
@@ -60,29 +61,31 @@ inline const CLI::Validator kFinite(
 
 // Runs @f inside netns @ns ("" = here); a failure to enter is reported like any error.
 template <typename F>
-int in_netns(const std::string& ns, F&& f)
+int in_netns(const Paths& paths, const std::string& ns, F&& f)
 {
-    auto scope = NetnsScope::enter(ns);
+    auto scope = NetnsScope::enter(paths, ns);
     if (!scope)
         return report(scope.error());
     return f();
 }
 
 // Each command module adds its subcommands to @app; a subcommand's callback stores its
-// exit code in @rc.
+// exit code in @rc and passes @paths (read from the environment once, in main.cpp, and
+// alive until the command has run) to the library.
 // main.cpp calls them in the order of --help; each lives in its cmd_<object>.cpp.
-void add_status_command(CLI::App& app, int& rc);
-void add_scheduler_commands(CLI::App& app, int& rc);   // schedulers, load, unload, set, list
-void add_stats_command(CLI::App& app, int& rc);
-void add_rule_command(CLI::App& app, int& rc);
-void add_path_commands(CLI::App& app, int& rc);
-void add_demo_command(CLI::App& app, int& rc);
-void add_conns_command(CLI::App& app, int& rc);
-void add_doctor_command(CLI::App& app, int& rc);
-void add_run_command(CLI::App& app, int& rc);
-void add_bench_command(CLI::App& app, int& rc);
-void add_trace_command(CLI::App& app, int& rc);
-void add_new_command(CLI::App& app, int& rc);     // a starter scheduler (SDK)
-void add_apply_command(CLI::App& app, int& rc);   // a declarative configuration
+void add_status_command(CLI::App& app, int& rc, const Paths& paths);
+void add_scheduler_commands(CLI::App& app, int& rc,
+                            const Paths& paths);   // schedulers, load, unload, set, list
+void add_stats_command(CLI::App& app, int& rc, const Paths& paths);
+void add_rule_command(CLI::App& app, int& rc, const Paths& paths);
+void add_path_commands(CLI::App& app, int& rc, const Paths& paths);
+void add_demo_command(CLI::App& app, int& rc, const Paths& paths);
+void add_conns_command(CLI::App& app, int& rc, const Paths& paths);
+void add_doctor_command(CLI::App& app, int& rc, const Paths& paths);
+void add_run_command(CLI::App& app, int& rc, const Paths& paths);
+void add_bench_command(CLI::App& app, int& rc, const Paths& paths);
+void add_trace_command(CLI::App& app, int& rc, const Paths& paths);
+void add_new_command(CLI::App& app, int& rc, const Paths& paths);     // a starter scheduler (SDK)
+void add_apply_command(CLI::App& app, int& rc, const Paths& paths);   // a declarative configuration
 
 }  // namespace mptcp_sched::cli

@@ -25,7 +25,7 @@ int config_error(const Error& e)
     return kUsage;
 }
 
-int cmd_apply(const ApplyOpts& o)
+int cmd_apply(const Paths& paths, const ApplyOpts& o)
 {
     auto text = read_regular_file(o.file, 4u << 20, "failed to read " + o.file);
     if (!text)
@@ -33,12 +33,12 @@ int cmd_apply(const ApplyOpts& o)
     auto config = parse_config(*text, o.file);
     if (!config)
         return config_error(config.error());
-    auto desired = resolve(*config);
+    auto desired = resolve(paths, *config);
     if (!desired)
         return desired.error().code == EINVAL || desired.error().code == ERANGE
                    ? config_error(desired.error())
                    : report(desired.error());
-    auto current = gather(*desired);
+    auto current = gather(paths, *desired);
     if (!current)
         return report(current.error());
     auto actions = diff(*desired, *current);
@@ -49,7 +49,7 @@ int cmd_apply(const ApplyOpts& o)
     Error failure;
     if (o.dry_run) {
         done = *actions;
-    } else if (auto r = execute(*actions)) {
+    } else if (auto r = execute(paths, *actions)) {
         done = *r;
     } else {
         failure = r.error();
@@ -80,7 +80,7 @@ int cmd_apply(const ApplyOpts& o)
 
 }  // namespace
 
-void add_apply_command(CLI::App& app, int& rc)
+void add_apply_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static ApplyOpts o;
     auto* a = app.add_subcommand("apply", "Make the system match a configuration file "
@@ -103,7 +103,7 @@ void add_apply_command(CLI::App& app, int& rc)
         "Each change is printed; a second apply of the same file prints \"nothing changed\".\n"
         "Exit codes: 0 done, 1 a change failed (the ones before it are made), 2 invalid file.\n"
         "At boot: systemctl enable mptcp-sched-apply.service (reads /etc/mptcp-sched/config.json).");
-    a->callback([&rc] { rc = cmd_apply(o); });
+    a->callback([&rc, &paths] { rc = cmd_apply(paths, o); });
 }
 
 }  // namespace mptcp_sched::cli

@@ -60,7 +60,7 @@ int replot_results(const std::string& file, const std::string& out_dir)
 
 }  // namespace
 
-void add_bench_command(CLI::App& app, int& rc)
+void add_bench_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static BenchOptions o;
     static std::vector<std::string> names;
@@ -115,9 +115,9 @@ void add_bench_command(CLI::App& app, int& rc)
         "  vmtest/run --timeout 5400 -- build/mptcp-sched bench --sweep --repeat 5 --out docs/bench\n"
         "  vmtest/run -- build/mptcp-sched bench --sweep --repeat 1 --time-scale 0.4   # a quick look\n"
         "  build/mptcp-sched bench --list > mine.json   # edit; check: bench --list mine.json");
-    b->callback([&rc] {
+    b->callback([&rc, &paths] {
         if (cleanup) {
-            auto done = bench_cleanup();
+            auto done = bench_cleanup(paths);
             if (!done) {
                 rc = report(done.error());
                 return;
@@ -167,6 +167,7 @@ void add_bench_command(CLI::App& app, int& rc)
             o.on_command = [](const std::string& cmd) { std::cerr << "+ " << cmd << "\n"; };
         StopSignals stop({SIGINT, SIGTERM});
         o.stop = stop.token();
+        o.paths = paths;
         auto r = run_bench(o, [](const std::string& l) { std::cerr << "bench: " << l << std::endl; });
         if (!r) {
             rc = report(r.error());

@@ -7,7 +7,7 @@
 
 namespace mptcp_sched::cli {
 
-void add_conns_command(CLI::App& app, int& rc)
+void add_conns_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static NetnsJsonOpts o;
     auto* cn = app.add_subcommand("conns", "MPTCP connections with their subflows");
@@ -17,8 +17,8 @@ void add_conns_command(CLI::App& app, int& rc)
                "and bytes; per subflow addresses, interface, address ids, backup flags (ours\n"
                "and the peer's), bytes and smoothed RTT. Subflow details need CAP_NET_ADMIN.\n"
                "Example: mptcp-sched conns --netns client --json | jq '.[].subflows | length'");
-    cn->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    cn->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             auto c = list_connections();
             if (!c)
                 return report(c.error());

@@ -25,7 +25,7 @@ struct Opts {
 
 }  // namespace
 
-void add_demo_command(CLI::App& app, int& rc)
+void add_demo_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static Opts o;
     auto* demo = app.add_subcommand("demo", "A small MPTCP client and server to try paths with");
@@ -42,8 +42,8 @@ void add_demo_command(CLI::App& app, int& rc)
     srv->add_option("--port", o.server.port, "port (default 4242)");
     srv->add_flag("--tcp", o.server.tcp, "listen with plain TCP instead of MPTCP");
     srv->add_option("--count", o.server.count, "exit after N connections (default: never)");
-    srv->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    srv->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             auto r = run_demo_server(o.server, [](const std::string& l) { std::cout << l << std::endl; });
             return r ? kOk : report(r.error());
         });
@@ -58,8 +58,8 @@ void add_demo_command(CLI::App& app, int& rc)
                                        "(to look at it with `conns` or `ss -tiM`)")
         ->check(kFinite & CLI::Range(0.0, 86400.0));
     cl->add_flag("--json", o.json, "print JSON");
-    cl->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    cl->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             auto r = run_demo_client(o.host, o.port, o.tcp, o.settle_ms);
             if (!r)
                 return report(r.error());

@@ -7,7 +7,7 @@
 
 namespace mptcp_sched::cli {
 
-void add_doctor_command(CLI::App& app, int& rc)
+void add_doctor_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static NetnsJsonOpts o;
     auto* dr = app.add_subcommand("doctor", "Check an MPTCP set-up; print the command that "
@@ -18,9 +18,9 @@ void add_doctor_command(CLI::App& app, int& rc)
                "and its per-source route (when endpoints span interfaces); rp_filter; fallback\n"
                "counters (MPTcpExt *Fallback*: peers or middleboxes stripping MPTCP); the\n"
                "selected scheduler is registered. Exit 1 while any check fails.");
-    dr->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
-            auto checks = run_doctor(o.netns);
+    dr->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, [&paths]() -> int {
+            auto checks = run_doctor(paths, o.netns);
             if (o.json)
                 print_json(doctor_json(checks));
             else

@@ -56,7 +56,7 @@ int cmd_new(const NewOpts& o)
 
 }  // namespace
 
-void add_new_command(CLI::App& app, int& rc)
+void add_new_command(CLI::App& app, int& rc, const Paths&)
 {
     static NewOpts o;
     auto* n = app.add_subcommand("new", "Write a starter scheduler NAME.bpf.c with its Makefile "

@@ -116,7 +116,8 @@ int routes_remove()
     return kOk;
 }
 
-void add_pathd_command(CLI::App& path, const std::string& netns, PathdOptions& o, int& rc)
+void add_pathd_command(CLI::App& path, const Paths& paths, const std::string& netns,
+                       PathdOptions& o, int& rc)
 {
     static std::vector<std::string> policies;
     static bool reset = false;
@@ -144,15 +145,15 @@ void add_pathd_command(CLI::App& path, const std::string& netns, PathdOptions& o
         "Examples:\n"
         "  mptcp-sched path pathd --policy fullmesh --policy mobility\n"
         "  mptcp-sched path pathd --netns client --policy fullmesh --policy 'backup-iface=wwan*' --json");
-    d->callback([&rc, &netns, &o] {
+    d->callback([&rc, &paths, &netns, &o] {
         if (reset) {
             if (!policies.empty()) {
                 std::cerr << "mptcp-sched: pathd: --reset takes no --policy\n";
                 rc = kUsage;
                 return;
             }
-            rc = in_netns(netns, []() -> int {
-                auto r = reset_pathd();
+            rc = in_netns(paths, netns, [&paths]() -> int {
+                auto r = reset_pathd(paths);
                 if (!r)
                     return report(r.error());
                 std::cout << *r << "\n";
@@ -166,12 +167,13 @@ void add_pathd_command(CLI::App& path, const std::string& netns, PathdOptions& o
             return;
         }
         o.log_fd = STDOUT_FILENO;
+        o.paths = paths;
         for (const auto& p : policies)
             if (auto ok = pathd_add_policy(o, p); !ok) {
                 rc = report(ok.error());
                 return;
             }
-        rc = in_netns(netns, [&o]() -> int {
+        rc = in_netns(paths, netns, [&o]() -> int {
             StopSignals stop({SIGTERM, SIGINT, SIGHUP});
             o.stop = stop.token();
             auto r = run_pathd(o, [](const std::string& line) {
@@ -185,7 +187,7 @@ void add_pathd_command(CLI::App& path, const std::string& netns, PathdOptions& o
 
 }  // namespace
 
-void add_path_commands(CLI::App& app, int& rc)
+void add_path_commands(CLI::App& app, int& rc, const Paths& paths)
 {
     static PathOpts o;
     auto* path = app.add_subcommand("path", "Path policy: MPTCP endpoints, limits, per-source "
@@ -216,35 +218,37 @@ void add_path_commands(CLI::App& app, int& rc)
     add->footer("signal: announce the address to peers (ADD_ADDR); subflow: open subflows from\n"
                 "it; backup: subflows from it are backup; fullmesh: a subflow to every peer\n"
                 "address. Example: mptcp-sched path endpoint add 10.0.2.1 --dev eth1 subflow");
-    add->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    add->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             auto e = path_endpoint_add(o.ep);
             return e ? show_one(*e, "added") : report(e.error());
         });
     });
     auto* del = ep->add_subcommand("del", "Delete an endpoint by id or address");
     del->add_option("endpoint", o.target, "id or address")->required();
-    del->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    del->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             auto e = path_endpoint_del(o.target);
             return e ? show_one(*e, "deleted") : report(e.error());
         });
     });
     auto* ls = ep->add_subcommand("list", "List endpoints (as `ip mptcp endpoint show`)");
     ls->add_flag("--json", o.json, "print JSON");
-    ls->callback([&rc] { rc = in_netns(o.netns, []() -> int { return endpoint_list(o); }); });
+    ls->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int { return endpoint_list(o); });
+    });
     auto* fl = ep->add_subcommand("flags", "Change flags: ENDPOINT [no]backup|[no]fullmesh ...");
     fl->add_option("endpoint", o.target, "id or address")->required();
     fl->add_option("flags", o.words, "backup, nobackup, fullmesh, nofullmesh")->required();
-    fl->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    fl->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             auto e = path_endpoint_flags(o.target, o.words);
             return e ? show_one(*e, "changed") : report(e.error());
         });
     });
     auto* fsh = ep->add_subcommand("flush", "Delete every endpoint");
-    fsh->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    fsh->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             auto r = pm_flush_endpoints();
             return r ? kOk : report(r.error());
         });
@@ -255,8 +259,8 @@ void add_path_commands(CLI::App& app, int& rc)
     lim->fallthrough();
     auto* lget = lim->add_subcommand("get", "Show the limits (as `ip mptcp limits show`)");
     lget->add_flag("--json", o.json, "print JSON");
-    lget->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    lget->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             auto l = pm_get_limits();
             return l ? limits_show(o, *l) : report(l.error());
         });
@@ -264,8 +268,8 @@ void add_path_commands(CLI::App& app, int& rc)
     auto* lset = lim->add_subcommand("set", "Set one or both limits (0-8)");
     lset->add_option("--subflows", o.subflows, "additional subflows per connection");
     lset->add_option("--add-addr-accepted", o.add_addr, "ADD_ADDRs accepted per connection");
-    lset->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    lset->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             auto l = path_limits_set(o.subflows, o.add_addr);
             return l ? limits_show(o, *l) : report(l.error());
         });
@@ -283,13 +287,19 @@ void add_path_commands(CLI::App& app, int& rc)
                "that. check exits 1 while anything is missing.");
     auto* rc_check = rt->add_subcommand("check", "Report what is missing, with fix commands");
     rc_check->add_flag("--json", o.json, "print JSON");
-    rc_check->callback([&rc] { rc = in_netns(o.netns, []() -> int { return routes_check(o); }); });
+    rc_check->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int { return routes_check(o); });
+    });
     auto* rc_apply = rt->add_subcommand("apply", "Create what is missing (idempotent)");
-    rc_apply->callback([&rc] { rc = in_netns(o.netns, []() -> int { return routes_apply(o); }); });
+    rc_apply->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int { return routes_apply(o); });
+    });
     auto* rc_rm = rt->add_subcommand("remove", "Remove every rule and route apply created");
-    rc_rm->callback([&rc] { rc = in_netns(o.netns, []() -> int { return routes_remove(); }); });
+    rc_rm->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int { return routes_remove(); });
+    });
 
-    add_pathd_command(*path, o.netns, o.pathd, rc);
+    add_pathd_command(*path, paths, o.netns, o.pathd, rc);
 }
 
 }  // namespace mptcp_sched::cli

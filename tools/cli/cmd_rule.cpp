@@ -25,12 +25,12 @@ std::string rule_line(const ms_rule& r)
            policy_name(r.policy);
 }
 
-int cmd_rule_add(const RuleOpts& o)
+int cmd_rule_add(const Paths& paths, const RuleOpts& o)
 {
     auto rule = build_rule(o.spec);
     if (!rule)
         return report(rule.error());
-    auto added = add_rule(*rule, o.before);
+    auto added = add_rule(paths, *rule, o.before);
     if (!added)
         return report(added.error());
     if (o.json)
@@ -40,9 +40,9 @@ int cmd_rule_add(const RuleOpts& o)
     return kOk;
 }
 
-int cmd_rule_del(const RuleOpts& o)
+int cmd_rule_del(const Paths& paths, const RuleOpts& o)
 {
-    auto gone = delete_rules(o.ids);
+    auto gone = delete_rules(paths, o.ids);
     if (!gone)
         return report(gone.error());
     for (const auto& r : *gone)
@@ -50,9 +50,9 @@ int cmd_rule_del(const RuleOpts& o)
     return kOk;
 }
 
-int cmd_rule_list(const RuleOpts& o)
+int cmd_rule_list(const Paths& paths, const RuleOpts& o)
 {
-    auto t = read_rules();
+    auto t = read_rules(paths);
     if (!t)
         return report(t.error());
     if (o.json) {
@@ -67,21 +67,21 @@ int cmd_rule_list(const RuleOpts& o)
     return kOk;
 }
 
-int cmd_rule_flush()
+int cmd_rule_flush(const Paths& paths)
 {
-    auto n = flush_rules();
+    auto n = flush_rules(paths);
     if (!n)
         return report(n.error());
     std::cout << "deleted " << *n << " rule(s)\n";
     return kOk;
 }
 
-int cmd_rule_default(const std::string& name)
+int cmd_rule_default(const Paths& paths, const std::string& name)
 {
     auto p = parse_policy(name);
     if (!p)
         return report(p.error());
-    if (auto ok = set_default_policy(*p); !ok)
+    if (auto ok = set_default_policy(paths, *p); !ok)
         return report(ok.error());
     std::cout << "default policy: " << policy_name(*p) << " (for new connections no rule "
               << "matches)\n";
@@ -90,7 +90,7 @@ int cmd_rule_default(const std::string& name)
 
 }  // namespace
 
-void add_rule_command(CLI::App& app, int& rc)
+void add_rule_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static RuleOpts rule;
     static std::string rule_default;
@@ -132,11 +132,11 @@ void add_rule_command(CLI::App& app, int& rc)
     auto* rdef = ru->add_subcommand("default", "Set the policy for connections no rule matches");
     rdef->add_option("policy", rule_default, "minrtt, roundrobin (rr), redundant, backup")
         ->required();
-    ra->callback([&rc] { rc = cmd_rule_add(rule); });
-    rd->callback([&rc] { rc = cmd_rule_del(rule); });
-    rl->callback([&rc] { rc = cmd_rule_list(rule); });
-    rf->callback([&rc] { rc = cmd_rule_flush(); });
-    rdef->callback([&rc] { rc = cmd_rule_default(rule_default); });
+    ra->callback([&rc, &paths] { rc = cmd_rule_add(paths, rule); });
+    rd->callback([&rc, &paths] { rc = cmd_rule_del(paths, rule); });
+    rl->callback([&rc, &paths] { rc = cmd_rule_list(paths, rule); });
+    rf->callback([&rc, &paths] { rc = cmd_rule_flush(paths); });
+    rdef->callback([&rc, &paths] { rc = cmd_rule_default(paths, rule_default); });
 }
 
 }  // namespace mptcp_sched::cli

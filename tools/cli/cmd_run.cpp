@@ -15,7 +15,7 @@ struct Opts {
 
 }  // namespace
 
-void add_run_command(CLI::App& app, int& rc)
+void add_run_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static Opts o;
     auto* rn = app.add_subcommand("run", "Run a command whose TCP sockets become MPTCP");
@@ -33,8 +33,8 @@ void add_run_command(CLI::App& app, int& rc)
                "Examples:\n"
                "  mptcp-sched run -- curl -o /dev/null http://192.168.1.10/big\n"
                "  mptcp-sched run --netns client -- python3 client.py");
-    rn->callback([&rc] {
-        rc = in_netns(o.netns, []() -> int {
+    rn->callback([&rc, &paths] {
+        rc = in_netns(paths, o.netns, []() -> int {
             StopSignals stop({SIGINT, SIGTERM, SIGHUP});
             o.run.stop = stop.token();
             auto r = run_with_mptcp(o.run);

@@ -54,9 +54,10 @@ struct LoadOpts {
     std::vector<std::string> extras;   // --TUNABLE=VALUE
 };
 
-int cmd_load(const LoadOpts& o)
+int cmd_load(const Paths& paths, const LoadOpts& o)
 {
     LoadRequest req;
+    req.paths = paths;
     req.what = o.what;
     req.select = o.set;
     req.netns = o.netns;
@@ -82,9 +83,9 @@ int cmd_load(const LoadOpts& o)
     return kOk;
 }
 
-int cmd_unload(const std::string& name)
+int cmd_unload(const Paths& paths, const std::string& name)
 {
-    auto r = unload_scheduler(name);
+    auto r = unload_scheduler(paths, name);
     if (!r)
         return report(r.error());
     std::cout << "unloaded " << *r
@@ -92,9 +93,9 @@ int cmd_unload(const std::string& name)
     return kOk;
 }
 
-int cmd_set(const std::string& name, const std::string& netns)
+int cmd_set(const Paths& paths, const std::string& name, const std::string& netns)
 {
-    auto r = select_scheduler(name, netns);
+    auto r = select_scheduler(paths, name, netns);
     if (!r)
         return report(r.error());
     std::cout << "net.mptcp.scheduler = " << *r << " in "
@@ -102,9 +103,9 @@ int cmd_set(const std::string& name, const std::string& netns)
     return kOk;
 }
 
-int cmd_list(bool json_out)
+int cmd_list(const Paths& paths, bool json_out)
 {
-    auto rows = scheduler_inventory();
+    auto rows = scheduler_inventory(paths);
     if (!rows)
         return report(rows.error());
     if (json_out) {
@@ -139,7 +140,7 @@ int cmd_list(bool json_out)
 
 }  // namespace
 
-void add_scheduler_commands(CLI::App& app, int& rc)
+void add_scheduler_commands(CLI::App& app, int& rc, const Paths& paths)
 {
     static SchedulersOpts scheds;
     auto* sc = app.add_subcommand("schedulers", "List the BPF schedulers built into this binary");
@@ -188,13 +189,13 @@ void add_scheduler_commands(CLI::App& app, int& rc)
     ls->add_flag("--json", list_json, "print JSON");
     ls->footer("Example:\n  mptcp-sched list --json | jq '.[] | select(.registered)'");
     sc->callback([&rc] { rc = cmd_schedulers(scheds); });
-    ld->callback([&rc, ld] {
+    ld->callback([&rc, &paths, ld] {
         load.extras = ld->remaining();
-        rc = cmd_load(load);
+        rc = cmd_load(paths, load);
     });
-    ul->callback([&rc] { rc = cmd_unload(unload_name); });
-    se->callback([&rc] { rc = cmd_set(set_name, set_netns); });
-    ls->callback([&rc] { rc = cmd_list(list_json); });
+    ul->callback([&rc, &paths] { rc = cmd_unload(paths, unload_name); });
+    se->callback([&rc, &paths] { rc = cmd_set(paths, set_name, set_netns); });
+    ls->callback([&rc, &paths] { rc = cmd_list(paths, list_json); });
 }
 
 }  // namespace mptcp_sched::cli

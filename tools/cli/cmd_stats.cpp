@@ -16,10 +16,10 @@ namespace mptcp_sched::cli {
 
 namespace {
 
-int cmd_stats(bool json_out, double watch, const StatsFilter& filter)
+int cmd_stats(const Paths& paths, bool json_out, double watch, const StatsFilter& filter)
 {
     for (;;) {
-        auto st = read_stats(filter);
+        auto st = read_stats(paths, filter);
         if (!st)
             return report(st.error());
         if (json_out)
@@ -38,7 +38,7 @@ int cmd_stats(bool json_out, double watch, const StatsFilter& filter)
 
 }  // namespace
 
-void add_stats_command(CLI::App& app, int& rc)
+void add_stats_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static bool stats_json = false;
     static double stats_watch = 0;
@@ -67,10 +67,10 @@ void add_stats_command(CLI::App& app, int& rc)
                "Examples:\n  mptcp-sched stats\n  mptcp-sched stats --watch 1\n"
                "  mptcp-sched stats --top 10 --sport 443   # a server's busiest connections\n"
                "  mptcp-sched stats --json | jq '.[].connections[].subflows'");
-    st->callback([&rc] {
+    st->callback([&rc, &paths] {
         if (!token.empty())
             filter.token = static_cast<uint32_t>(std::stoul(token, nullptr, 16));
-        rc = cmd_stats(stats_json, stats_watch, filter);
+        rc = cmd_stats(paths, stats_json, stats_watch, filter);
     });
 }
 

@@ -19,9 +19,9 @@ struct StatusOpts {
     std::string btf;
 };
 
-int cmd_status(const StatusOpts& o)
+int cmd_status(const Paths& paths, const StatusOpts& o)
 {
-    auto st = collect_status(o.netns);
+    auto st = collect_status(paths, o.netns);
     if (!st)
         return report(st.error());
     if (!o.btf.empty()) {
@@ -40,7 +40,7 @@ int cmd_status(const StatusOpts& o)
 
 }  // namespace
 
-void add_status_command(CLI::App& app, int& rc)
+void add_status_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static StatusOpts status;
     auto* s = app.add_subcommand("status", "Report MPTCP and BPF scheduler support of this kernel");
@@ -57,7 +57,7 @@ void add_status_command(CLI::App& app, int& rc)
         "  mptcp-sched status --netns client  # MPTCP settings inside netns 'client'\n"
         "Exit code 3 means the kernel cannot run BPF schedulers; the table names\n"
         "each missing piece (struct_ops type, kfuncs).");
-    s->callback([&rc] { rc = cmd_status(status); });
+    s->callback([&rc, &paths] { rc = cmd_status(paths, status); });
 }
 
 }  // namespace mptcp_sched::cli

@@ -182,7 +182,7 @@ int cmd_replot(const TraceOpts& o)
     return write_svg(o, *tl);
 }
 
-int cmd_trace(const TraceOpts& o)
+int cmd_trace(const Paths& paths, const TraceOpts& o)
 {
     using namespace std::chrono;
     if (!o.replot.empty())
@@ -208,6 +208,7 @@ int cmd_trace(const TraceOpts& o)
 
     TimelineOptions to;
     to.netns = o.netns;
+    to.paths = paths;
     to.interval = *interval;
     if (!o.token.empty()) {
         char* end = nullptr;
@@ -302,7 +303,7 @@ int cmd_trace(const TraceOpts& o)
 
 }  // namespace
 
-void add_trace_command(CLI::App& app, int& rc)
+void add_trace_command(CLI::App& app, int& rc, const Paths& paths)
 {
     static TraceOpts o;
     auto* t = app.add_subcommand("trace", "Sample a live MPTCP connection's subflows over time "
@@ -355,7 +356,7 @@ void add_trace_command(CLI::App& app, int& rc)
         "  mptcp-sched trace --interval 20ms --duration 5s --token 1a2b3c4d\n"
         "  mptcp-sched trace --wait 10s --dport 5201 --json | jq -c '.connections[].goodput_mbit'\n"
         "  mptcp-sched trace --replot run.json --svg run.svg --title 'minrtt, 2 paths'");
-    t->callback([&rc] { rc = cmd_trace(o); });
+    t->callback([&rc, &paths] { rc = cmd_trace(paths, o); });
 }
 
 }  // namespace mptcp_sched::cli

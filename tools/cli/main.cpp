@@ -57,11 +57,11 @@ namespace {
     ::_exit(kError);
 }
 
-int run_cli(int argc, char** argv);
+int run_cli(int argc, char** argv, const Paths& paths);
 
 void on_sigpipe(int) {}
 
-// The environment is read here, once: the library takes its paths as given.
+// The environment is read here, once; every command passes these Paths to the library.
 Paths paths_from_environment()
 {
     Paths p;
@@ -80,7 +80,7 @@ Paths paths_from_environment()
 int main(int argc, char** argv)
 {
     std::set_terminate(on_terminate);
-    set_paths(paths_from_environment());
+    const Paths paths = paths_from_environment();
     // A closed stdout (`mptcp-sched ... | head -1`) must be an error the command sees
     // (EPIPE), not a death that skips its clean-up (pathd restoring the path manager).
     // A handler rather than SIG_IGN: exec resets handlers, so the commands `run` and
@@ -91,7 +91,7 @@ int main(int argc, char** argv)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGPIPE, &sa, nullptr);
     try {
-        return run_cli(argc, argv);
+        return run_cli(argc, argv, paths);
     } catch (const std::exception& e) {
         std::cerr << "mptcp-sched: failed to complete the command: " << printable(e.what()) << "\n";
     } catch (...) {
@@ -102,7 +102,7 @@ int main(int argc, char** argv)
 
 namespace {
 
-int run_cli(int argc, char** argv)
+int run_cli(int argc, char** argv, const Paths& paths)
 {
     CLI::App app{"mptcp-sched: Multipath TCP packet schedulers and path policy through BPF"};
     app.require_subcommand(1);
@@ -119,7 +119,7 @@ int run_cli(int argc, char** argv)
                      add_stats_command, add_rule_command, add_apply_command, add_path_commands,
                      add_demo_command, add_conns_command, add_doctor_command, add_run_command,
                      add_bench_command, add_trace_command})
-        add(app, rc);
+        add(app, rc, paths);
     libbpf_set_print(libbpf_print);
 
     try {

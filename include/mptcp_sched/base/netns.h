@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-// Running code inside a named network namespace (`ip netns` names, /run/netns/NAME).
+// Running code inside a named network namespace (`ip netns` names, Paths::netns_dir/NAME).
 // /proc/sys/net and sockets created while inside follow the namespace.
 #pragma once
 
@@ -7,15 +7,16 @@
 #include <string>
 
 #include "mptcp_sched/base/fd.h"
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 
 namespace mptcp_sched {
 
 class NetnsScope {
 public:
-    // Enters NAME for the calling thread; an empty name stays where we are. The previous
-    // namespace is restored when the scope ends.
-    static Result<std::unique_ptr<NetnsScope>> enter(const std::string& name);
+    // Enters NAME (under Paths::netns_dir) for the calling thread; an empty name stays where
+    // we are. The previous namespace is restored when the scope ends.
+    static Result<std::unique_ptr<NetnsScope>> enter(const Paths& paths, const std::string& name);
     ~NetnsScope();
     NetnsScope(const NetnsScope&) = delete;
     NetnsScope& operator=(const NetnsScope&) = delete;
@@ -27,8 +28,5 @@ private:
     std::string name_;
     UniqueFd orig_;
 };
-
-// Directory holding named namespaces; tests may point it elsewhere.
-std::string netns_dir();
 
 }  // namespace mptcp_sched

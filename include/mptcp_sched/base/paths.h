@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // Where the library looks on this machine: the bpffs directory of its pins, the sysctl
-// tree, the named network namespaces. The library never reads the environment: the program
-// that embeds it (the CLI: MPTCP_SCHED_PIN_ROOT, MPTCP_SCHED_SYSCTL_ROOT,
-// MPTCP_SCHED_NETNS_DIR) chooses once, before the first call, with set_paths().
+// tree, the named network namespaces. Every call that touches one of them is given a Paths
+// (a parameter, or a member of the options it already takes); there is no process-wide
+// setting, so two Paths can be used side by side. The library never reads the environment:
+// the program that embeds it chooses (the CLI reads MPTCP_SCHED_PIN_ROOT,
+// MPTCP_SCHED_SYSCTL_ROOT and MPTCP_SCHED_NETNS_DIR once, in main).
 #pragma once
 
 #include <string>
@@ -16,10 +18,5 @@ struct Paths {
     std::string sysctl_root = "/proc/sys";
     std::string netns_dir = "/run/netns";   // `ip netns` names
 };
-
-// The paths in use (the defaults until set_paths()). Not synchronised: set them before
-// starting threads that call the library.
-const Paths& paths();
-void set_paths(Paths p);
 
 }  // namespace mptcp_sched

@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
-// sysctl access through /proc/sys (which follows the caller's network namespace).
+// sysctl access through Paths::sysctl_root (/proc/sys, which follows the caller's network
+// namespace).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 
 namespace mptcp_sched {
 
-// "net.mptcp.scheduler" -> "<root>/net/mptcp/scheduler"; root is /proc/sys unless the
-// MPTCP_SCHED_SYSCTL_ROOT environment variable (tests) says otherwise.
-std::string sysctl_path(const std::string& key);
+// "net.mptcp.scheduler" -> "<Paths::sysctl_root>/net/mptcp/scheduler".
+std::string sysctl_path(const Paths& paths, const std::string& key);
 
 // Value with surrounding whitespace removed. ENOENT when the key does not exist.
-Result<std::string> read_sysctl(const std::string& key);
-Result<void> write_sysctl(const std::string& key, const std::string& value);
+Result<std::string> read_sysctl(const Paths& paths, const std::string& key);
+Result<void> write_sysctl(const Paths& paths, const std::string& key, const std::string& value);
 
 // Whitespace-separated words, as in net.mptcp.available_schedulers.
 std::vector<std::string> split_words(const std::string& s);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mptcp_sched/base/fd.h"
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 #include "mptcp_sched/base/stop.h"
 
@@ -117,6 +118,7 @@ struct BenchOptions {
     // Once a stop is requested, the current run ends early, the bench cleans up and fails
     // with EINTR ("interrupted; ...").
     StopToken stop;
+    Paths paths;   // the pins it loads, the sysctls it sets, its network namespaces
 };
 
 // Median and spread of one figure over the repeats.
@@ -152,7 +154,7 @@ std::vector<std::string> sweep_schedulers(const nlohmann::json& results);
 // @netns exists (someone else's).
 class BenchGuard {
 public:
-    static Result<BenchGuard> take(const std::vector<std::string>& netns);
+    static Result<BenchGuard> take(const Paths& paths, const std::vector<std::string>& netns);
     BenchGuard(BenchGuard&& o) noexcept
         : lock_(std::move(o.lock_)), state_(std::move(o.state_)), active_(std::exchange(o.active_, false)) {}
     BenchGuard& operator=(BenchGuard&&) = delete;
@@ -170,6 +172,6 @@ private:
 
 // `bench --cleanup`: undoes what a killed bench left (its namespaces, the schedulers it
 // loaded, kernel.bpf_stats_enabled) from its record; returns what it did.
-Result<std::vector<std::string>> bench_cleanup();
+Result<std::vector<std::string>> bench_cleanup(const Paths& paths);
 
 }  // namespace mptcp_sched

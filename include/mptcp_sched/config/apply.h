@@ -19,6 +19,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 #include "mptcp_sched/sched/rules.h"
 #include "mptcp_sched/sched_abi.h"
@@ -99,10 +100,10 @@ struct State {
 // Config -> desired state. Reads the scheduler objects (defaults of their tunables) and the
 // named namespaces' interfaces; changes nothing. Errors for what can never apply (unknown
 // scheduler or tunable, bad rule, unknown interface) are EINVAL.
-Result<State> resolve(const Config& c);
+Result<State> resolve(const Paths& paths, const Config& c);
 
 // The current state of what @desired manages.
-Result<State> gather(const State& desired);
+Result<State> gather(const Paths& paths, const State& desired);
 
 // ---- what to do ----
 struct Action {
@@ -134,7 +135,7 @@ Result<std::vector<Action>> diff(const State& desired, const State& current);
 
 // Runs @actions in order; returns those done. On a failure, the error says which change
 // failed and how many were made before it.
-Result<std::vector<Action>> execute(const std::vector<Action>& actions);
+Result<std::vector<Action>> execute(const Paths& paths, const std::vector<Action>& actions);
 
 nlohmann::json to_json(const Action& a);
 

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "mptcp_sched/base/paths.h"
+
 namespace mptcp_sched {
 
 struct Check {
@@ -18,7 +20,7 @@ struct Check {
 };
 
 // @netns only shapes the fix commands (`ip -n NS ...`, `ip netns exec NS sysctl ...`).
-std::vector<Check> run_doctor(const std::string& netns);
+std::vector<Check> run_doctor(const Paths& paths, const std::string& netns);
 bool doctor_failed(const std::vector<Check>& checks);
 std::string render_doctor(const std::vector<Check>& checks);
 nlohmann::json doctor_json(const std::vector<Check>& checks);

@@ -12,6 +12,7 @@
 #include "mptcp_sched/sched/btf_probe.h"
 #include "mptcp_sched/path/pm_netlink.h"
 #include "mptcp_sched/base/caps.h"
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 
 namespace mptcp_sched {
@@ -40,8 +41,8 @@ struct KernelStatus {
 };
 
 // Reads the namespace part inside NETNS ("" = current).
-Result<NetnsStatus> collect_netns_status(const std::string& netns);
-Result<KernelStatus> collect_status(const std::string& netns);
+Result<NetnsStatus> collect_netns_status(const Paths& paths, const std::string& netns);
+Result<KernelStatus> collect_status(const Paths& paths, const std::string& netns);
 
 // Maps pm_type (older kernels) to a name: 0 kernel (in-kernel), 1 userspace.
 std::string pm_type_name(long pm_type);

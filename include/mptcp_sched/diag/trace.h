@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mptcp_sched/diag/conns.h"
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 
 namespace mptcp_sched {
@@ -121,6 +122,7 @@ Result<TimelineSample> take_sample(const TraceFilter& f);
 
 struct TimelineOptions {
     std::string netns;                    // named netns to sample in; "" = the caller's
+    Paths paths;                          // where named netns are (netns_dir)
     std::chrono::nanoseconds interval = std::chrono::milliseconds(100);
     TraceFilter filter;
     // Called on the recorder's thread after each sample (the first one before start()

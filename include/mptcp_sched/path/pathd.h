@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 #include "mptcp_sched/base/stop.h"
 
@@ -32,6 +33,7 @@ struct PathdOptions {
     int log_fd = -1;
     // pathd runs until a stop is requested here (the CLI: SIGTERM, SIGINT, SIGHUP).
     StopToken stop;
+    Paths paths;   // the path-manager sysctl under sysctl_root
 };
 
 // Each log line (already formatted, text or JSON); false when it could not be written.
@@ -48,6 +50,6 @@ Result<void> run_pathd(const PathdOptions& o, const PathdLog& log);
 
 // `pathd --reset`: restores what a dead pathd left in the current netns and returns the
 // one line that says what was done. Refuses while a live pathd holds the netns.
-Result<std::string> reset_pathd();
+Result<std::string> reset_pathd(const Paths& paths);
 
 }  // namespace mptcp_sched

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 #include "mptcp_sched/sched/schedulers.h"
 
@@ -29,7 +30,7 @@ struct SchedulerRow {
 };
 
 // Built-ins first, then other registered schedulers, then other pinned ones.
-Result<std::vector<SchedulerRow>> scheduler_inventory();
+Result<std::vector<SchedulerRow>> scheduler_inventory(const Paths& paths);
 nlohmann::json to_json(const SchedulerRow& r);
 
 // A built-in scheduler with what its object declares (`mptcp-sched schedulers --json`).

@@ -13,6 +13,7 @@
 
 #include "mptcp_sched/base/cgroup.h"
 #include "mptcp_sched/base/fd.h"
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 #include "mptcp_sched/sched/policy.h"
 #include "mptcp_sched/sched_abi.h"
@@ -51,9 +52,9 @@ struct RuleTable {
     uint32_t generation = 0;
 };
 
-// The table of the loaded ms_rules scheduler; an error naming `mptcp-sched load rules`
-// when it is not loaded.
-Result<RuleTable> read_rules();
+// The table of the ms_rules scheduler loaded under Paths::pin_root; an error naming
+// `mptcp-sched load rules` when it is not loaded.
+Result<RuleTable> read_rules(const Paths& paths);
 
 // The lock that serialises rule changes with loading and unloading ms_rules (held while the
 // returned descriptor is open): /run/mptcp-sched-rules.lock.
@@ -61,13 +62,15 @@ Result<UniqueFd> take_rules_lock();
 
 // Changes; each one is atomic for connections matching concurrently and serialised with
 // other mptcp-sched processes by a lock file.
-Result<ms_rule> add_rule(ms_rule rule, std::optional<uint32_t> before_id = std::nullopt);
-Result<std::vector<ms_rule>> delete_rules(const std::vector<uint32_t>& ids);
-Result<size_t> flush_rules();
-Result<void> set_default_policy(ms_policy p);
+Result<ms_rule> add_rule(const Paths& paths, ms_rule rule,
+                         std::optional<uint32_t> before_id = std::nullopt);
+Result<std::vector<ms_rule>> delete_rules(const Paths& paths, const std::vector<uint32_t>& ids);
+Result<size_t> flush_rules(const Paths& paths);
+Result<void> set_default_policy(const Paths& paths, ms_policy p);
 // The whole table and the default policy in one switch (a connection matching concurrently
 // sees the old or the new table); the rules get fresh ids, returned in order.
-Result<std::vector<ms_rule>> replace_rules(std::vector<ms_rule> rules, ms_policy default_policy);
+Result<std::vector<ms_rule>> replace_rules(const Paths& paths, std::vector<ms_rule> rules,
+                                           ms_policy default_policy);
 
 // The table as `rule list --json` shows it: default policy, generation, limit, rules.
 nlohmann::json to_json(const RuleTable& t);

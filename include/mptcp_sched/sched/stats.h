@@ -11,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "mptcp_sched/base/paths.h"
 #include "mptcp_sched/base/result.h"
 #include "mptcp_sched/sched_abi.h"
 
@@ -43,7 +44,7 @@ struct StatsFilter {
     size_t top = 0;
 };
 
-Result<std::vector<SchedulerStats>> read_stats(const StatsFilter& filter = {});
+Result<std::vector<SchedulerStats>> read_stats(const Paths& paths, const StatsFilter& filter = {});
 
 // Keeps the connections FILTER asks for (pure; exposed for tests).
 void apply_filter(std::vector<ConnStats>& conns, const StatsFilter& filter);
