@@ -311,6 +311,13 @@ Result<SubflowInfo> socket_tcp_info(int fd)
     return s;
 }
 
+bool uses_mptcp(int fd)
+{
+    struct mptcp_info info {};
+    socklen_t len = sizeof(info);
+    return getsockopt(fd, SOL_MPTCP, MPTCP_INFO, &info, &len) == 0;
+}
+
 SocketMptcp socket_mptcp_state(int fd)
 {
     SocketMptcp st;

@@ -193,17 +193,25 @@ void check_fallbacks(std::vector<Check>& out)
         out.push_back({Check::Info, "fallback", "no MPTcpExt counters in /proc/net/netstat", {}});
         return;
     }
-    std::string seen;
-    for (const auto& [k, v] : fallback_mibs(mibs))
-        seen += (seen.empty() ? "" : ", ") + k + " " + std::to_string(v);
-    if (seen.empty())
+    const auto fell = fallback_mibs(mibs);
+    if (fell.empty()) {
         out.push_back({Check::Ok, "fallback", "no fallback to TCP counted (MPTcpExt *Fallback* "
                        "are 0)", {}});
-    else
-        out.push_back({Check::Warn, "fallback", "connections fell back to plain TCP: " + seen +
-                       ". MPCapableFallbackSYNACK/ACK mean the peer or a middlebox stripped the "
-                       "MPTCP options; check the peer's net.mptcp.enabled and firewalls on the "
-                       "path", {}});
+        return;
+    }
+    std::string seen;
+    for (const auto& [k, v] : fell)
+        seen += (seen.empty() ? "" : ", ") + k + " " + std::to_string(v);
+    std::string why = ". MPCapableFallbackSYNACK/ACK mean the peer or a middlebox stripped the "
+                      "MPTCP options; check the peer's net.mptcp.enabled and firewalls on the path";
+    if (fell.count("MPFallbackTokenInit"))
+        why += "; MPFallbackTokenInit means the kernel's MPTCP token table was full (one slot "
+               "of 4 connections per MB of RAM, at most 65536 slots, for the whole host): more "
+               "memory, or fewer concurrent MPTCP connections";
+    if (fell.count("Blackhole") || fell.count("MPCapableSYNTXDisabled"))
+        why += "; Blackhole/MPCapableSYNTXDisabled mean MPTCP SYNs were lost and the kernel "
+               "switched MPTCP off for new connections for net.mptcp.blackhole_timeout s";
+    out.push_back({Check::Warn, "fallback", "connections fell back to plain TCP: " + seen + why, {}});
 }
 
 void check_scheduler(std::vector<Check>& out, const Paths& paths, const Fix& fix)

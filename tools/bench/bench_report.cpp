@@ -294,7 +294,19 @@ json bench_targets(const json& results)
                 }
         if (name == "many")
             for (const auto& n : scheduler_order(sj)) {
-                if (n == "default" || !has(n.c_str()))
+                if (!has(n.c_str()))
+                    continue;
+                // The figures are those of MPTCP connections: nearly all must be.
+                if (sc[n].contains("idle_connections")) {
+                    const double want = std::max(
+                        1.0, std::round(sj["scenario"]["workload"].value("connections", 0.0) *
+                                        results.value("time_scale", 1.0)));
+                    const double got = fig(sc[n], "idle_connections", "min");
+                    add("many: " + n + " >= 99% of the idle connections use MPTCP",
+                        fmt(got, 0) + " of " + fmt(want, 0) + " (the rest fell back to TCP)",
+                        got >= 0.99 * want);
+                }
+                if (n == "default")
                     continue;
                 if (sc[n].contains("vs_default")) {
                     const double r = sc[n]["vs_default"];

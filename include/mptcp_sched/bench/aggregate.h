@@ -30,7 +30,7 @@ struct RunFigures {
     double cpu_ns_per_kib = 0;
     double conns_per_s = 0;               // churn
     double states_left = -1;              // churn: connection states left after all closed
-    double idle_connections = -1;         // many: idle connections open during the transfer
+    double idle_connections = -1;         // many: idle MPTCP connections during the transfer
     double stats_read_ms = -1;            // many: reading every connection's state (stats)
     double optmem_per_conn = -1;          // many: option memory per MPTCP socket (BPF storage)
     double ofo_per_mb = -1;               // packets the receiver queued out of order per MB

@@ -64,6 +64,8 @@ struct SocketMptcp {
     std::vector<SubflowInfo> subflows;   // from MPTCP_FULL_INFO
 };
 SocketMptcp socket_mptcp_state(int fd);
+// The connection on @fd uses MPTCP (an MPTCP socket that did not fall back).
+bool uses_mptcp(int fd);
 // TCP_INFO of a plain TCP socket (or an MPTCP one that fell back: the kernel answers for its
 // one subflow) in SubflowInfo's congestion fields; fails for a connection using MPTCP.
 Result<SubflowInfo> socket_tcp_info(int fd);
