@@ -209,6 +209,10 @@ Result<void> topo_up(const Paths& paths, const BenchScenario& s)
     c.push_back({"ip", "netns", "exec", kRtr, "sysctl", "-qw", "net.ipv4.ip_forward=1"});
     for (const char* ns : {kCli, kSrv}) {
         c.push_back({"ip", "netns", "exec", ns, "sysctl", "-qw", "net.mptcp.enabled=1"});
+        // many's 10,000 connections and their joins, then the next run's while the last
+        // run's wait in TIME_WAIT: more than the default 28,232 ephemeral ports
+        c.push_back({"ip", "netns", "exec", ns, "sysctl", "-qw",
+                     "net.ipv4.ip_local_port_range=1024 65535"});
         c.push_back(ipn(ns, {"mptcp", "limits", "set", "subflows", "8", "add_addr_accepted", "8"}));
         c.push_back(ipn(ns, {"mptcp", "endpoint", "flush"}));
     }
