@@ -45,6 +45,11 @@ static __always_inline __u32 ms_burst(struct mptcp_sock *msk, __u32 max)
  * subflow (the copies are on the other paths already), so it may give up sooner. */
 #define MS_STALL_FLOOR_US 100000ULL
 #define MS_RED_STALL_FLOOR_US 50000ULL
+/* A repair is asked for only when the connection made no progress for about an RTO (its
+ * retransmit timer fired): that is evidence of its own, so the stall test may be sooner. */
+#ifndef MS_REPAIR_STALL_FLOOR_US
+#define MS_REPAIR_STALL_FLOOR_US MS_STALL_FLOOR_US
+#endif
 
 /* The decision model's view of a subflow (include/mptcp_sched/sched_model.h). */
 static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct ms_path *p)
@@ -133,11 +138,12 @@ static __always_inline void ms_scan_take(struct ms_scan *s, struct mptcp_subflow
 }
 
 /* One pass over the active subflows of a set: the primaries, the backups, or all. With
- * @live, subflows that stopped (ms_path_stalled) are passed over, and noted. */
+ * @stall_floor_us (0: none), subflows that stopped (ms_path_stalled with that floor) are
+ * passed over, and noted. */
 enum ms_scan_set { MS_SCAN_PRIMARIES, MS_SCAN_BACKUPS, MS_SCAN_ALL };
 
 static __always_inline void ms_scan_pass(struct mptcp_sock *msk, struct ms_scan *out,
-					 enum ms_scan_set set, bool live)
+					 enum ms_scan_set set, __u64 stall_floor_us)
 {
 	struct mptcp_subflow_context *sf;
 
@@ -148,7 +154,7 @@ static __always_inline void ms_scan_pass(struct mptcp_sock *msk, struct ms_scan 
 		    (set != MS_SCAN_ALL && ms_is_backup(sf) != (set == MS_SCAN_BACKUPS)) ||
 		    !ms_path_of(sf, &p))
 			continue;
-		if (live && ms_path_stalled(&p, MS_STALL_FLOOR_US)) {
+		if (stall_floor_us && ms_path_stalled(&p, stall_floor_us)) {
 			out->stalled = true;
 			continue;
 		}
@@ -163,21 +169,21 @@ static __always_inline void ms_scan_pass(struct mptcp_sock *msk, struct ms_scan 
  * has stopped do they all count again (out->live false): there is nowhere better to send.
  * False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
-					bool backups_any)
+					bool backups_any, __u64 stall_floor_us)
 {
 	enum ms_scan_set first = backups_any ? MS_SCAN_ALL : MS_SCAN_PRIMARIES;
 
 	out->best = out->roomy = out->idle = NULL;
 	out->best_t = out->roomy_t = ~0ULL;
 	out->stalled = false;
-	ms_scan_pass(msk, out, first, true);
+	ms_scan_pass(msk, out, first, stall_floor_us);
 	if (!out->best && !backups_any)
-		ms_scan_pass(msk, out, MS_SCAN_BACKUPS, true);
+		ms_scan_pass(msk, out, MS_SCAN_BACKUPS, stall_floor_us);
 	out->live = out->best != NULL;
 	if (!out->best) {
-		ms_scan_pass(msk, out, first, false);
+		ms_scan_pass(msk, out, first, 0);
 		if (!out->best && !backups_any)
-			ms_scan_pass(msk, out, MS_SCAN_BACKUPS, false);
+			ms_scan_pass(msk, out, MS_SCAN_BACKUPS, 0);
 	}
 	if (out->stalled)
 		ms_count(MS_CNT_STALLED);
@@ -201,7 +207,7 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 	struct ms_scan sc;
 	struct mptcp_subflow_context *sf;
 
-	if (!ms_scan_all(msk, &sc, backups_any))
+	if (!ms_scan_all(msk, &sc, backups_any, MS_REPAIR_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	sf = sc.live && !sc.stalled ? sc.idle : sc.roomy;
 	if (!sf) {
@@ -264,7 +270,7 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk, struct ms_conn_state *st,
 
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, backups_any);
-	if (!ms_scan_all(msk, &sc, backups_any))
+	if (!ms_scan_all(msk, &sc, backups_any, MS_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	if (!sc.roomy)
 		goto wait;
@@ -329,7 +335,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 	bool backups, waiting = false;
 	struct ms_scan sc;
 
-	if (!ms_scan_all(msk, &sc, false))
+	if (!ms_scan_all(msk, &sc, false, MS_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	backups = ms_is_backup(sc.best);	/* no primary is active */
 
