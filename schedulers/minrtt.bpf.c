@@ -21,9 +21,11 @@
  * it delivers again, and while it holds data a live subflow keeps one burst of send-buffer
  * room free for the repair. Retransmissions are repairs: when the connection's retransmit
  * timer fires and a subflow has stopped, its unacknowledged data is re-sent at once on the
- * live subflow where it arrives first; when none has stopped, the subflows holding data are
- * still delivering and TCP repairs their losses, so only an idle subflow re-sends (as the
- * kernel's default does). The kernel's own stale marking (net.mptcp.stale_loss_cnt
+ * live subflow where it arrives first, as it is when a subflow still delivers but what it
+ * holds would arrive more than four RTTs of the best subflow (at least 100 ms) after what
+ * the best one holds (ms_path_lags: a path whose rate fell or delay jumped). Otherwise the
+ * subflows holding data are still delivering and TCP repairs their losses, so only an idle
+ * subflow re-sends (as the kernel's default does). The kernel's own stale marking (net.mptcp.stale_loss_cnt
  * retransmit timeouts) comes several RTOs later.
  *
  * Why not plain lowest srtt (this scheduler's first version): it ignored the queue a

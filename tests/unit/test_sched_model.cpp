@@ -162,12 +162,18 @@ TEST_CASE("stall: no delivery for twice the RTT, within [floor, RTO], with data 
     CHECK(ms_path_stalled(&fresh, 100'000));
 }
 
-TEST_CASE("behind: a queue that leaves more than the lead's RTT later", "[model]")
+TEST_CASE("behind: a queue that leaves more than four of the lead's RTTs later", "[model]")
 {
     // Two 20 Mbit/s 20 ms paths with similar queues: both keep up.
     ms_path a = path(20, 20, 60'000, true), b = path(20, 20, 80'000, true);
     CHECK_FALSE(ms_path_behind(&b, &a, 20'000));
     CHECK_FALSE(ms_path_behind(&a, &a, 20'000));
+    // A passing imbalance (~60 ms more to drain) is not "behind" either: the slack is four
+    // of the lead's RTTs (80 ms); ~140 ms more is.
+    ms_path c = path(20, 20, 210'000, true), d = path(20, 20, 400'000, true);
+    CHECK_FALSE(ms_path_behind(&c, &a, 20'000));
+    CHECK(ms_path_behind(&d, &a, 20'000));
+    CHECK_FALSE(ms_path_behind(&d, &a, 200'000));   // ... unless the floor is wider
     // Degraded to 1 Mbit/s with 100 kB queued: ~0.8 s behind.
     ms_path slow = path(1, 400, 100'000, true);
     CHECK(ms_path_behind(&slow, &a, 20'000));
@@ -176,7 +182,25 @@ TEST_CASE("behind: a queue that leaves more than the lead's RTT later", "[model]
     dead.cwnd = 1;
     dead.packets_out = 30;
     CHECK(ms_path_behind(&dead, &a, 20'000));
-    // The slack is the lead's RTT: a long-RTT lead tolerates more.
+    // The slack follows the lead's RTT: a long-RTT lead tolerates more.
     ms_path lead = path(20, 200, 0, false), other = path(20, 200, 300'000, true);
     CHECK_FALSE(ms_path_behind(&other, &lead, 20'000));
+}
+
+TEST_CASE("lags: a degraded path's held data arrives far later than the best path's", "[model]")
+{
+    // Two working 20 Mbit/s 20 ms paths, windows full, similar queues: neither lags.
+    ms_path a = path(20, 20, 60'000, true), b = path(20, 20, 100'000, true);
+    CHECK_FALSE(ms_path_lags(&b, &a, 100'000));
+    CHECK_FALSE(ms_path_lags(&a, &b, 100'000));
+    // Path 0 after "1 Mbit/s, 400 ms": its window (from 20 Mbit/s) is still in flight and
+    // its RTT sample has grown: what it holds needs about a second.
+    ms_path slow = path(20, 20, 100'000, true);
+    slow.srtt_us = 300'000;
+    CHECK(ms_path_hold_ns(&slow) > 500'000'000ull);
+    CHECK(ms_path_lags(&slow, &a, 100'000));
+    // Nothing held, no sample: no estimate, never "lagging".
+    ms_path none{};
+    CHECK(ms_path_hold_ns(&none) == 0);
+    CHECK_FALSE(ms_path_lags(&none, &a, 100'000));
 }

@@ -44,11 +44,19 @@ static __always_inline __u32 ms_burst(struct mptcp_sock *msk, __u32 max)
  * spare: a false alarm there re-sends data. Redundant only stops waiting for a stalled
  * subflow (the copies are on the other paths already), so it may give up sooner. */
 #define MS_STALL_FLOOR_US 100000ULL
-#define MS_RED_STALL_FLOOR_US 50000ULL
+/* Redundant's floor is one RTT plus this: a subflow that had nothing in flight and sent one
+ * segment hears of it after an RTT and the receiver's delayed ACK (40 ms). */
+#define MS_RED_STALL_ALLOW_US 50000ULL
 /* A repair is asked for only when the connection made no progress for about an RTO (its
  * retransmit timer fired): that is evidence of its own, so the stall test may be sooner. */
 #ifndef MS_REPAIR_STALL_FLOOR_US
 #define MS_REPAIR_STALL_FLOOR_US MS_STALL_FLOOR_US
+#endif
+/* A repair also re-sends what a live subflow holds when it would arrive more than four of
+ * the best subflow's RTTs, at least this long, after what the best one holds (ms_path_lags):
+ * a degraded path. 0: off. */
+#ifndef MS_REPAIR_LAG_SLACK_US
+#define MS_REPAIR_LAG_SLACK_US 100000ULL
 #endif
 
 /* The decision model's view of a subflow (include/mptcp_sched/sched_model.h). */
@@ -115,6 +123,8 @@ struct ms_scan {
 	__u64 best_t, roomy_t;
 	bool stalled;	/* an active subflow of the set was passed over: it stopped */
 	bool live;	/* best is not a stalled subflow */
+	struct ms_path worst_p;	/* the live subflow whose held data arrives last */
+	__u64 worst_hold;
 };
 
 static __always_inline void ms_scan_take(struct ms_scan *s, struct mptcp_subflow_context *sf,
@@ -135,6 +145,11 @@ static __always_inline void ms_scan_take(struct ms_scan *s, struct mptcp_subflow
 	}
 	if (!s->idle && idle_ok && room && ms_path_idle(p))
 		s->idle = sf;
+	t = ms_path_hold_ns(p);
+	if (t > s->worst_hold) {
+		s->worst_hold = t;
+		s->worst_p = *p;
+	}
 }
 
 /* One pass over the active subflows of a set: the primaries, the backups, or all. With
@@ -176,6 +191,7 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *
 	out->best = out->roomy = out->idle = NULL;
 	out->best_t = out->roomy_t = ~0ULL;
 	out->stalled = false;
+	out->worst_hold = 0;
 	ms_scan_pass(msk, out, first, stall_floor_us);
 	if (!out->best && !backups_any)
 		ms_scan_pass(msk, out, MS_SCAN_BACKUPS, stall_floor_us);
@@ -207,14 +223,19 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 	struct ms_scan sc;
 	struct mptcp_subflow_context *sf;
 
+	bool stuck;
+
 	if (!ms_scan_all(msk, &sc, backups_any, MS_REPAIR_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	sf = sc.live && !sc.stalled ? sc.idle : sc.roomy;
+	/* stopped, or so far behind (a degraded path) that its data arrives much later */
+	stuck = sc.stalled || (MS_REPAIR_LAG_SLACK_US &&
+			       ms_path_lags(&sc.worst_p, &sc.best_p, MS_REPAIR_LAG_SLACK_US));
+	sf = sc.live && !stuck ? sc.idle : sc.roomy;
 	if (!sf) {
 		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;
 	}
-	if (sc.live && sc.stalled)
+	if (sc.live && stuck)
 		ms_count(MS_CNT_REINJECTED);
 	return ms_commit_one(msk, st, kind, sf, ms_burst(msk, MS_SEND_BURST));
 }
@@ -228,12 +249,25 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 #define MS_REPAIR_RESERVE MS_SEND_BURST
 #endif
 
-/* @burst for @sf, at most what leaves MS_REPAIR_RESERVE of its send buffer free; 0: none. */
-static __always_inline __u32 ms_repair_room(struct mptcp_subflow_context *sf, __u32 burst)
+/* With MS_REPAIR_QUEUE_CAP, also at most this many bytes queued unsent in that subflow
+ * meanwhile: a repair re-sent there waits behind them. 0: no cap. */
+#ifndef MS_REPAIR_QUEUE_CAP
+#define MS_REPAIR_QUEUE_CAP 0
+#endif
+
+/* @burst for @sf (its model @p), at most what leaves MS_REPAIR_RESERVE of its send buffer
+ * free and keeps its unsent queue within MS_REPAIR_QUEUE_CAP; 0: none. */
+static __always_inline __u32 ms_repair_room(struct mptcp_subflow_context *sf,
+					    const struct ms_path *p, __u32 burst)
 {
 	struct sock *ssk = bpf_mptcp_subflow_tcp_sock(sf);
 	__s64 free;
 
+	if (MS_REPAIR_QUEUE_CAP) {
+		free = (__s64)MS_REPAIR_QUEUE_CAP - p->unsent;
+		if (free < (__s64)burst)
+			burst = free > 0 ? (__u32)free : 0;
+	}
 	if (!MS_REPAIR_RESERVE)
 		return burst;
 	if (!ssk)
@@ -275,7 +309,7 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk, struct ms_conn_state *st,
 	if (!sc.roomy)
 		goto wait;
 	if (sc.stalled && sc.live) {
-		burst = ms_repair_room(sc.roomy, burst);
+		burst = ms_repair_room(sc.roomy, &sc.roomy_p, burst);
 		if (!burst)
 			goto wait;
 	}
@@ -380,11 +414,11 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
 
 /*
  * Redundant. The set: every active non-backup subflow that is live (not stalled: data in
- * flight and nothing delivered for twice its RTT, at least MS_RED_STALL_FLOOR_US, at most
- * its RTO); if none is, the live backups; if none is live, every active primary (else
- * backup) as before, since there is nowhere better. The lead is the member whose unsent
- * queue leaves first; a member too far behind it (ms_path_behind: its queue leaves more
- * than the lead's RTT, at least 20 ms, later) leaves the set too. The copies only help if
+ * flight and nothing delivered for twice its RTT, at least its RTT + MS_RED_STALL_ALLOW_US,
+ * at most its RTO); if none is, the live backups; if none is live, every active primary
+ * (else backup) as before, since there is nowhere better. The lead is the member whose
+ * unsent queue leaves first; a member too far behind it (ms_path_behind: its queue leaves
+ * more than four of the lead's RTTs, at least 100 ms, later) leaves the set too. The copies only help if
  * every member gets each burst, so while a member has no send-buffer room the decision
  * waits (-EAGAIN); stalled and far-behind subflows are neither waited for nor marked:
  * copies go only to the paths that keep up, and a subflow rejoins once it delivers again
@@ -392,7 +426,12 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
  */
 enum ms_red_set { MS_RED_LIVE_PRIMARY, MS_RED_LIVE_BACKUP, MS_RED_PRIMARY, MS_RED_BACKUP };
 
-#define MS_RED_SLACK_MIN_US 20000ULL
+#define MS_RED_SLACK_MIN_US 100000ULL
+
+static __always_inline bool ms_red_stalled(const struct ms_path *p)
+{
+	return ms_path_stalled(p, p->srtt_us + MS_RED_STALL_ALLOW_US);
+}
 
 static __always_inline bool ms_red_member(struct mptcp_subflow_context *sf, struct ms_path *p,
 					  enum ms_red_set set)
@@ -403,7 +442,7 @@ static __always_inline bool ms_red_member(struct mptcp_subflow_context *sf, stru
 		return false;
 	if (backup != (set == MS_RED_LIVE_BACKUP || set == MS_RED_BACKUP))
 		return false;
-	return set >= MS_RED_PRIMARY || !ms_path_stalled(p, MS_RED_STALL_FLOOR_US);
+	return set >= MS_RED_PRIMARY || !ms_red_stalled(p);
 }
 
 MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk, struct ms_conn_state *st,
@@ -422,7 +461,7 @@ MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk, struct ms_conn_state *st
 
 		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p))
 			continue;
-		if (ms_path_stalled(&p, MS_RED_STALL_FLOOR_US)) {
+		if (ms_red_stalled(&p)) {
 			stalled = true;
 			if (!ms_is_backup(sf))
 				primary = true;
