@@ -211,7 +211,9 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *
  * connection-level retransmit timer fired: nothing was acknowledged at the MPTCP level for
  * about an RTO. If a subflow has stopped (data in flight, nothing delivered for its stall
  * bound), the data it holds will not arrive: re-send it at once on the live subflow where
- * it arrives first (a backup if every primary stopped), or wait for room there. Otherwise
+ * it arrives first (a backup if every primary stopped), or wait for room there. The same
+ * when what a live subflow holds would arrive far later than what the best one holds
+ * (ms_path_lags: a degraded path still delivers, so it never stalls). Otherwise
  * every subflow holding data is still delivering, TCP will repair its own losses, and a
  * copy would only add load: re-send only on a subflow with nothing in flight or queued (as
  * the kernel's default does), else decline. If every subflow stopped, the earliest one with
@@ -222,7 +224,6 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 {
 	struct ms_scan sc;
 	struct mptcp_subflow_context *sf;
-
 	bool stuck;
 
 	if (!ms_scan_all(msk, &sc, backups_any, MS_REPAIR_STALL_FLOOR_US))
@@ -418,11 +419,11 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
  * at most its RTO); if none is, the live backups; if none is live, every active primary
  * (else backup) as before, since there is nowhere better. The lead is the member whose
  * unsent queue leaves first; a member too far behind it (ms_path_behind: its queue leaves
- * more than four of the lead's RTTs, at least 100 ms, later) leaves the set too. The copies only help if
- * every member gets each burst, so while a member has no send-buffer room the decision
- * waits (-EAGAIN); stalled and far-behind subflows are neither waited for nor marked:
- * copies go only to the paths that keep up, and a subflow rejoins once it delivers again
- * and its queue has caught up.
+ * more than four of the lead's RTTs, at least 100 ms, later) leaves the set too. The
+ * copies only help if every member gets each burst, so while a member has no send-buffer
+ * room the decision waits (-EAGAIN); stalled and far-behind subflows are neither waited
+ * for nor marked: copies go only to the paths that keep up, and a subflow rejoins once it
+ * delivers again and its queue has caught up.
  */
 enum ms_red_set { MS_RED_LIVE_PRIMARY, MS_RED_LIVE_BACKUP, MS_RED_PRIMARY, MS_RED_BACKUP };
 
