@@ -130,3 +130,77 @@ TEST_CASE("spill: a second path is used only for what the best one cannot delive
     fresh.mss = 1448;
     CHECK(ms_spill_budget(&fast, &fresh, 600'000) == 0);   // no rate: no estimate of bytes
 }
+
+TEST_CASE("stall: no delivery for twice the RTT, within [floor, RTO], with data in flight",
+          "[model]")
+{
+    ms_path p = path(20, 20, 0, true);   // 20 ms RTT, window full
+    p.rttvar_us = 200'000;               // TCP keeps rttvar at least rto_min (200 ms)
+    // 2 x 20 ms is below the floor: the floor rules.
+    CHECK(ms_stall_bound_us(&p, 100'000) == 100'000);
+    CHECK(ms_stall_bound_us(&p, 10'000) == 40'000);
+    p.since_delivery_us = 90'000;
+    CHECK_FALSE(ms_path_stalled(&p, 100'000));
+    p.since_delivery_us = 120'000;
+    CHECK(ms_path_stalled(&p, 100'000));
+    // Nothing in flight: an idle path has not stopped, however long ago it last delivered.
+    p.packets_out = 0;
+    CHECK_FALSE(ms_path_stalled(&p, 100'000));
+    // A long path: twice its RTT, capped by its RTO (srtt + rttvar).
+    ms_path lng = path(20, 400, 0, true);
+    lng.rttvar_us = 200'000;
+    CHECK(ms_stall_bound_us(&lng, 100'000) == 600'000);
+    lng.since_delivery_us = 500'000;
+    CHECK_FALSE(ms_path_stalled(&lng, 100'000));
+    lng.since_delivery_us = 700'000;
+    CHECK(ms_path_stalled(&lng, 100'000));
+    // No RTT sample yet: the floor alone.
+    ms_path fresh{};
+    fresh.packets_out = 1;
+    fresh.since_delivery_us = 150'000;
+    CHECK(ms_stall_bound_us(&fresh, 100'000) == 100'000);
+    CHECK(ms_path_stalled(&fresh, 100'000));
+}
+
+TEST_CASE("behind: a queue that leaves more than four of the lead's RTTs later", "[model]")
+{
+    // Two 20 Mbit/s 20 ms paths with similar queues: both keep up.
+    ms_path a = path(20, 20, 60'000, true), b = path(20, 20, 80'000, true);
+    CHECK_FALSE(ms_path_behind(&b, &a, 20'000));
+    CHECK_FALSE(ms_path_behind(&a, &a, 20'000));
+    // A passing imbalance (~60 ms more to drain) is not "behind" either: the slack is four
+    // of the lead's RTTs (80 ms); ~140 ms more is.
+    ms_path c = path(20, 20, 210'000, true), d = path(20, 20, 400'000, true);
+    CHECK_FALSE(ms_path_behind(&c, &a, 20'000));
+    CHECK(ms_path_behind(&d, &a, 20'000));
+    CHECK_FALSE(ms_path_behind(&d, &a, 200'000));   // ... unless the floor is wider
+    // Degraded to 1 Mbit/s with 100 kB queued: ~0.8 s behind.
+    ms_path slow = path(1, 400, 100'000, true);
+    CHECK(ms_path_behind(&slow, &a, 20'000));
+    // A blackholed path after its RTO: cwnd 1, its queue will not leave for seconds.
+    ms_path dead = path(20, 20, 100'000, true);
+    dead.cwnd = 1;
+    dead.packets_out = 30;
+    CHECK(ms_path_behind(&dead, &a, 20'000));
+    // The slack follows the lead's RTT: a long-RTT lead tolerates more.
+    ms_path lead = path(20, 200, 0, false), other = path(20, 200, 300'000, true);
+    CHECK_FALSE(ms_path_behind(&other, &lead, 20'000));
+}
+
+TEST_CASE("lags: a degraded path's held data arrives far later than the best path's", "[model]")
+{
+    // Two working 20 Mbit/s 20 ms paths, windows full, similar queues: neither lags.
+    ms_path a = path(20, 20, 60'000, true), b = path(20, 20, 100'000, true);
+    CHECK_FALSE(ms_path_lags(&b, &a, 100'000));
+    CHECK_FALSE(ms_path_lags(&a, &b, 100'000));
+    // Path 0 after "1 Mbit/s, 400 ms": its window (from 20 Mbit/s) is still in flight and
+    // its RTT sample has grown: what it holds needs about a second.
+    ms_path slow = path(20, 20, 100'000, true);
+    slow.srtt_us = 300'000;
+    CHECK(ms_path_hold_ns(&slow) > 500'000'000ull);
+    CHECK(ms_path_lags(&slow, &a, 100'000));
+    // Nothing held, no sample: no estimate, never "lagging".
+    ms_path none{};
+    CHECK(ms_path_hold_ns(&none) == 0);
+    CHECK_FALSE(ms_path_lags(&none, &a, 100'000));
+}
