@@ -3,10 +3,8 @@
  * ms_bkup - backup-aware scheduler.
  *
  * Policy: earliest arrival among the non-backup subflows (as ms_minrtt). Backup subflows
- * carry data only when *every* non-backup subflow is unusable (closed, not yet joined,
- * marked stale by the path manager after retransmission timeouts, or stopped: data in
- * flight and nothing delivered for twice its RTT, at least 100 ms, at most its RTO, as in
- * ms_minrtt) - not merely busy: a
+ * carry data only when *every* non-backup subflow is unusable (closed, not yet joined, or
+ * marked stale by the path manager after retransmission timeouts) - not merely busy: a
  * primary with a full send buffer makes the connection wait rather than leak data onto a
  * metered backup link. When a primary becomes active again, the next decision returns to
  * it. New data is placed exactly as ms_minrtt places it (which honours the backup flag the
@@ -14,10 +12,8 @@
  * backups included, so data stuck on a dying primary is re-sent on the backup at once.
  *
  * Assumes: the path manager flags backup endpoints (`mptcp-sched path endpoint ... backup`
- * or the peer's MP_PRIO). A dead primary is noticed by the stall test (about 100 ms on a
- * 20 ms path), long before the kernel's stale marking (net.mptcp.stale_loss_cnt RTOs); the
- * repair then re-sends its unacknowledged data on the backup when the connection's
- * retransmit timer fires.
+ * or the peer's MP_PRIO), and stale detection (net.mptcp.stale_loss_cnt) notices a dead
+ * primary; failover time is bounded by that detection.
  *
  * Fails: with -EAGAIN, marking nothing, when no primary can send now and at least one is
  * still active, or when nothing at all can send.

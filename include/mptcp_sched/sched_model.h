@@ -39,9 +39,6 @@ struct ms_path {
 	__u32 mss;		/* bytes per segment */
 	__u32 packets_out;	/* segments in flight */
 	__u32 unsent;		/* bytes queued in the subflow, not yet sent */
-	__u32 rttvar_us;	/* TCP's RTT variance term (rttvar_us): RTO = srtt + rttvar */
-	__u64 since_delivery_us;	/* us since an ACK or SACK last delivered data on it, or
-				 * since it began sending after being idle (tcp delivered_mstamp) */
 };
 
 /* Delivery rate in bytes per second: one congestion window per round trip; 0 = unknown
@@ -147,79 +144,6 @@ MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast MS_NONNULL, const s
 	}
 	x = (x + growth) * lambda_pct / 100;
 	return wnd_room > burst && x <= wnd_room - burst;
-}
-
-/*
- * Failure detection. A subflow with data in flight on which nothing has been delivered (no
- * ACK or SACK of new data) for longer than its stall bound has stopped: a blackholed path,
- * an interface gone, a path whose delay jumped far beyond what its RTT said. The bound is
- * twice its smoothed RTT - on a working path with data in flight an ACK comes back within
- * about one RTT, delayed ACKs and a loss repaired by fast retransmit or the tail-loss probe
- * included - but at least @floor_us (delayed ACKs of a single segment, scheduling jitter,
- * paths whose RTT sample is tiny) and at most the subflow's RTO (srtt + rttvar, before
- * backoff): by then TCP itself has declared the flight lost. Loss and jitter on a working
- * path do not trigger it: SACKs keep delivering while the losses are repaired.
- */
-MS_MODEL_FN __u64 ms_stall_bound_us(const struct ms_path *p MS_NONNULL, __u64 floor_us)
-{
-	__u64 bound = 2ULL * p->srtt_us, rto = (__u64)p->srtt_us + p->rttvar_us;
-
-	if (bound < floor_us)
-		bound = floor_us;
-	if (p->srtt_us && rto < bound)
-		bound = rto;
-	return bound;
-}
-
-MS_MODEL_FN bool ms_path_stalled(const struct ms_path *p MS_NONNULL, __u64 floor_us)
-{
-	return p->packets_out && p->since_delivery_us > ms_stall_bound_us(p, floor_us);
-}
-
-/*
- * Redundant's "too far behind to wait for": @p's unsent queue needs more time to leave the
- * sender than that of @lead (the member of the set with the shortest one) plus four of
- * @lead's smoothed RTTs (at least @slack_min_us): the copies it would carry arrive so long
- * after those on @lead that they no longer hide a loss there (@lead repairs one within
- * about an RTT, or an RTO), and waiting for @p's send buffer would pace every path at @p's
- * rate. The slack is wide on purpose: a member left out carries no copy of what is sent
- * meanwhile, so a passing imbalance between working paths must not count.
- */
-MS_MODEL_FN bool ms_path_behind(const struct ms_path *p MS_NONNULL,
-				const struct ms_path *lead MS_NONNULL, __u64 slack_min_us)
-{
-	__u64 slack = 4ULL * lead->srtt_us > slack_min_us ? 4ULL * lead->srtt_us : slack_min_us;
-
-	return ms_path_send_delay_ns(p, 0) >
-	       ms_path_send_delay_ns(lead, 0) + slack * MS_NSEC_PER_USEC;
-}
-
-/* ns until everything @p holds (in flight and unsent) has arrived, at its delivery rate. */
-MS_MODEL_FN __u64 ms_path_hold_ns(const struct ms_path *p MS_NONNULL)
-{
-	__u64 held = (__u64)p->packets_out * p->mss + p->unsent, rate = ms_path_rate(p);
-
-	if (!rate)
-		return 0;
-	/* held < 2^33 (u32 * u32 + u32 is not, so bound it: 16 GB is "forever") */
-	if (held > (1ULL << 34))
-		held = 1ULL << 34;
-	return held * (MS_NSEC_PER_USEC * MS_USEC_PER_SEC) / rate +
-	       (__u64)p->srtt_us * MS_NSEC_PER_USEC / 2;
-}
-
-/*
- * A repair's "the data there will come far too late": what @p holds needs longer to arrive
- * than what @best holds by more than four of @best's RTTs (at least @slack_min_us). A path
- * that degraded (its rate fell, its delay rose) still delivers, so it never stalls, but the
- * receiver waits for what it holds; re-sent on @best it arrives sooner.
- */
-MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
-			      const struct ms_path *best MS_NONNULL, __u64 slack_min_us)
-{
-	__u64 slack = 4ULL * best->srtt_us > slack_min_us ? 4ULL * best->srtt_us : slack_min_us;
-
-	return ms_path_hold_ns(p) > ms_path_hold_ns(best) + slack * MS_NSEC_PER_USEC;
 }
 
 #endif /* MPTCP_SCHED_SCHED_MODEL_H */
