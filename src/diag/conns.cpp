@@ -324,9 +324,7 @@ SocketMptcp socket_mptcp_state(int fd)
     int proto = 0;
     socklen_t plen = sizeof(proto);
     getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &plen);
-    struct mptcp_info info {};
-    socklen_t len = sizeof(info);
-    if (getsockopt(fd, SOL_MPTCP, MPTCP_INFO, &info, &len) != 0) {
+    if (!uses_mptcp(fd)) {
         st.why = proto == IPPROTO_MPTCP ? "fell back to plain TCP (the peer, or a middlebox on "
                                           "the path, did not accept MPTCP)"
                                         : "plain TCP socket";
@@ -341,7 +339,7 @@ SocketMptcp socket_mptcp_state(int fd)
     full.size_arrays_user = 8;
     full.subflow_info = reinterpret_cast<uintptr_t>(sfi);
     full.tcp_info = reinterpret_cast<uintptr_t>(tis);
-    len = sizeof(full);
+    socklen_t len = sizeof(full);
     if (getsockopt(fd, SOL_MPTCP, MPTCP_FULL_INFO, &full, &len) == 0) {
         for (uint32_t i = 0; i < std::min<uint32_t>(full.num_subflows, 8); i++) {
             SubflowInfo s;
