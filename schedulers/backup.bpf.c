@@ -8,8 +8,11 @@
  * primary with a full send buffer makes the connection wait rather than leak data onto a
  * metered backup link. When a primary becomes active again, the next decision returns to
  * it. New data is placed exactly as ms_minrtt places it (which honours the backup flag the
- * same way); the difference is the repair: retransmissions may use any active subflow,
- * backups included, so data stuck on a dying primary is re-sent on the backup at once.
+ * same way); the difference is the repair: once the primary it would use has stopped
+ * delivering (nothing acknowledged for about twice its RTT, at least 100 ms, at most its
+ * RTO), a retransmission may use any active subflow, backups included, so data stuck on a
+ * dying primary is re-sent on the backup before TCP marks the primary stale. A primary
+ * that is merely busy or lossy keeps delivering, so its repairs stay on the primaries.
  *
  * Assumes: the path manager flags backup endpoints (`mptcp-sched path endpoint ... backup`
  * or the peer's MP_PRIO), and stale detection (net.mptcp.stale_loss_cnt) notices a dead
@@ -35,7 +38,7 @@ int BPF_PROG(bkup_get_send, struct mptcp_sock *msk)
 SEC("struct_ops")
 int BPF_PROG(bkup_get_retrans, struct mptcp_sock *msk)
 {
-	/* Reinjection must be able to leave a dead primary: any active subflow will do. */
+	/* Reinjection must be able to leave a dead primary (ms_scan_all). */
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_BACKUP);
 
 	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, true, 0);

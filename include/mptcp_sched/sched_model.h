@@ -39,6 +39,9 @@ struct ms_path {
 	__u32 mss;		/* bytes per segment */
 	__u32 packets_out;	/* segments in flight */
 	__u32 unsent;		/* bytes queued in the subflow, not yet sent */
+	__u32 rttvar_us;	/* TCP's RTT variance term (rttvar_us): RTO = srtt + rttvar */
+	__u64 since_delivery_us;	/* us since an ACK or SACK last delivered data on it, or
+				 * since it began sending after being idle (tcp delivered_mstamp) */
 };
 
 /* Delivery rate in bytes per second: one congestion window per round trip; 0 = unknown
@@ -144,6 +147,33 @@ MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast MS_NONNULL, const s
 	}
 	x = (x + growth) * lambda_pct / 100;
 	return wnd_room > burst && x <= wnd_room - burst;
+}
+
+/*
+ * Failure detection. A subflow with data in flight on which nothing has been delivered (no
+ * ACK or SACK of new data) for longer than its stall bound has stopped: a blackholed path,
+ * an interface gone. The bound is twice its smoothed RTT - on a working path with data in
+ * flight an ACK comes back within about one RTT, delayed ACKs and a loss repaired by fast
+ * retransmit or the tail-loss probe included - but at least @floor_us (delayed ACKs of a
+ * single segment, scheduling jitter, paths whose RTT sample is tiny) and at most the
+ * subflow's RTO (srtt + rttvar, before backoff): by then TCP itself has declared the flight
+ * lost. Loss and a deep queue on a working path do not trigger it: ACKs and SACKs keep
+ * delivering meanwhile.
+ */
+MS_MODEL_FN __u64 ms_stall_bound_us(const struct ms_path *p MS_NONNULL, __u64 floor_us)
+{
+	__u64 bound = 2ULL * p->srtt_us, rto = (__u64)p->srtt_us + p->rttvar_us;
+
+	if (bound < floor_us)
+		bound = floor_us;
+	if (p->srtt_us && rto < bound)
+		bound = rto;
+	return bound;
+}
+
+MS_MODEL_FN bool ms_path_stalled(const struct ms_path *p MS_NONNULL, __u64 floor_us)
+{
+	return p->packets_out && p->since_delivery_us > ms_stall_bound_us(p, floor_us);
 }
 
 #endif /* MPTCP_SCHED_SCHED_MODEL_H */

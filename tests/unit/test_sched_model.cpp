@@ -130,3 +130,34 @@ TEST_CASE("spill: a second path is used only for what the best one cannot delive
     fresh.mss = 1448;
     CHECK(ms_spill_budget(&fast, &fresh, 600'000) == 0);   // no rate: no estimate of bytes
 }
+
+TEST_CASE("stall: no delivery for twice the RTT, within [floor, RTO], with data in flight",
+          "[model]")
+{
+    ms_path p = path(20, 20, 0, true);   // 20 ms RTT, window full
+    p.rttvar_us = 200'000;               // TCP keeps rttvar at least rto_min (200 ms)
+    // 2 x 20 ms is below the floor: the floor rules.
+    CHECK(ms_stall_bound_us(&p, 100'000) == 100'000);
+    CHECK(ms_stall_bound_us(&p, 10'000) == 40'000);
+    p.since_delivery_us = 90'000;
+    CHECK_FALSE(ms_path_stalled(&p, 100'000));
+    p.since_delivery_us = 120'000;
+    CHECK(ms_path_stalled(&p, 100'000));
+    // Nothing in flight: an idle path has not stopped, however long ago it last delivered.
+    p.packets_out = 0;
+    CHECK_FALSE(ms_path_stalled(&p, 100'000));
+    // A deep queue (600 ms RTT under bulk): twice its RTT, capped by its RTO.
+    ms_path deep = path(20, 600, 0, true);
+    deep.rttvar_us = 200'000;
+    CHECK(ms_stall_bound_us(&deep, 100'000) == 800'000);
+    deep.since_delivery_us = 700'000;
+    CHECK_FALSE(ms_path_stalled(&deep, 100'000));
+    deep.since_delivery_us = 900'000;
+    CHECK(ms_path_stalled(&deep, 100'000));
+    // No RTT sample yet: the floor alone.
+    ms_path fresh{};
+    fresh.packets_out = 1;
+    fresh.since_delivery_us = 150'000;
+    CHECK(ms_stall_bound_us(&fresh, 100'000) == 100'000);
+    CHECK(ms_path_stalled(&fresh, 100'000));
+}

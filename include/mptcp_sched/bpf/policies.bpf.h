@@ -43,6 +43,7 @@ static __always_inline __u32 ms_burst(struct mptcp_sock *msk, __u32 max)
 static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct ms_path *p)
 {
 	struct tcp_sock *tp = ms_tcp(sf);
+	__u64 now_us, delivered_us;
 
 	if (!tp)
 		return false;
@@ -51,6 +52,13 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 	p->mss = tp->mss_cache;
 	p->packets_out = tp->packets_out;
 	p->unsent = tp->write_seq - tp->snd_nxt;
+	p->rttvar_us = tp->rttvar_us;
+	/* delivered_mstamp is tcp_clock_us(), ktime_get_ns() / 1000: the clock of
+	 * bpf_ktime_get_ns(). TCP also sets it when a subflow starts sending after being idle,
+	 * so a subflow that just got data is not mistaken for one that stopped. */
+	now_us = bpf_ktime_get_ns() / 1000;
+	delivered_us = tp->delivered_mstamp;
+	p->since_delivery_us = now_us > delivered_us ? now_us - delivered_us : 0;
 	return true;
 }
 
@@ -111,8 +119,8 @@ static __always_inline void ms_scan_take(struct ms_scan *s, struct mptcp_subflow
 	}
 }
 
-/* One pass over the active subflows: the primaries' scan, or the backups' when no primary
- * is active (@backups_any: every active subflow counts as a primary). False: none active. */
+/* One pass over the active subflows of a set (primaries, backups, or all), keeping what it
+ * finds in @out. */
 enum ms_scan_set { MS_SCAN_PRIMARIES, MS_SCAN_BACKUPS, MS_SCAN_ALL };
 
 static __always_inline void ms_scan_pass(struct mptcp_sock *msk, struct ms_scan *out,
@@ -131,16 +139,23 @@ static __always_inline void ms_scan_pass(struct mptcp_sock *msk, struct ms_scan 
 	}
 }
 
-/* The primaries' scan, or the backups' when no primary is active (@backups_any: every
- * active subflow counts). False: nothing is active. */
+/* A primary stops counting as one for a repair once nothing was delivered on it for its
+ * stall bound (ms_path_stalled), at least this long: delayed ACKs, timer jitter. */
+#define MS_STALL_FLOOR_US 100000ULL
+
+/* The primaries' scan, or the backups' when no primary is active. With @backups_any (a
+ * repair) backups count too, but only once the primary where a segment would arrive first
+ * has stopped delivering: a repair leaves a dead primary at once, and a busy or lossy one
+ * that still delivers keeps its data off the backups. False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
 					bool backups_any)
 {
 	out->best = out->roomy = NULL;
 	out->best_t = out->roomy_t = ~0ULL;
-	ms_scan_pass(msk, out, backups_any ? MS_SCAN_ALL : MS_SCAN_PRIMARIES);
-	if (!out->best && !backups_any)
-		ms_scan_pass(msk, out, MS_SCAN_BACKUPS);
+	ms_scan_pass(msk, out, MS_SCAN_PRIMARIES);
+	if (out->best && !(backups_any && ms_path_stalled(&out->best_p, MS_STALL_FLOOR_US)))
+		return true;
+	ms_scan_pass(msk, out, backups_any ? MS_SCAN_ALL : MS_SCAN_BACKUPS);
 	return out->best != NULL;
 }
 
@@ -153,10 +168,10 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *
  * connection's backlog, and only as many bytes as fit in that time (ms_spill_budget): a
  * slow path never holds more than it can deliver before the fast one could. Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
- * the eligible set only while no non-backup subflow is active (@backups_any: any active
- * subflow, for repairs). With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on
- * a subflow other than the best must also pass BLEST's send-window test
- * (ms_blest_slow_ok), else the decision waits.
+ * the eligible set only while no non-backup subflow is active (@backups_any: also once
+ * the best primary stopped delivering, for repairs; ms_scan_all). With @blest_lambda
+ * (BLEST's lambda in percent; 0: off) a burst on a subflow other than the best must also
+ * pass BLEST's send-window test (ms_blest_slow_ok), else the decision waits.
  */
 MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk, struct ms_conn_state *st,
 				      enum ms_decision kind, bool backups_any, __u32 blest_lambda)

@@ -92,6 +92,8 @@ struct tcp_sock {
 	u32 snd_wnd;
 	u32 write_seq;
 	u32 snd_nxt;
+	u32 rttvar_us;
+	u64 delivered_mstamp;	/* tcp_clock_us() (CLOCK_MONOTONIC) of the latest delivery */
 };
 
 /* net/mptcp/protocol.h */
