@@ -3,20 +3,24 @@
  * ms_bkup - backup-aware scheduler.
  *
  * Policy: earliest arrival among the non-backup subflows (as ms_minrtt). Backup subflows
- * carry data only when *every* non-backup subflow is unusable (closed, not yet joined, or
- * marked stale by the path manager after retransmission timeouts) - not merely busy: a
+ * carry data only when *every* non-backup subflow is unusable (closed, not yet joined,
+ * marked stale by the path manager after retransmission timeouts, or stopped: data in
+ * flight and nothing delivered for twice its RTT, at least 100 ms, at most its RTO, as in
+ * ms_minrtt) - not merely busy: a
  * primary with a full send buffer makes the connection wait rather than leak data onto a
  * metered backup link. When a primary becomes active again, the next decision returns to
- * it. New data is placed exactly as ms_minrtt places it (which honours the backup flag the
- * same way); the difference is the repair: once the primary it would use has stopped
- * delivering (nothing acknowledged for about twice its RTT, at least 100 ms, at most its
- * RTO), a retransmission may use any active subflow, backups included, so data stuck on a
- * dying primary is re-sent on the backup before TCP marks the primary stale. A primary
- * that is merely busy or lossy keeps delivering, so its repairs stay on the primaries.
+ * it. Data - new and repaired - is placed exactly as ms_minrtt places it, which honours
+ * the backup flag the same way: since both detect a primary that stopped delivering (stall
+ * test above) and repair its data on the backup, the two are one policy. ms_bkup stays a
+ * name of its own for configurations and rules that say "backup"; an earlier version let
+ * repairs use a backup while a primary still delivered, which put data on an idle metered
+ * link whenever the primary's queue was deep.
  *
  * Assumes: the path manager flags backup endpoints (`mptcp-sched path endpoint ... backup`
- * or the peer's MP_PRIO), and stale detection (net.mptcp.stale_loss_cnt) notices a dead
- * primary; failover time is bounded by that detection.
+ * or the peer's MP_PRIO). A dead primary is noticed by the stall test (about 100 ms on a
+ * 20 ms path), long before the kernel's stale marking (net.mptcp.stale_loss_cnt RTOs); the
+ * repair then re-sends its unacknowledged data on the backup when the connection's
+ * retransmit timer fires.
  *
  * Fails: with -EAGAIN, marking nothing, when no primary can send now and at least one is
  * still active, or when nothing at all can send.
@@ -32,7 +36,7 @@ int BPF_PROG(bkup_get_send, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_BACKUP);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, 0);
+	return ms_pick_arrival(msk, st, MS_DECISION_SEND, 0);
 }
 
 SEC("struct_ops")
@@ -41,7 +45,7 @@ int BPF_PROG(bkup_get_retrans, struct mptcp_sock *msk)
 	/* Reinjection must be able to leave a dead primary (ms_scan_all). */
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_BACKUP);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, true, 0);
+	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, 0);
 }
 
 SEC("struct_ops")

@@ -19,7 +19,9 @@
  * failing it, the burst goes to the fastest subflow or, if its send buffer is full, waits
  * for it. Where the receive buffer is large the test always passes and this is ms_minrtt;
  * where the receive buffer limits, it keeps the slow path from blocking the fast one.
- * Backup subflows carry data only while no non-backup subflow is active.
+ * Backup subflows carry data only while no non-backup subflow is active. Failure detection
+ * and repairs are ms_minrtt's (a subflow that stopped delivering is unavailable; its data
+ * is re-sent on a live one when the retransmit timer fires).
  *
  * Tunables: `blest_lambda_pct` (default 100): the paper's lambda, the safety factor on X;
  * raise it to be more careful with the slower path (the paper adapts lambda at run time
@@ -44,7 +46,7 @@ int BPF_PROG(blest_get_send, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_BLEST);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, blest_lambda_pct);
+	return ms_pick_arrival(msk, st, MS_DECISION_SEND, blest_lambda_pct);
 }
 
 SEC("struct_ops")
@@ -53,7 +55,7 @@ int BPF_PROG(blest_get_retrans, struct mptcp_sock *msk)
 	/* Repairs are urgent and small: earliest arrival, no window test. */
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_BLEST);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, false, 0);
+	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, 0);
 }
 
 SEC("struct_ops")

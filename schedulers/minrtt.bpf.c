@@ -12,8 +12,21 @@
  * buffer is full the decision waits (the core asks again on the next ack) rather than use
  * a later-arriving subflow: what arrives late makes the receiver hold everything behind it.
  * Backup subflows carry data only while no non-backup subflow is active (joined, not
- * stale): a busy primary is not a reason to touch a metered backup link. Retransmissions
- * use the same choice.
+ * stale): a busy primary is not a reason to touch a metered backup link.
+ *
+ * Failure detection (policies.bpf.h, ms_path_stalled in sched_model.h): a subflow with data
+ * in flight on which nothing has been delivered (no ACK or SACK of new data) for twice its
+ * smoothed RTT - at least 100 ms, at most its RTO (srtt + rttvar) - has stopped: it is
+ * treated as unavailable (no new data; backups take over if every primary stopped) until
+ * it delivers again, and while it holds data a live subflow keeps one burst of send-buffer
+ * room free for the repair. Retransmissions are repairs: when the connection's retransmit
+ * timer fires and a subflow has stopped, its unacknowledged data is re-sent at once on the
+ * live subflow where it arrives first, as it is when a subflow still delivers but what it
+ * holds would arrive more than four RTTs of the best subflow (at least 100 ms) after what
+ * the best one holds (ms_path_lags: a path whose rate fell or delay jumped). Otherwise the
+ * subflows holding data are still delivering and TCP repairs their losses, so only an idle
+ * subflow re-sends (as the kernel's default does). The kernel's own stale marking (net.mptcp.stale_loss_cnt
+ * retransmit timeouts) comes several RTOs later.
  *
  * Why not plain lowest srtt (this scheduler's first version): it ignored the queue a
  * subflow already holds, so a busy fast path spilled a send buffer's worth onto a slow one;
@@ -39,7 +52,7 @@ int BPF_PROG(minrtt_get_send, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_SEND, MS_POLICY_MINRTT);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_SEND, false, 0);
+	return ms_pick_arrival(msk, st, MS_DECISION_SEND, 0);
 }
 
 SEC("struct_ops")
@@ -47,7 +60,7 @@ int BPF_PROG(minrtt_get_retrans, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_MINRTT);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, false, 0);
+	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, 0);
 }
 
 SEC("struct_ops")

@@ -45,7 +45,7 @@ int BPF_PROG(rr_get_retrans, struct mptcp_sock *msk)
 {
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_RR);
 
-	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, false, 0);
+	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, 0);
 }
 
 SEC("struct_ops")

@@ -34,6 +34,7 @@
  *
  * Fails: as the chosen policy does (-EAGAIN when nothing can send).
  */
+#define MS_POLICIES_GLOBAL	/* policies called from several sites: verified once each */
 #include <mptcp_sched/bpf/mptcp_sched.bpf.h>
 #include <mptcp_sched/bpf/stats_impl.bpf.h>
 #include <mptcp_sched/bpf/policies.bpf.h>
@@ -217,16 +218,14 @@ static __always_inline int ms_rules_pick(struct mptcp_sock *msk, enum ms_decisio
 	switch (policy) {
 	case MS_POLICY_RR:
 		if (kind == MS_DECISION_RETRANS)	/* as ms_rr: repair on the earliest */
-			return ms_pick_arrival(msk, st, kind, false, 0);
+			return ms_pick_arrival(msk, st, kind, 0);
 		return ms_pick_rr(msk, st, kind, rr_quantum);
 	case MS_POLICY_REDUNDANT:
 		return ms_pick_redundant(msk, st, kind);
-	case MS_POLICY_BACKUP:
-		return ms_pick_arrival(msk, st, kind, kind == MS_DECISION_RETRANS, 0);
 	case MS_POLICY_BLEST:
-		return ms_pick_arrival(msk, st, kind, false, blest_lambda_pct);
-	default:
-		return ms_pick_arrival(msk, st, kind, false, 0);
+		return ms_pick_arrival(msk, st, kind, blest_lambda_pct);
+	default:	/* minrtt, backup (the same policy: ms_bkup) */
+		return ms_pick_arrival(msk, st, kind, 0);
 	}
 }
 

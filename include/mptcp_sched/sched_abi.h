@@ -68,6 +68,12 @@ enum ms_counter {
 				 * buffer instead of using a later-arriving one */
 	MS_CNT_BLEST_WAITED,	/* ms_blest: slower subflow refused, it would block the
 				 * fastest one (the send window would not cover it) */
+	MS_CNT_STALLED,		/* decisions that passed over a subflow that stopped: data in
+				 * flight, nothing delivered for its stall bound */
+	MS_CNT_REINJECTED,	/* repairs (get_retrans) that re-sent data held by a stopped
+				 * subflow on a live one */
+	MS_CNT_RED_BEHIND,	/* redundant decisions that left a subflow too far behind out
+				 * of the set instead of waiting for it */
 	MS_CNT_NR,
 };
 

@@ -42,6 +42,7 @@ struct ms_path {
 	__u32 rttvar_us;	/* TCP's RTT variance term (rttvar_us): RTO = srtt + rttvar */
 	__u64 since_delivery_us;	/* us since an ACK or SACK last delivered data on it, or
 				 * since it began sending after being idle (tcp delivered_mstamp) */
+	__u64 sndbuf_free;	/* bytes its send buffer can still take (sk_sndbuf - queued) */
 };
 
 /* Delivery rate in bytes per second: one congestion window per round trip; 0 = unknown
@@ -152,13 +153,13 @@ MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast MS_NONNULL, const s
 /*
  * Failure detection. A subflow with data in flight on which nothing has been delivered (no
  * ACK or SACK of new data) for longer than its stall bound has stopped: a blackholed path,
- * an interface gone. The bound is twice its smoothed RTT - on a working path with data in
- * flight an ACK comes back within about one RTT, delayed ACKs and a loss repaired by fast
- * retransmit or the tail-loss probe included - but at least @floor_us (delayed ACKs of a
- * single segment, scheduling jitter, paths whose RTT sample is tiny) and at most the
- * subflow's RTO (srtt + rttvar, before backoff): by then TCP itself has declared the flight
- * lost. Loss and a deep queue on a working path do not trigger it: ACKs and SACKs keep
- * delivering meanwhile.
+ * an interface gone, a path whose delay jumped far beyond what its RTT said. The bound is
+ * twice its smoothed RTT - on a working path with data in flight an ACK comes back within
+ * about one RTT, delayed ACKs and a loss repaired by fast retransmit or the tail-loss probe
+ * included - but at least @floor_us (delayed ACKs of a single segment, scheduling jitter,
+ * paths whose RTT sample is tiny) and at most the subflow's RTO (srtt + rttvar, before
+ * backoff): by then TCP itself has declared the flight lost. Loss and jitter on a working
+ * path do not trigger it: SACKs keep delivering while the losses are repaired.
  */
 MS_MODEL_FN __u64 ms_stall_bound_us(const struct ms_path *p MS_NONNULL, __u64 floor_us)
 {
@@ -174,6 +175,209 @@ MS_MODEL_FN __u64 ms_stall_bound_us(const struct ms_path *p MS_NONNULL, __u64 fl
 MS_MODEL_FN bool ms_path_stalled(const struct ms_path *p MS_NONNULL, __u64 floor_us)
 {
 	return p->packets_out && p->since_delivery_us > ms_stall_bound_us(p, floor_us);
+}
+
+/*
+ * Redundant's "too far behind to wait for": @p's unsent queue needs more time to leave the
+ * sender than that of @lead (the member of the set with the shortest one) plus four of
+ * @lead's smoothed RTTs (at least @slack_min_us): the copies it would carry arrive so long
+ * after those on @lead that they no longer hide a loss there (@lead repairs one within
+ * about an RTT, or an RTO), and waiting for @p's send buffer would pace every path at @p's
+ * rate. The slack is wide on purpose: a member left out carries no copy of what is sent
+ * meanwhile, so a passing imbalance between working paths must not count.
+ */
+MS_MODEL_FN bool ms_path_behind(const struct ms_path *p MS_NONNULL,
+				const struct ms_path *lead MS_NONNULL, __u64 slack_min_us)
+{
+	__u64 slack = 4ULL * lead->srtt_us > slack_min_us ? 4ULL * lead->srtt_us : slack_min_us;
+
+	return ms_path_send_delay_ns(p, 0) >
+	       ms_path_send_delay_ns(lead, 0) + slack * MS_NSEC_PER_USEC;
+}
+
+/* ns until everything @p holds (in flight and unsent) has arrived, at its delivery rate. */
+MS_MODEL_FN __u64 ms_path_hold_ns(const struct ms_path *p MS_NONNULL)
+{
+	__u64 held = (__u64)p->packets_out * p->mss + p->unsent, rate = ms_path_rate(p);
+
+	if (!rate)
+		return 0;
+	/* held < 2^33 (u32 * u32 + u32 is not, so bound it: 16 GB is "forever") */
+	if (held > (1ULL << 34))
+		held = 1ULL << 34;
+	return held * (MS_NSEC_PER_USEC * MS_USEC_PER_SEC) / rate +
+	       (__u64)p->srtt_us * MS_NSEC_PER_USEC / 2;
+}
+
+/*
+ * A repair's "the data there will come far too late": what @p holds needs longer to arrive
+ * than what @best holds by more than four of @best's RTTs (at least @slack_min_us). A path
+ * that degraded (its rate fell, its delay rose) still delivers, so it never stalls, but the
+ * receiver waits for what it holds; re-sent on @best it arrives sooner.
+ */
+MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
+			      const struct ms_path *best MS_NONNULL, __u64 slack_min_us)
+{
+	__u64 slack = 4ULL * best->srtt_us > slack_min_us ? 4ULL * best->srtt_us : slack_min_us;
+
+	return ms_path_hold_ns(p) > ms_path_hold_ns(best) + slack * MS_NSEC_PER_USEC;
+}
+
+/*
+ * The earliest-arrival scan (ms_pick_arrival, ms_pick_rr) over a connection's active
+ * subflows, one at a time. Each subflow falls in a class, and only the lowest class present
+ * is eligible: live primaries, else live backups (a backup carries data only while no
+ * primary is active and delivering), else - when every active subflow has stopped - the
+ * stopped primaries, else the stopped backups: there is nowhere better to send. Within the
+ * eligible class the scan keeps the subflow where a segment handed over now arrives first
+ * (best), the same among those with send-buffer room (roomy), the first idle one with room
+ * (idle: nothing in flight or queued), and the one whose held data arrives last (worst).
+ *
+ * Subflows are kept by id (subflow_id), never by pointer, and the accumulation is a global
+ * function: in the BPF schedulers the loop over subflows then carries no state the
+ * verifier must follow from one iteration to the next (it converges after two), where
+ * pointers and path copies kept in the loop made it explore millions of states.
+ */
+enum ms_class {
+	MS_CLASS_PRIMARY,		/* live: not stopped */
+	MS_CLASS_BACKUP,
+	MS_CLASS_STALLED_PRIMARY,	/* stopped (ms_path_stalled) */
+	MS_CLASS_STALLED_BACKUP,
+	MS_CLASS_NONE,			/* nothing found */
+};
+
+struct ms_scan {
+	__u32 best_class, roomy_class, idle_class, worst_class;	/* MS_CLASS_NONE: none */
+	__u32 best_id, roomy_id, idle_id;	/* subflow ids */
+	__u32 stalled;		/* an active subflow has stopped */
+	__u64 best_t, roomy_t;	/* their arrival times, ns */
+	__u64 worst_hold;	/* ms_path_hold_ns of worst */
+	struct ms_path best_p, roomy_p, worst_p;
+};
+
+MS_MODEL_FN int ms_scan_init(struct ms_scan *s MS_NONNULL)
+{
+	__builtin_memset(s, 0, sizeof(*s));
+	s->best_class = s->roomy_class = s->idle_class = s->worst_class = MS_CLASS_NONE;
+	s->best_t = s->roomy_t = ~0ULL;
+	return 0;
+}
+
+/* ms_scan_add's @flags */
+#define MS_SCAN_BACKUP 1U	/* the subflow is a backup */
+#define MS_SCAN_ROOM 2U		/* its send buffer has room */
+
+/* Adds an active subflow: its model @p, @id and @flags. With @stall_floor_us (0: no stall
+ * test) a subflow that stopped (ms_path_stalled with that floor) falls in a stalled
+ * class. */
+MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *p MS_NONNULL,
+			    __u32 id, __u32 flags, __u64 stall_floor_us)
+{
+	__u32 cls = flags & MS_SCAN_BACKUP ? MS_CLASS_BACKUP : MS_CLASS_PRIMARY;
+	bool room = flags & MS_SCAN_ROOM;
+	__u64 t = ms_path_arrival_ns(p, p->mss), hold = ms_path_hold_ns(p);
+
+	if (stall_floor_us && ms_path_stalled(p, stall_floor_us)) {
+		s->stalled = 1;
+		cls += MS_CLASS_STALLED_PRIMARY;
+	}
+	if (cls < s->best_class || (cls == s->best_class && t < s->best_t)) {
+		s->best_class = cls;
+		s->best_id = id;
+		s->best_t = t;
+		s->best_p = *p;
+	}
+	if (room && (cls < s->roomy_class || (cls == s->roomy_class && t < s->roomy_t))) {
+		s->roomy_class = cls;
+		s->roomy_id = id;
+		s->roomy_t = t;
+		s->roomy_p = *p;
+	}
+	if (room && !p->packets_out && !p->unsent && cls < s->idle_class) {
+		s->idle_class = cls;
+		s->idle_id = id;
+	}
+	if (cls < s->worst_class || (cls == s->worst_class && hold > s->worst_hold)) {
+		s->worst_class = cls;
+		s->worst_hold = hold;
+		s->worst_p = *p;
+	}
+	return 0;
+}
+
+/* After the last ms_scan_add: something active was found; the best one is live (not
+ * stopped); roomy and idle are of the eligible class (else there are none to use). */
+MS_MODEL_FN bool ms_scan_found(const struct ms_scan *s MS_NONNULL)
+{
+	return s->best_class != MS_CLASS_NONE;
+}
+
+MS_MODEL_FN bool ms_scan_live(const struct ms_scan *s MS_NONNULL)
+{
+	return s->best_class <= MS_CLASS_BACKUP;
+}
+
+MS_MODEL_FN bool ms_scan_has_roomy(const struct ms_scan *s MS_NONNULL)
+{
+	return s->roomy_class != MS_CLASS_NONE && s->roomy_class == s->best_class;
+}
+
+MS_MODEL_FN bool ms_scan_has_idle(const struct ms_scan *s MS_NONNULL)
+{
+	return s->idle_class != MS_CLASS_NONE && s->idle_class == s->best_class;
+}
+
+/* The eligible class is the backups' (stopped or not): no primary can be used. */
+MS_MODEL_FN bool ms_scan_backups(const struct ms_scan *s MS_NONNULL)
+{
+	return s->best_class == MS_CLASS_BACKUP || s->best_class == MS_CLASS_STALLED_BACKUP;
+}
+
+/* Is a subflow of this @backup flag in the eligible class's set (its primaries or its
+ * backups)? */
+MS_MODEL_FN bool ms_scan_eligible(const struct ms_scan *s MS_NONNULL, bool backup)
+{
+	return ms_scan_found(s) && backup == ms_scan_backups(s);
+}
+
+/*
+ * Round-robin's choice among the subflows that may take a turn (ms_pick_rr): the one with
+ * the smallest id above @last (the subflow of the previous turn), else - the wrap - the
+ * smallest id. @limit: the bytes it may take. Kept in a global function for the same
+ * reason as the scan.
+ */
+struct ms_rr_pick {
+	__u32 next_id, first_id;	/* ~0U: none */
+	__u64 next_limit, first_limit;
+};
+
+MS_MODEL_FN int ms_rr_init(struct ms_rr_pick *r MS_NONNULL)
+{
+	r->next_id = r->first_id = ~0U;
+	r->next_limit = r->first_limit = ~0ULL;
+	return 0;
+}
+
+MS_MODEL_FN int ms_rr_add(struct ms_rr_pick *r MS_NONNULL, __u32 id, __u32 last, __u64 limit)
+{
+	if (id > last && id < r->next_id) {
+		r->next_id = id;
+		r->next_limit = limit;
+	}
+	if (id < r->first_id) {
+		r->first_id = id;
+		r->first_limit = limit;
+	}
+	return 0;
+}
+
+/* The id chosen (~0U: none) and, in @limit, the bytes it may take. */
+MS_MODEL_FN __u32 ms_rr_choice(const struct ms_rr_pick *r MS_NONNULL, __u64 *limit MS_NONNULL)
+{
+	bool next = r->next_id != ~0U;
+
+	*limit = next ? r->next_limit : r->first_limit;
+	return next ? r->next_id : r->first_id;
 }
 
 #endif /* MPTCP_SCHED_SCHED_MODEL_H */

@@ -24,7 +24,7 @@ namespace mptcp_sched {
 static_assert(sizeof(ms_endpoint) == 20);
 static_assert(sizeof(ms_subflow) == 96);
 static_assert(offsetof(ms_subflow, chosen_send) == 48);
-static_assert(MS_CNT_NR == 11);
+static_assert(MS_CNT_NR == 14);
 static_assert(sizeof(ms_prefix) == 40);
 static_assert(sizeof(ms_rule) == 120);
 static_assert(offsetof(ms_rule, cgroup_id) == 32);
@@ -44,6 +44,9 @@ const char* counter_name(ms_counter c)
     case MS_CNT_RULE_MATCH_NS: return "rule_match_ns";
     case MS_CNT_WAITED: return "waited";
     case MS_CNT_BLEST_WAITED: return "blest_waited";
+    case MS_CNT_STALLED: return "stalled";
+    case MS_CNT_REINJECTED: return "reinjected";
+    case MS_CNT_RED_BEHIND: return "red_behind";
     case MS_CNT_NR: break;
     }
     return "?";

@@ -146,18 +146,152 @@ TEST_CASE("stall: no delivery for twice the RTT, within [floor, RTO], with data 
     // Nothing in flight: an idle path has not stopped, however long ago it last delivered.
     p.packets_out = 0;
     CHECK_FALSE(ms_path_stalled(&p, 100'000));
-    // A deep queue (600 ms RTT under bulk): twice its RTT, capped by its RTO.
-    ms_path deep = path(20, 600, 0, true);
-    deep.rttvar_us = 200'000;
-    CHECK(ms_stall_bound_us(&deep, 100'000) == 800'000);
-    deep.since_delivery_us = 700'000;
-    CHECK_FALSE(ms_path_stalled(&deep, 100'000));
-    deep.since_delivery_us = 900'000;
-    CHECK(ms_path_stalled(&deep, 100'000));
+    // A long path: twice its RTT, capped by its RTO (srtt + rttvar).
+    ms_path lng = path(20, 400, 0, true);
+    lng.rttvar_us = 200'000;
+    CHECK(ms_stall_bound_us(&lng, 100'000) == 600'000);
+    lng.since_delivery_us = 500'000;
+    CHECK_FALSE(ms_path_stalled(&lng, 100'000));
+    lng.since_delivery_us = 700'000;
+    CHECK(ms_path_stalled(&lng, 100'000));
     // No RTT sample yet: the floor alone.
     ms_path fresh{};
     fresh.packets_out = 1;
     fresh.since_delivery_us = 150'000;
     CHECK(ms_stall_bound_us(&fresh, 100'000) == 100'000);
     CHECK(ms_path_stalled(&fresh, 100'000));
+}
+
+TEST_CASE("behind: a queue that leaves more than four of the lead's RTTs later", "[model]")
+{
+    // Two 20 Mbit/s 20 ms paths with similar queues: both keep up.
+    ms_path a = path(20, 20, 60'000, true), b = path(20, 20, 80'000, true);
+    CHECK_FALSE(ms_path_behind(&b, &a, 20'000));
+    CHECK_FALSE(ms_path_behind(&a, &a, 20'000));
+    // A passing imbalance (~60 ms more to drain) is not "behind" either: the slack is four
+    // of the lead's RTTs (80 ms); ~140 ms more is.
+    ms_path c = path(20, 20, 210'000, true), d = path(20, 20, 400'000, true);
+    CHECK_FALSE(ms_path_behind(&c, &a, 20'000));
+    CHECK(ms_path_behind(&d, &a, 20'000));
+    CHECK_FALSE(ms_path_behind(&d, &a, 200'000));   // ... unless the floor is wider
+    // Degraded to 1 Mbit/s with 100 kB queued: ~0.8 s behind.
+    ms_path slow = path(1, 400, 100'000, true);
+    CHECK(ms_path_behind(&slow, &a, 20'000));
+    // A blackholed path after its RTO: cwnd 1, its queue will not leave for seconds.
+    ms_path dead = path(20, 20, 100'000, true);
+    dead.cwnd = 1;
+    dead.packets_out = 30;
+    CHECK(ms_path_behind(&dead, &a, 20'000));
+    // The slack follows the lead's RTT: a long-RTT lead tolerates more.
+    ms_path lead = path(20, 200, 0, false), other = path(20, 200, 300'000, true);
+    CHECK_FALSE(ms_path_behind(&other, &lead, 20'000));
+}
+
+TEST_CASE("lags: a degraded path's held data arrives far later than the best path's", "[model]")
+{
+    // Two working 20 Mbit/s 20 ms paths, windows full, similar queues: neither lags.
+    ms_path a = path(20, 20, 60'000, true), b = path(20, 20, 100'000, true);
+    CHECK_FALSE(ms_path_lags(&b, &a, 100'000));
+    CHECK_FALSE(ms_path_lags(&a, &b, 100'000));
+    // Path 0 after "1 Mbit/s, 400 ms": its window (from 20 Mbit/s) is still in flight and
+    // its RTT sample has grown: what it holds needs about a second.
+    ms_path slow = path(20, 20, 100'000, true);
+    slow.srtt_us = 300'000;
+    CHECK(ms_path_hold_ns(&slow) > 500'000'000ull);
+    CHECK(ms_path_lags(&slow, &a, 100'000));
+    // Nothing held, no sample: no estimate, never "lagging".
+    ms_path none{};
+    CHECK(ms_path_hold_ns(&none) == 0);
+    CHECK_FALSE(ms_path_lags(&none, &a, 100'000));
+}
+
+TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a last resort",
+          "[model]")
+{
+    constexpr uint64_t kFloor = 100'000;
+    constexpr uint32_t kRoom = MS_SCAN_ROOM, kBackupRoom = MS_SCAN_BACKUP | MS_SCAN_ROOM;
+    ms_path fast = path(50, 10, 0, true), slow = path(50, 100, 0, true);
+    ms_path backup = path(50, 5, 0, false);   // the lowest RTT of all, and idle
+    ms_scan s;
+
+    // A backup is not used while a primary is live, however much sooner it would deliver.
+    ms_scan_init(&s);
+    CHECK_FALSE(ms_scan_found(&s));
+    ms_scan_add(&s, &slow, 2, kRoom, kFloor);
+    ms_scan_add(&s, &backup, 3, kBackupRoom, kFloor);
+    ms_scan_add(&s, &fast, 1, kRoom, kFloor);
+    REQUIRE(ms_scan_found(&s));
+    CHECK(ms_scan_live(&s));
+    CHECK(s.best_id == 1);
+    CHECK(ms_scan_has_roomy(&s));
+    CHECK(s.roomy_id == 1);
+    CHECK_FALSE(ms_scan_has_idle(&s));    // only the backup is idle, and it is not eligible
+    CHECK_FALSE(ms_scan_backups(&s));
+    CHECK(ms_scan_eligible(&s, false));
+    CHECK_FALSE(ms_scan_eligible(&s, true));
+    CHECK(s.worst_p.srtt_us == slow.srtt_us);   // the primaries' data that arrives last
+
+    // The best primary's send buffer is full: roomy is the next primary, never the backup.
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 1, 0, kFloor);
+    ms_scan_add(&s, &backup, 3, kBackupRoom, kFloor);
+    ms_scan_add(&s, &slow, 2, kRoom, kFloor);
+    CHECK(s.best_id == 1);
+    CHECK(ms_scan_has_roomy(&s));
+    CHECK(s.roomy_id == 2);
+    // ... and with no primary with room, nothing is roomy: the decision waits.
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 1, 0, kFloor);
+    ms_scan_add(&s, &backup, 3, kBackupRoom, kFloor);
+    CHECK_FALSE(ms_scan_has_roomy(&s));
+
+    // A primary that stopped (data in flight, nothing delivered for 150 ms > 100 ms): the
+    // backup takes over, and the stop is noted.
+    ms_path dead = fast;
+    dead.since_delivery_us = 150'000;
+    ms_scan_init(&s);
+    ms_scan_add(&s, &dead, 1, kRoom, kFloor);
+    ms_scan_add(&s, &backup, 3, kBackupRoom, kFloor);
+    CHECK(s.stalled);
+    CHECK(ms_scan_live(&s));
+    CHECK(s.best_id == 3);
+    CHECK(ms_scan_backups(&s));
+    CHECK(ms_scan_has_idle(&s));
+    CHECK(s.idle_id == 3);
+    // Without the stall test (floor 0) the stopped primary is still the primary.
+    ms_scan_init(&s);
+    ms_scan_add(&s, &dead, 1, kRoom, 0);
+    ms_scan_add(&s, &backup, 3, kBackupRoom, 0);
+    CHECK(s.best_id == 1);
+    CHECK_FALSE(s.stalled);
+
+    // Every active subflow stopped: the stopped primaries count again, not live.
+    ms_path dead_backup = backup;
+    dead_backup.packets_out = 4;
+    dead_backup.since_delivery_us = 150'000;
+    ms_scan_init(&s);
+    ms_scan_add(&s, &dead_backup, 3, kBackupRoom, kFloor);
+    ms_scan_add(&s, &dead, 1, kRoom, kFloor);
+    CHECK(s.best_id == 1);
+    CHECK_FALSE(ms_scan_live(&s));
+    CHECK(ms_scan_has_roomy(&s));
+}
+
+TEST_CASE("round-robin: the next id above the last turn's, else the smallest", "[model]")
+{
+    ms_rr_pick r;
+    __u64 limit = 0;
+    ms_rr_init(&r);
+    CHECK(ms_rr_choice(&r, &limit) == ~0U);   // nobody may take a turn
+    ms_rr_add(&r, 4, 2, 1000);
+    ms_rr_add(&r, 1, 2, 2000);
+    ms_rr_add(&r, 3, 2, 3000);
+    CHECK(ms_rr_choice(&r, &limit) == 3);
+    CHECK(limit == 3000);
+    // After the highest id, the turn wraps to the smallest.
+    ms_rr_init(&r);
+    ms_rr_add(&r, 4, 4, 1000);
+    ms_rr_add(&r, 2, 4, 2000);
+    CHECK(ms_rr_choice(&r, &limit) == 2);
+    CHECK(limit == 2000);
 }

@@ -24,6 +24,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/mptcp.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -42,6 +43,7 @@
 #include <bpf/bpf.h>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -49,6 +51,10 @@
 #include <set>
 #include <sstream>
 #include <thread>
+
+#ifndef SOL_MPTCP
+#define SOL_MPTCP 284
+#endif
 
 #include "mptcp_sched/diag/conns.h"
 #include "mptcp_sched/base/fd.h"
@@ -606,6 +612,15 @@ RunFigures run_bulk(const BenchWorkload& w, double seconds, size_t npaths, bool 
         return f;
     }
     const double dur = static_cast<double>(rep.last_ns - rep.first_ns) / 1e9;
+    // Everything is acknowledged by now: what the connection re-sent at the MPTCP level.
+    if (mptcp && rep.bytes) {
+        struct mptcp_info mi {};
+        socklen_t len = sizeof(mi);
+        if (getsockopt(fd->get(), SOL_MPTCP, MPTCP_INFO, &mi, &len) == 0 &&
+            len >= offsetof(struct mptcp_info, mptcpi_bytes_retrans) + sizeof(mi.mptcpi_bytes_retrans))
+            f.reinject_pct = 100.0 * static_cast<double>(mi.mptcpi_bytes_retrans) /
+                             static_cast<double>(rep.bytes);
+    }
     f.goodput_mbit = dur > 0 ? static_cast<double>(rep.bytes) * 8 / dur / 1e6 : 0;
     f.payload = rep.bytes;
     f.max_gap_ms = static_cast<double>(rep.max_gap_ns) / 1e6;
@@ -1195,7 +1210,8 @@ std::string outcome(const RunFigures& f, const BenchScenario& s)
                " idle MPTCP connections" +
                (f.stats_read_ms >= 0 ? ", states read in " + r1(f.stats_read_ms) + " ms" : "") +
                (f.optmem_per_conn >= 0 ? ", " + num(std::round(f.optmem_per_conn)) + " B optmem each" : "");
-    return "    " + r1(f.goodput_mbit) + " Mbit/s, longest gap " + num(std::round(f.max_gap_ms)) + " ms";
+    return "    " + r1(f.goodput_mbit) + " Mbit/s, longest gap " + num(std::round(f.max_gap_ms)) + " ms" +
+           (f.reinject_pct >= 0 ? ", reinjected " + num(std::round(f.reinject_pct * 100) / 100) + "%" : "");
 }
 
 }  // namespace

@@ -142,9 +142,9 @@ std::string render_bench_table(const json& results)
                           "p50 ms", "p99 ms", "p99.9 ms", "wire/payload", "decision ns",
                           "cpu ns/KiB", "requests per path (%)");
         else
-            std::snprintf(line, sizeof(line), "  %-14s %18s %16s %14s %14s %12s  %s\n", "",
-                          "goodput Mbit/s", "efficiency %", "max gap ms", "decision ns",
-                          "cpu ns/KiB", "bytes per path (% of payload)");
+            std::snprintf(line, sizeof(line), "  %-14s %18s %16s %18s %16s %14s %12s  %s\n", "",
+                          "goodput Mbit/s", "efficiency %", "max gap ms", "reinjected %",
+                          "decision ns", "cpu ns/KiB", "bytes per path (% of payload)");
         out += line;
         auto row = [&](const std::string& name, const json& f) {
             auto sp = [&](const char* k, int prec = 1) {
@@ -172,9 +172,9 @@ std::string render_bench_table(const json& results)
                               sp("p999_ms").c_str(), sp("wire_per_payload", 2).c_str(), cost.c_str(),
                               fmt(fig(f, "cpu_ns_per_kib"), 0).c_str(), share.c_str());
             else
-                std::snprintf(line, sizeof(line), "  %-14s %18s %16s %14s %14s %12s  %s\n",
+                std::snprintf(line, sizeof(line), "  %-14s %18s %16s %18s %16s %14s %12s  %s\n",
                               name.c_str(), sp("goodput_mbit").c_str(), sp("efficiency_pct").c_str(),
-                              fmt(fig(f, "max_gap_ms"), 0).c_str(), cost.c_str(),
+                              sp("max_gap_ms", 0).c_str(), sp("reinject_pct", 2).c_str(), cost.c_str(),
                               fmt(fig(f, "cpu_ns_per_kib"), 0).c_str(), share.c_str());
             out += line;
             if (!f["errors"].empty())

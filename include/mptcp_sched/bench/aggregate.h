@@ -34,6 +34,9 @@ struct RunFigures {
     double stats_read_ms = -1;            // many: reading every connection's state (stats)
     double optmem_per_conn = -1;          // many: option memory per MPTCP socket (BPF storage)
     double ofo_per_mb = -1;               // packets the receiver queued out of order per MB
+    // bulk and rate over MPTCP: bytes the sender re-sent at the MPTCP level (reinjections
+    // after the retransmit timer or a stale subflow, mptcpi_bytes_retrans), % of the payload
+    double reinject_pct = -1;
     uint64_t payload = 0;                 // bytes the receiver got
     std::vector<double> path_share_pct;   // bytes sent per path, % of the payload
     bool mptcp = false;
@@ -60,6 +63,7 @@ struct BenchFigures {
     Spread conns_per_s;                    // churn
     Spread cpu_ns_per_kib;
     std::optional<Spread> ofo_per_mb;      // when the receiver's counter was readable
+    std::optional<Spread> reinject_pct;    // bulk and rate over MPTCP, when readable
     // Where measured (runs with a value >= 0): churn's states left after close; many's
     // idle connections, time to read every connection's state, option memory per socket.
     std::optional<Spread> states_left, idle_connections, stats_read_ms, optmem_per_conn;

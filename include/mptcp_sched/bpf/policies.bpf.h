@@ -7,8 +7,9 @@
  * (stats.bpf.h), so a scheduler that calls them includes stats_impl.bpf.h once. This header
  * defines no map and no global: a policy's tunables (round-robin's quantum, BLEST's lambda)
  * are parameters, and the scheduler that calls it owns the `const volatile` globals
- * (MS_TUNABLE, sched_abi.h) it passes. The policies (ms_pick_*) are static noinline subprograms: an object
- * holds only those it calls (and reads only their tunables), and the arithmetic they share
+ * (MS_TUNABLE, sched_abi.h) it passes. The policies (ms_pick_*) are static noinline
+ * subprograms (global ones with MS_POLICIES_GLOBAL, below): an object holds only those it
+ * calls (and reads only their tunables), and the arithmetic they share
  * (include/mptcp_sched/sched_model.h) is global functions the verifier checks once each,
  * which keeps a scheduler that dispatches between all policies (ms_rules) quick to load.
  */
@@ -19,8 +20,17 @@
 
 #include <mptcp_sched/sched_model.h>
 
-/* A policy: a subprogram of its own, kept only by the objects that call it. */
+/* A policy: a subprogram of its own, kept only by the objects that call it. A scheduler
+ * that dispatches between policies from several call sites (ms_rules) defines
+ * MS_POLICIES_GLOBAL before including this header: the policies are then global functions,
+ * which the verifier checks once each with any arguments, instead of once per call site
+ * with that site's constants (the five sites of ms_rules exceeded the verifier's
+ * 1,000,000-instruction budget). @msk is trusted (__arg_trusted) and @st may be NULL. */
+#ifdef MS_POLICIES_GLOBAL
+#define MS_POLICY __noinline
+#else
 #define MS_POLICY static __noinline __attribute__((unused))
+#endif
 
 /* Defaults of the policies' tunables. Round-robin's quantum: bytes the core may push on
  * one subflow before the turn passes. BLEST's lambda in percent: > 100 is more careful
@@ -39,14 +49,38 @@ static __always_inline __u32 ms_burst(struct mptcp_sock *msk, __u32 max)
 	return room < max ? (__u32)room : max;
 }
 
+/* Stall bounds' floors (ms_stall_bound_us, sched_model.h). The single-path policies move
+ * data off a stalled subflow, so theirs covers delayed ACKs and timer jitter with room to
+ * spare: a false alarm there re-sends data. Redundant only stops waiting for a stalled
+ * subflow (the copies are on the other paths already), so it may give up sooner. */
+#define MS_STALL_FLOOR_US 100000ULL
+/* Redundant's floor is one RTT plus this: a subflow that had nothing in flight and sent one
+ * segment hears of it after an RTT and the receiver's delayed ACK (40 ms). */
+#define MS_RED_STALL_ALLOW_US 50000ULL
+/* A repair is asked for only when the connection made no progress for about an RTO (its
+ * retransmit timer fired): that is evidence of its own, so the stall test may be sooner. */
+#ifndef MS_REPAIR_STALL_FLOOR_US
+#define MS_REPAIR_STALL_FLOOR_US MS_STALL_FLOOR_US
+#endif
+/* A repair also re-sends what a live subflow holds when it would arrive more than four of
+ * the best subflow's RTTs, at least this long, after what the best one holds (ms_path_lags):
+ * a degraded path. 0: off. */
+#ifndef MS_REPAIR_LAG_SLACK_US
+#define MS_REPAIR_LAG_SLACK_US 100000ULL
+#endif
+
 /* The decision model's view of a subflow (include/mptcp_sched/sched_model.h). */
 static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct ms_path *p)
 {
-	struct tcp_sock *tp = ms_tcp(sf);
+	struct sock *ssk = bpf_mptcp_subflow_tcp_sock(sf);
+	struct tcp_sock *tp = ssk ? bpf_skc_to_tcp_sock(ssk) : NULL;
 	__u64 now_us, delivered_us;
+	__s64 free;
 
 	if (!tp)
 		return false;
+	free = (__s64)ssk->sk_sndbuf - ssk->sk_wmem_queued;
+	p->sndbuf_free = free > 0 ? (__u64)free : 0;
 	p->srtt_us = tp->srtt_us >> 3;
 	p->cwnd = tp->snd_cwnd;
 	p->mss = tp->mss_cache;
@@ -94,69 +128,112 @@ static __always_inline __u64 ms_backlog(struct mptcp_sock *msk)
 	return b > 0 ? (__u64)b : 0;
 }
 
-/* What the earliest-arrival scan finds over one eligible set (primaries or backups). */
-struct ms_scan {
-	struct mptcp_subflow_context *best;	/* where the next segment arrives first */
-	struct mptcp_subflow_context *roomy;	/* the same among those with send-buffer room */
-	struct ms_path best_p, roomy_p;
-	__u64 best_t, roomy_t;
-};
-
-static __always_inline void ms_scan_take(struct ms_scan *s, struct mptcp_subflow_context *sf,
-					 const struct ms_path *p)
+/* One pass over the active subflows into @out (ms_scan_add, sched_model.h: the eligible
+ * class, best, roomy, idle, worst). With @stall_floor_us (0: none), subflows that stopped
+ * (ms_path_stalled with that floor) are eligible only when every active one has. False:
+ * nothing is active. */
+static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
+					__u64 stall_floor_us)
 {
-	__u64 t = ms_path_arrival_ns(p, p->mss);
+	struct mptcp_subflow_context *sf;
 
-	if (t < s->best_t) {
-		s->best_t = t;
-		s->best = sf;
-		s->best_p = *p;
+	ms_scan_init(out);
+	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
+		struct ms_path p = {};
+
+		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p))
+			continue;
+		ms_scan_add(out, &p, sf->subflow_id,
+			    (ms_is_backup(sf) ? MS_SCAN_BACKUP : 0) |
+			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0), stall_floor_us);
 	}
-	if (t < s->roomy_t && bpf_sk_stream_memory_free(sf)) {
-		s->roomy_t = t;
-		s->roomy = sf;
-		s->roomy_p = *p;
-	}
+	if (out->stalled)
+		ms_count(MS_CNT_STALLED);
+	return ms_scan_found(out);
 }
 
-/* One pass over the active subflows of a set (primaries, backups, or all), keeping what it
- * finds in @out. */
-enum ms_scan_set { MS_SCAN_PRIMARIES, MS_SCAN_BACKUPS, MS_SCAN_ALL };
-
-static __always_inline void ms_scan_pass(struct mptcp_sock *msk, struct ms_scan *out,
-					 enum ms_scan_set set)
+/* Commit a decision for the active subflow whose id is @id (found by a scan); none such
+ * any more: no decision. */
+static __always_inline int ms_commit_id(struct mptcp_sock *msk, struct ms_conn_state *st,
+					enum ms_decision kind, __u32 id, __u32 burst)
 {
 	struct mptcp_subflow_context *sf;
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
-		struct ms_path p = {};
-
-		if (!mptcp_subflow_active(sf) ||
-		    (set != MS_SCAN_ALL && ms_is_backup(sf) != (set == MS_SCAN_BACKUPS)) ||
-		    !ms_path_of(sf, &p))
-			continue;
-		ms_scan_take(out, sf, &p);
+		if (sf->subflow_id == id && mptcp_subflow_active(sf))
+			return ms_commit_one(msk, st, kind, sf, burst);
 	}
+	return ms_commit_one(msk, st, kind, NULL, 0);
 }
 
-/* A primary stops counting as one for a repair once nothing was delivered on it for its
- * stall bound (ms_path_stalled), at least this long: delayed ACKs, timer jitter. */
-#define MS_STALL_FLOOR_US 100000ULL
-
-/* The primaries' scan, or the backups' when no primary is active. With @backups_any (a
- * repair) backups count too, but only once the primary where a segment would arrive first
- * has stopped delivering: a repair leaves a dead primary at once, and a busy or lossy one
- * that still delivers keeps its data off the backups. False: nothing is active. */
-static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
-					bool backups_any)
+/*
+ * Repair (get_retrans of the policies built on ms_pick_arrival). The core asks when the
+ * connection-level retransmit timer fired: nothing was acknowledged at the MPTCP level for
+ * about an RTO. If a subflow has stopped (data in flight, nothing delivered for its stall
+ * bound), the data it holds will not arrive: re-send it at once on the live subflow where
+ * it arrives first (a backup only if every primary stopped), or wait for room there. The
+ * same when what a live subflow holds would arrive far later than what the best one holds
+ * (ms_path_lags: a degraded path still delivers, so it never stalls). Otherwise every
+ * subflow holding data is still delivering, TCP will repair its own losses, and a copy
+ * would only add load: re-send only on a subflow with nothing in flight or queued (as the
+ * kernel's default does), else decline. If every subflow stopped, the earliest one with
+ * room takes it.
+ */
+static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_state *st,
+				     enum ms_decision kind)
 {
-	out->best = out->roomy = NULL;
-	out->best_t = out->roomy_t = ~0ULL;
-	ms_scan_pass(msk, out, MS_SCAN_PRIMARIES);
-	if (out->best && !(backups_any && ms_path_stalled(&out->best_p, MS_STALL_FLOOR_US)))
-		return true;
-	ms_scan_pass(msk, out, backups_any ? MS_SCAN_ALL : MS_SCAN_BACKUPS);
-	return out->best != NULL;
+	struct ms_scan sc;
+	bool live, stuck, use_idle;
+
+	if (!ms_scan_all(msk, &sc, MS_REPAIR_STALL_FLOOR_US))
+		return ms_commit_one(msk, st, kind, NULL, 0);
+	live = ms_scan_live(&sc);
+	/* stopped, or so far behind (a degraded path) that its data arrives much later */
+	stuck = sc.stalled || (MS_REPAIR_LAG_SLACK_US &&
+			       ms_path_lags(&sc.worst_p, &sc.best_p, MS_REPAIR_LAG_SLACK_US));
+	use_idle = live && !stuck;
+	if (use_idle ? !ms_scan_has_idle(&sc) : !ms_scan_has_roomy(&sc)) {
+		ms_count(MS_CNT_WAITED);
+		return -EAGAIN;
+	}
+	if (live && stuck)
+		ms_count(MS_CNT_REINJECTED);
+	return ms_commit_id(msk, st, kind, use_idle ? sc.idle_id : sc.roomy_id,
+			    ms_burst(msk, MS_SEND_BURST));
+}
+
+/* Send-buffer room kept free in a live subflow while another one has stopped with data in
+ * flight: the repair of that data (ms_repair, when the retransmit timer fires) can only go
+ * out on a subflow with room - the core drops a retransmission's marks on a full one and
+ * waits for the next timeout - and new data sent meanwhile reaches the application only
+ * after the repair anyway. */
+#ifndef MS_REPAIR_RESERVE
+#define MS_REPAIR_RESERVE MS_SEND_BURST
+#endif
+
+/* With MS_REPAIR_QUEUE_CAP, also at most this many bytes queued unsent in that subflow
+ * meanwhile: a repair re-sent there waits behind them. 0: no cap. */
+#ifndef MS_REPAIR_QUEUE_CAP
+#define MS_REPAIR_QUEUE_CAP 0
+#endif
+
+/* @burst for a subflow (its model @p), at most what leaves MS_REPAIR_RESERVE of its send
+ * buffer free and keeps its unsent queue within MS_REPAIR_QUEUE_CAP; 0: none. */
+static __always_inline __u32 ms_repair_room(const struct ms_path *p, __u32 burst)
+{
+	__s64 free;
+
+	if (MS_REPAIR_QUEUE_CAP) {
+		free = (__s64)MS_REPAIR_QUEUE_CAP - p->unsent;
+		if (free < (__s64)burst)
+			burst = free > 0 ? (__u32)free : 0;
+	}
+	if (!MS_REPAIR_RESERVE)
+		return burst;
+	free = (__s64)p->sndbuf_free - MS_REPAIR_RESERVE;
+	if (free < (__s64)burst)
+		burst = free > 0 ? (__u32)free : 0;
+	return burst;
 }
 
 /*
@@ -168,24 +245,33 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *
  * connection's backlog, and only as many bytes as fit in that time (ms_spill_budget): a
  * slow path never holds more than it can deliver before the fast one could. Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
- * the eligible set only while no non-backup subflow is active (@backups_any: also once
- * the best primary stopped delivering, for repairs; ms_scan_all). With @blest_lambda
- * (BLEST's lambda in percent; 0: off) a burst on a subflow other than the best must also
- * pass BLEST's send-window test (ms_blest_slow_ok), else the decision waits.
+ * the eligible set only while no non-backup subflow is active and live, for repairs too.
+ * With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on a subflow other than
+ * the best must also pass BLEST's send-window test (ms_blest_slow_ok), else the decision
+ * waits. A subflow that stopped (ms_path_stalled: data in flight, nothing delivered for
+ * twice its RTT, at least 100 ms, at most its RTO) counts as unavailable until it
+ * delivers again. Retransmissions (@kind) are repairs: ms_repair.
  */
-MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk, struct ms_conn_state *st,
-				      enum ms_decision kind, bool backups_any, __u32 blest_lambda)
+MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
+			      enum ms_decision kind, __u32 blest_lambda)
 {
 	struct ms_scan sc;
 	__u32 burst = ms_burst(msk, MS_SEND_BURST);
 	__u64 budget, room;
 
-	if (!ms_scan_all(msk, &sc, backups_any))
+	if (kind == MS_DECISION_RETRANS)
+		return ms_repair(msk, st, kind);
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	if (sc.roomy == sc.best)
-		return ms_commit_one(msk, st, kind, sc.best, burst);
-	if (!sc.roomy)
+	if (!ms_scan_has_roomy(&sc))
 		goto wait;
+	if (sc.stalled && ms_scan_live(&sc)) {
+		burst = ms_repair_room(&sc.roomy_p, burst);
+		if (!burst)
+			goto wait;
+	}
+	if (sc.roomy_id == sc.best_id)
+		return ms_commit_id(msk, st, kind, sc.best_id, burst);
 	budget = ms_spill_budget(&sc.best_p, &sc.roomy_p, ms_backlog(msk));
 	if (budget < sc.roomy_p.mss)
 		goto wait;
@@ -196,7 +282,7 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk, struct ms_conn_state *st,
 		ms_count(MS_CNT_BLEST_WAITED);
 		return -EAGAIN;
 	}
-	return ms_commit_one(msk, st, kind, sc.roomy, burst);
+	return ms_commit_id(msk, st, kind, sc.roomy_id, burst);
 wait:
 	ms_count(MS_CNT_WAITED);
 	return -EAGAIN;
@@ -204,11 +290,11 @@ wait:
 
 /* Round-robin bounds a subflow's turn by the spill budget only when it is not the best,
  * not idle, and more than twice as slow (srtt) as the best: paths of similar delay keep
- * plain, equal turns. */
-static __always_inline bool ms_rr_bounded(struct mptcp_subflow_context *sf,
-					  const struct ms_path *p, const struct ms_scan *sc)
+ * their turns (spilling by arrival time there would turn round-robin into min-RTT). */
+static __always_inline bool ms_rr_bounded(__u32 id, const struct ms_path *p,
+					  const struct ms_scan *sc)
 {
-	return sf != sc->best && !ms_path_idle(p) && p->srtt_us > 2 * sc->best_p.srtt_us;
+	return id != sc->best_id && !ms_path_idle(p) && p->srtt_us > 2 * sc->best_p.srtt_us;
 }
 
 /*
@@ -227,88 +313,149 @@ static __always_inline bool ms_rr_bounded(struct mptcp_subflow_context *sf,
  * turn (0: MS_SEND_BURST). The position is st->last_subflow_id: without state (NULL @st)
  * every turn starts over at the smallest id.
  */
-MS_POLICY int ms_pick_rr(struct mptcp_sock *msk, struct ms_conn_state *st,
-				 enum ms_decision kind, __u32 rr_quantum)
+MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
+			 enum ms_decision kind, __u32 rr_quantum)
 {
-	/* next: smallest id above the last one used; first: smallest id (the wrap) */
-	struct mptcp_subflow_context *sf, *next = NULL, *first = NULL;
-	__u32 next_id = ~0U, first_id = ~0U;
-	__u64 next_limit = ~0ULL, first_limit = ~0ULL;	/* bytes each may take (spill budget) */
+	struct mptcp_subflow_context *sf;
 	__u32 last = st ? st->last_subflow_id : 0;
-	__u32 quantum = rr_quantum ?: MS_SEND_BURST, burst;
+	__u32 quantum = rr_quantum ?: MS_SEND_BURST, burst, id;
 	__u64 backlog = ms_backlog(msk), limit;
-	bool backups, waiting = false;
+	bool waiting = false;
+	struct ms_rr_pick pick;
 	struct ms_scan sc;
 
-	if (!ms_scan_all(msk, &sc, false))
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	backups = ms_is_backup(sc.best);	/* no primary is active */
 
+	ms_rr_init(&pick);
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
-		__u32 id = sf->subflow_id;
 		struct ms_path p = {};
-		__u64 limit = ~0ULL;
 
-		if (!mptcp_subflow_active(sf) || ms_is_backup(sf) != backups ||
+		id = sf->subflow_id;
+		limit = ~0ULL;
+		if (!mptcp_subflow_active(sf) || !ms_scan_eligible(&sc, ms_is_backup(sf)) ||
 		    !ms_path_of(sf, &p))
 			continue;
-		if (ms_rr_bounded(sf, &p, &sc))
+		if (ms_rr_bounded(id, &p, &sc))
 			limit = ms_spill_budget(&sc.best_p, &p, backlog);
 		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum || limit < p.mss) {
 			waiting = true;
 			continue;
 		}
-		if (id > last && id < next_id) {
-			next_id = id;
-			next = sf;
-			next_limit = limit;
-		}
-		if (id < first_id) {
-			first_id = id;
-			first = sf;
-			first_limit = limit;
-		}
+		ms_rr_add(&pick, id, last, limit);
 	}
 
-	sf = next ?: first;
-	if (!sf && waiting) {
+	id = ms_rr_choice(&pick, &limit);
+	if (id == ~0U && waiting) {
 		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;
 	}
 	/* a bounded subflow gets at most what it delivers in time */
-	limit = next ? next_limit : first_limit;
 	burst = ms_burst(msk, quantum);
 	if (limit < burst)
 		burst = (__u32)limit;
-	return ms_commit_one(msk, st, kind, sf, burst);
+	return ms_commit_id(msk, st, kind, id, burst);
 }
 
 /*
- * Redundant: every active non-backup subflow (every active backup one if there is no active
- * primary). The copies only help if every path gets each burst, so while any of those
- * subflows is active but has no send-buffer room the decision waits (-EAGAIN) instead of
- * sending on the others alone; a path that stops answering leaves the set once the kernel
- * marks it stale.
+ * Redundant. The set: every active non-backup subflow that is live (not stalled: data in
+ * flight and nothing delivered for twice its RTT, at least its RTT + MS_RED_STALL_ALLOW_US,
+ * at most its RTO); if none is, the live backups; if none is live, every active primary
+ * (else backup) as before, since there is nowhere better. The lead is the member whose
+ * unsent queue leaves first; a member too far behind it (ms_path_behind: its queue leaves
+ * more than four of the lead's RTTs, at least 100 ms, later) leaves the set too. The
+ * copies only help if every member gets each burst, so while a member has no send-buffer
+ * room the decision waits (-EAGAIN); stalled and far-behind subflows are neither waited
+ * for nor marked: copies go only to the paths that keep up, and a subflow rejoins once it
+ * delivers again and its queue has caught up.
  */
-MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk, struct ms_conn_state *st,
+enum ms_red_set { MS_RED_LIVE_PRIMARY, MS_RED_LIVE_BACKUP, MS_RED_PRIMARY, MS_RED_BACKUP };
+
+#define MS_RED_SLACK_MIN_US 100000ULL
+
+static __always_inline bool ms_red_stalled(const struct ms_path *p)
+{
+	return ms_path_stalled(p, p->srtt_us + MS_RED_STALL_ALLOW_US);
+}
+
+static __always_inline bool ms_red_member(struct mptcp_subflow_context *sf, struct ms_path *p,
+					  enum ms_red_set set)
+{
+	bool backup = ms_is_backup(sf);
+
+	if (!mptcp_subflow_active(sf) || !ms_path_of(sf, p))
+		return false;
+	if (backup != (set == MS_RED_LIVE_BACKUP || set == MS_RED_BACKUP))
+		return false;
+	return set >= MS_RED_PRIMARY || !ms_red_stalled(p);
+}
+
+MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
 					enum ms_decision kind)
 {
 	struct mptcp_subflow_context *sf;
-	bool primary = false, full = false, marked = false;	/* flags: counts never converge */
+	struct ms_path lead = {};
+	__u64 lead_t = ~0ULL;
+	/* flags: counts never converge in the verifier's eyes */
+	bool live_primary = false, live_backup = false, primary = false;
+	bool full = false, marked = false, behind = false, stalled = false;
+	enum ms_red_set set;
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
-		if (!mptcp_subflow_active(sf) || ms_is_backup(sf))
+		struct ms_path p = {};
+
+		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p))
 			continue;
-		primary = true;
+		if (ms_red_stalled(&p)) {
+			stalled = true;
+			if (!ms_is_backup(sf))
+				primary = true;
+		} else if (ms_is_backup(sf)) {
+			live_backup = true;
+		} else {
+			live_primary = primary = true;
+		}
+	}
+	set = live_primary ? MS_RED_LIVE_PRIMARY : live_backup ? MS_RED_LIVE_BACKUP :
+	      primary ? MS_RED_PRIMARY : MS_RED_BACKUP;
+	if (stalled)
+		ms_count(MS_CNT_STALLED);
+
+	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
+		struct ms_path p = {};
+		__u64 t;
+
+		if (!ms_red_member(sf, &p, set))
+			continue;
+		t = ms_path_send_delay_ns(&p, 0);
+		if (t < lead_t) {
+			lead_t = t;
+			lead = p;
+		}
+	}
+	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
+		struct ms_path p = {};
+
+		if (!ms_red_member(sf, &p, set))
+			continue;
+		if (ms_path_behind(&p, &lead, MS_RED_SLACK_MIN_US)) {
+			behind = true;
+			continue;
+		}
 		if (!bpf_sk_stream_memory_free(sf))
 			full = true;
 	}
+	if (behind)
+		ms_count(MS_CNT_RED_BEHIND);
 	if (full) {
-		ms_count(MS_CNT_NO_SUBFLOW);
+		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;
 	}
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
-		if (!ms_can_send(sf) || ms_is_backup(sf) != !primary)
+		struct ms_path p = {};
+
+		if (!ms_red_member(sf, &p, set) || !bpf_sk_stream_memory_free(sf) ||
+		    ms_path_behind(&p, &lead, MS_RED_SLACK_MIN_US))
 			continue;
 		ms_choose(msk, st, sf, kind);
 		marked = true;
@@ -317,7 +464,7 @@ MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk, struct ms_conn_state *st
 		ms_count(MS_CNT_NO_SUBFLOW);
 		return -EAGAIN;
 	}
-	if (!primary)
+	if (set == MS_RED_LIVE_BACKUP || set == MS_RED_BACKUP)
 		ms_count(MS_CNT_BACKUP_USED);
 	msk->snd_burst = ms_burst(msk, MS_SEND_BURST);
 	return 0;
