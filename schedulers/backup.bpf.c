@@ -23,7 +23,7 @@
  * retransmit timer fires.
  *
  * Fails: with -EAGAIN, marking nothing, when no primary can send now and at least one is
- * still active, or when nothing at all can send.
+ * still active and delivering, or when nothing at all can send.
  */
 #include <mptcp_sched/bpf/mptcp_sched.bpf.h>
 #include <mptcp_sched/bpf/stats_impl.bpf.h>
@@ -42,7 +42,7 @@ int BPF_PROG(bkup_get_send, struct mptcp_sock *msk)
 SEC("struct_ops")
 int BPF_PROG(bkup_get_retrans, struct mptcp_sock *msk)
 {
-	/* Reinjection must be able to leave a dead primary (ms_scan_all). */
+	/* as ms_minrtt: repairs leave a primary once it stopped delivering */
 	struct ms_conn_state *st = ms_begin(msk, MS_DECISION_RETRANS, MS_POLICY_BACKUP);
 
 	return ms_pick_arrival(msk, st, MS_DECISION_RETRANS, 0);

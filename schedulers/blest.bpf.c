@@ -19,7 +19,7 @@
  * failing it, the burst goes to the fastest subflow or, if its send buffer is full, waits
  * for it. Where the receive buffer is large the test always passes and this is ms_minrtt;
  * where the receive buffer limits, it keeps the slow path from blocking the fast one.
- * Backup subflows carry data only while no non-backup subflow is active. Failure detection
+ * Backup subflows carry data only while no non-backup subflow is active and delivering. Failure detection
  * and repairs are ms_minrtt's (a subflow that stopped delivering is unavailable; its data
  * is re-sent on a live one when the retransmit timer fires).
  *

@@ -12,7 +12,7 @@
  * buffer is full the decision waits (the core asks again on the next ack) rather than use
  * a later-arriving subflow: what arrives late makes the receiver hold everything behind it.
  * Backup subflows carry data only while no non-backup subflow is active (joined, not
- * stale): a busy primary is not a reason to touch a metered backup link.
+ * stale) and delivering (not stopped, below): a busy primary is not a reason to touch a metered backup link.
  *
  * Failure detection (policies.bpf.h, ms_path_stalled in sched_model.h): a subflow with data
  * in flight on which nothing has been delivered (no ACK or SACK of new data) for twice its
@@ -21,7 +21,7 @@
  * it delivers again, and while it holds data a live subflow keeps one burst of send-buffer
  * room free for the repair. Retransmissions are repairs: when the connection's retransmit
  * timer fires and a subflow has stopped, its unacknowledged data is re-sent at once on the
- * live subflow where it arrives first, as it is when a subflow still delivers but what it
+ * live subflow with send-buffer room where it arrives first, as it is when a subflow still delivers but what it
  * holds would arrive more than four RTTs of the best subflow (at least 100 ms) after what
  * the best one holds (ms_path_lags: a path whose rate fell or delay jumped). Otherwise the
  * subflows holding data are still delivering and TCP repairs their losses, so only an idle

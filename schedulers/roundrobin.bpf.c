@@ -8,7 +8,7 @@
  * storage. A subflow that still holds a quantum or more unsent from its earlier turns
  * misses its turn, and one more than twice as slow (srtt) as the fastest-arriving subflow
  * takes only what it can deliver before that one could deliver the connection's backlog
- * (mptcp_sched/bpf/policies.bpf.h, ms_pick_rr). Backup subflows take turns only while no non-backup subflow is active.
+ * (mptcp_sched/bpf/policies.bpf.h, ms_pick_rr). Backup subflows take turns only while no non-backup subflow is active and delivering.
  * Retransmissions go to the earliest-arrival subflow instead (as ms_minrtt): a rotation
  * there would only delay the repair.
  *

@@ -7,7 +7,7 @@
  * port range, destination / source prefix, cgroup v2 of the socket's creator, socket
  * mark); no match means the default policy. The choice and the rule id are stored in the
  * connection's socket storage and every later decision goes straight to that policy
- * (min-RTT, round-robin, redundant, backup-aware or BLEST, the same code as the single-policy
+ * (min-RTT, round-robin, redundant, backup-aware, BLEST or interactive, the same code as the single-policy
  * schedulers, mptcp_sched/bpf/policies.bpf.h). The rules and the default live in the pinned maps
  * ms_rules and ms_rules_cfg, written by `mptcp-sched rule ...`.
  *
@@ -44,6 +44,7 @@ char _license[] SEC("license") = "GPL";
 /* Round-robin's bytes per turn (`mptcp-sched load rr --rr_quantum=16384`). */
 MS_TUNABLE(__u32, rr_quantum, MS_RR_QUANTUM_DEFAULT);
 MS_TUNABLE(__u32, blest_lambda_pct, MS_BLEST_LAMBDA_PCT_DEFAULT);
+MS_TUNABLE(__u32, interactive_tail_segs, MS_INTERACTIVE_TAIL_SEGS_DEFAULT);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -222,6 +223,8 @@ static __always_inline int ms_rules_pick(struct mptcp_sock *msk, enum ms_decisio
 		return ms_pick_rr(msk, st, kind, rr_quantum);
 	case MS_POLICY_REDUNDANT:
 		return ms_pick_redundant(msk, st, kind);
+	case MS_POLICY_INTERACTIVE:
+		return ms_pick_interactive(msk, st, kind, interactive_tail_segs);
 	case MS_POLICY_BLEST:
 		return ms_pick_arrival(msk, st, kind, blest_lambda_pct);
 	default:	/* minrtt, backup (the same policy: ms_bkup) */

@@ -74,6 +74,8 @@ enum ms_counter {
 				 * subflow on a live one */
 	MS_CNT_RED_BEHIND,	/* redundant decisions that left a subflow too far behind out
 				 * of the set instead of waiting for it */
+	MS_CNT_TAIL_COPIED,	/* ms_interactive: tails of what the application wrote sent on
+				 * a second subflow as well */
 	MS_CNT_NR,
 };
 
@@ -140,6 +142,7 @@ enum ms_policy {
 	MS_POLICY_REDUNDANT,
 	MS_POLICY_BACKUP,
 	MS_POLICY_BLEST,
+	MS_POLICY_INTERACTIVE,
 	MS_POLICY_NR,
 	/* A scheduler's own policy, none of the above (`mptcp-sched new`'s starter). */
 	MS_POLICY_CUSTOM = 255,

@@ -224,14 +224,15 @@ MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
 }
 
 /*
- * The earliest-arrival scan (ms_pick_arrival, ms_pick_rr) over a connection's active
- * subflows, one at a time. Each subflow falls in a class, and only the lowest class present
- * is eligible: live primaries, else live backups (a backup carries data only while no
+ * The earliest-arrival scan (ms_pick_arrival, ms_pick_interactive; ms_pick_rr takes its
+ * set, primaries or backups, from it) over a connection's active subflows, one at a time.
+ * Each subflow falls in a class, and only the lowest class present is eligible: live primaries, else live backups (a backup carries data only while no
  * primary is active and delivering), else - when every active subflow has stopped - the
  * stopped primaries, else the stopped backups: there is nowhere better to send. Within the
  * eligible class the scan keeps the subflow where a segment handed over now arrives first
- * (best), the same among those with send-buffer room (roomy), the first idle one with room
- * (idle: nothing in flight or queued), and the one whose held data arrives last (worst).
+ * (best), the same among those with send-buffer room (roomy) and the runner-up to it
+ * (second), the first idle one with room (idle: nothing in flight or queued), and the one
+ * whose held data arrives last (worst).
  *
  * Subflows are kept by id (subflow_id), never by pointer, and the accumulation is a global
  * function: in the BPF schedulers the loop over subflows then carries no state the
@@ -248,9 +249,11 @@ enum ms_class {
 
 struct ms_scan {
 	__u32 best_class, roomy_class, idle_class, worst_class;	/* MS_CLASS_NONE: none */
-	__u32 best_id, roomy_id, idle_id;	/* subflow ids */
-	__u32 stalled;		/* an active subflow has stopped */
-	__u64 best_t, roomy_t;	/* their arrival times, ns */
+	__u32 second_class;	/* the runner-up to roomy among those with room */
+	__u32 best_id, roomy_id, idle_id, second_id;	/* subflow ids */
+	__u32 stalled;		/* an active subflow has stopped, of any class: a stopped backup
+				 * too holds data that needs repairing */
+	__u64 best_t, roomy_t, second_t;	/* their arrival times, ns */
 	__u64 worst_hold;	/* ms_path_hold_ns of worst */
 	struct ms_path best_p, roomy_p, worst_p;
 };
@@ -259,7 +262,8 @@ MS_MODEL_FN int ms_scan_init(struct ms_scan *s MS_NONNULL)
 {
 	__builtin_memset(s, 0, sizeof(*s));
 	s->best_class = s->roomy_class = s->idle_class = s->worst_class = MS_CLASS_NONE;
-	s->best_t = s->roomy_t = ~0ULL;
+	s->second_class = MS_CLASS_NONE;
+	s->best_t = s->roomy_t = s->second_t = ~0ULL;
 	return 0;
 }
 
@@ -288,10 +292,17 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 		s->best_p = *p;
 	}
 	if (room && (cls < s->roomy_class || (cls == s->roomy_class && t < s->roomy_t))) {
+		s->second_class = s->roomy_class;
+		s->second_id = s->roomy_id;
+		s->second_t = s->roomy_t;
 		s->roomy_class = cls;
 		s->roomy_id = id;
 		s->roomy_t = t;
 		s->roomy_p = *p;
+	} else if (room && (cls < s->second_class || (cls == s->second_class && t < s->second_t))) {
+		s->second_class = cls;
+		s->second_id = id;
+		s->second_t = t;
 	}
 	if (room && !p->packets_out && !p->unsent && cls < s->idle_class) {
 		s->idle_class = cls;
@@ -320,6 +331,12 @@ MS_MODEL_FN bool ms_scan_live(const struct ms_scan *s MS_NONNULL)
 MS_MODEL_FN bool ms_scan_has_roomy(const struct ms_scan *s MS_NONNULL)
 {
 	return s->roomy_class != MS_CLASS_NONE && s->roomy_class == s->best_class;
+}
+
+/* A second subflow with room of the eligible class, after roomy. */
+MS_MODEL_FN bool ms_scan_has_second(const struct ms_scan *s MS_NONNULL)
+{
+	return s->second_class != MS_CLASS_NONE && s->second_class == s->best_class;
 }
 
 MS_MODEL_FN bool ms_scan_has_idle(const struct ms_scan *s MS_NONNULL)

@@ -20,6 +20,7 @@ const std::vector<PolicyName>& policy_names()
         {MS_POLICY_REDUNDANT, {"redundant", "red"}},
         {MS_POLICY_BACKUP, {"backup", "bkup", "backup-aware"}},
         {MS_POLICY_BLEST, {"blest"}},
+        {MS_POLICY_INTERACTIVE, {"interactive"}},
     };
     return list;
 }

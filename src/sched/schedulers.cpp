@@ -17,6 +17,7 @@
 #include "backup.skel.h"
 #include "blest.skel.h"
 #include "rules.skel.h"
+#include "interactive.skel.h"
 
 namespace mptcp_sched {
 
@@ -171,6 +172,10 @@ const std::vector<BuiltinScheduler>& builtin_schedulers()
          "BLEST (Ferlin et al. 2016): earliest arrival, but waits for the fastest path when "
          "a slower one would block it in the send window",
          "blest_ops", embedded<blest__elf_bytes>()},
+        {"ms_inter", {"interactive"}, "schedulers/interactive.bpf.c",
+         "earliest arrival, and the last segment of what the application wrote also on the "
+         "second-earliest path: most of redundant's tail latency at a few % overhead",
+         "inter_ops", embedded<interactive__elf_bytes>()},
         {"ms_rules", {"rules"}, "schedulers/rules.bpf.c",
          "per-connection policy chosen by `mptcp-sched rule` (ports, prefixes, cgroup, mark)",
          "rules_ops", embedded<rules__elf_bytes>()},

@@ -142,7 +142,7 @@ TEST_CASE("built-in schedulers are listed from the embedded objects", "[host]")
     Run r = run(cli + " schedulers --json");
     REQUIRE(r.rc == 0);
     json j = json::parse(r.out);
-    REQUIRE(j.size() == 6);
+    REQUIRE(j.size() == 7);
     CHECK(j[1]["registers_as"] == "ms_rr");
     CHECK(j[1]["name"] == "roundrobin");
     CHECK(j[4]["registers_as"] == "ms_blest");

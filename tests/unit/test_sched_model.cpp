@@ -212,6 +212,9 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     constexpr uint32_t kRoom = MS_SCAN_ROOM, kBackupRoom = MS_SCAN_BACKUP | MS_SCAN_ROOM;
     ms_path fast = path(50, 10, 0, true), slow = path(50, 100, 0, true);
     ms_path backup = path(50, 5, 0, false);   // the lowest RTT of all, and idle
+    // TCP keeps rttvar at least rto_min (200 ms): the stall bound is then 2 x srtt, at least
+    // the 100 ms floor, so a 10 ms path stops counting after 100 ms without a delivery.
+    fast.rttvar_us = slow.rttvar_us = backup.rttvar_us = 200'000;
     ms_scan s;
 
     // A backup is not used while a primary is live, however much sooner it would deliver.
@@ -230,6 +233,13 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     CHECK(ms_scan_eligible(&s, false));
     CHECK_FALSE(ms_scan_eligible(&s, true));
     CHECK(s.worst_p.srtt_us == slow.srtt_us);   // the primaries' data that arrives last
+    // worst is of the eligible class: a backup holding far more does not count.
+    ms_path loaded_backup = path(50, 200, 4'000'000, true);
+    loaded_backup.rttvar_us = 200'000;
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 1, kRoom, kFloor);
+    ms_scan_add(&s, &loaded_backup, 3, kBackupRoom, kFloor);
+    CHECK(s.worst_p.srtt_us == fast.srtt_us);
 
     // The best primary's send buffer is full: roomy is the next primary, never the backup.
     ms_scan_init(&s);
@@ -248,6 +258,12 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     // A primary that stopped (data in flight, nothing delivered for 150 ms > 100 ms): the
     // backup takes over, and the stop is noted.
     ms_path dead = fast;
+    dead.since_delivery_us = 90'000;   // below the 100 ms floor: still live
+    ms_scan_init(&s);
+    ms_scan_add(&s, &dead, 1, kRoom, kFloor);
+    ms_scan_add(&s, &backup, 3, kBackupRoom, kFloor);
+    CHECK_FALSE(s.stalled);
+    CHECK(s.best_id == 1);
     dead.since_delivery_us = 150'000;
     ms_scan_init(&s);
     ms_scan_add(&s, &dead, 1, kRoom, kFloor);
@@ -265,6 +281,16 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     CHECK(s.best_id == 1);
     CHECK_FALSE(s.stalled);
 
+    // A live primary beside a stopped one: the live one is best, worst ignores the stopped
+    // one, and the stop is noted (its data needs a repair).
+    ms_scan_init(&s);
+    ms_scan_add(&s, &dead, 1, kRoom, kFloor);
+    ms_scan_add(&s, &slow, 2, kRoom, kFloor);
+    CHECK(s.best_id == 2);
+    CHECK(s.stalled);
+    CHECK(s.worst_p.srtt_us == slow.srtt_us);
+    CHECK(ms_scan_live(&s));
+
     // Every active subflow stopped: the stopped primaries count again, not live.
     ms_path dead_backup = backup;
     dead_backup.packets_out = 4;
@@ -275,6 +301,27 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     CHECK(s.best_id == 1);
     CHECK_FALSE(ms_scan_live(&s));
     CHECK(ms_scan_has_roomy(&s));
+    // Only backups, all stopped: the backups' set.
+    ms_scan_init(&s);
+    ms_scan_add(&s, &dead_backup, 3, kBackupRoom, kFloor);
+    CHECK(ms_scan_backups(&s));
+    CHECK(ms_scan_eligible(&s, true));
+    CHECK_FALSE(ms_scan_eligible(&s, false));
+    // Equal arrival times: the first one added stays best.
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 7, kRoom, kFloor);
+    ms_scan_add(&s, &fast, 8, kRoom, kFloor);
+    CHECK(s.best_id == 7);
+    // The runner-up with room, of the same class (interactive's copy): never the backup.
+    CHECK(ms_scan_has_second(&s));
+    CHECK(s.second_id == 8);
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 1, kRoom, kFloor);
+    ms_scan_add(&s, &backup, 3, kBackupRoom, kFloor);
+    CHECK_FALSE(ms_scan_has_second(&s));
+    ms_scan_add(&s, &slow, 2, kRoom, kFloor);
+    CHECK(ms_scan_has_second(&s));
+    CHECK(s.second_id == 2);
 }
 
 TEST_CASE("round-robin: the next id above the last turn's, else the smallest", "[model]")
@@ -294,4 +341,9 @@ TEST_CASE("round-robin: the next id above the last turn's, else the smallest", "
     ms_rr_add(&r, 2, 4, 2000);
     CHECK(ms_rr_choice(&r, &limit) == 2);
     CHECK(limit == 2000);
+    // No state (last 0): the smallest id above 0.
+    ms_rr_init(&r);
+    ms_rr_add(&r, 5, 0, 1);
+    ms_rr_add(&r, 2, 0, 1);
+    CHECK(ms_rr_choice(&r, &limit) == 2);
 }

@@ -110,7 +110,7 @@ check "failure kinds: absolute gap targets judged for each kind" \
 
 # Loss: p99.9 and bytes on the wire; redundant sends every byte on both paths.
 lo=$out-lossy
-$M bench lossy-3-short --sched default,redundant --repeat 1 --time-scale 0.1 --out "$lo" > /tmp/lossy.txt 2>/dev/null
+$M bench lossy-3-short --sched default,redundant,interactive --repeat 1 --time-scale 0.1 --out "$lo" > /tmp/lossy.txt 2>/dev/null
 check "lossy: bench exits 0" test $? = 0
 sed 's/^/#   /' /tmp/lossy.txt
 LO="json $lo/results.json"
@@ -120,6 +120,8 @@ check "lossy: single-path TCP puts 1.0-1.3 bytes on the wire per payload byte at
     test "$($LO "all(1.0 <= b['wire_per_payload']['median'] <= 1.3 for b in j['scenarios'][0]['single_path'])")" = True
 check "lossy: redundant puts >= 1.6 bytes on the wire per payload byte, the default < 1.4" \
     test "$($LO "j['scenarios'][0]['schedulers']['redundant']['wire_per_payload']['median'] >= 1.6 and j['scenarios'][0]['schedulers']['default']['wire_per_payload']['median'] < 1.4")" = True
+check "lossy: interactive puts 1.0-1.3 bytes on the wire per payload byte (copies of tails only)" \
+    test "$($LO "1.0 <= j['scenarios'][0]['schedulers']['interactive']['wire_per_payload']['median'] <= 1.3")" = True
 check "lossy: the table shows p99.9 and wire/payload, the targets redundant vs default" \
     bash -c "grep -q 'p99.9 ms' /tmp/lossy.txt && grep -q 'wire/payload' /tmp/lossy.txt && \
              grep -q 'lossy-3-short: redundant p99 <= 0.5x default' /tmp/lossy.txt"

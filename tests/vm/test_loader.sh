@@ -23,7 +23,7 @@ bpf_baseline; base_sysctl=$(sysctl -n net.mptcp.scheduler)
 echo "# baseline: $base_progs programs, $base_maps maps, scheduler $base_sysctl"
 
 # Every built-in scheduler loads, registers, lists, and unloads without leftovers.
-for s in minrtt roundrobin redundant backup blest; do
+for s in minrtt roundrobin redundant backup blest interactive; do
     out=$($M load $s) ; rc=$?
     name=$(sed -n 's/^loaded \([^ ]*\).*/\1/p' <<<"$out")
     check "load $s (exit 0) -> $name" test "$rc" = 0 -a -n "$name"

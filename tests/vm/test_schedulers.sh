@@ -27,7 +27,7 @@ use() { $M set "$1" --netns ms-cli >/dev/null && $M set "$1" --netns ms-srv >/de
 topo_up
 ip -n ms-cli mptcp endpoint flush
 port=5100
-for s in minrtt roundrobin redundant backup blest; do
+for s in minrtt roundrobin redundant backup blest interactive; do
     $M load $s >/dev/null && use $s
     port=$((port + 1))
     check "$s: a single-subflow connection is byte-exact" xfer /tmp/one.json $port $((4 << 20))
@@ -157,7 +157,7 @@ for shaping in "20 10 20 10" "20 0 20 0"; do
     ip -n ms-cli mptcp endpoint del id 1
     ip -n ms-cli mptcp endpoint add 10.0.2.1 dev cli2 subflow backup
     port=5200
-    for s in minrtt roundrobin backup blest; do
+    for s in minrtt roundrobin backup blest interactive; do
         $M load $s >/dev/null && use $s
         port=$((port + 1))
         check "$s (shaping $shaping): bulk with a backup path is byte-exact" xfer /tmp/bk-$s.json $port $((16 << 20))
@@ -168,7 +168,7 @@ for shaping in "20 10 20 10" "20 0 20 0"; do
     done
     # ... and the same policies chosen per connection by the rules scheduler
     $M load rules >/dev/null && use rules
-    for p in minrtt roundrobin backup blest; do
+    for p in minrtt roundrobin backup blest interactive; do
         port=$((port + 1))
         $M rule add $p --dport $port >/dev/null
         check "rules -> $p (shaping $shaping): bulk with a backup path is byte-exact" xfer /tmp/bk-r$p.json $port $((16 << 20))
@@ -178,4 +178,16 @@ for shaping in "20 10 20 10" "20 0 20 0"; do
     done
     $M unload rules >/dev/null
 done
+
+# ---- 6. interactive: earliest arrival, and the tail of what the application wrote on a
+# second path too (once the send queue drains: at least at the end of a transfer).
+topo_up 20 10 20 10
+$M load interactive >/dev/null && use interactive
+check "interactive: 4 MiB is byte-exact" xfer /tmp/int.json 5300 $((4 << 20)) --wait-subflows 2
+tails=$($M stats --json | python3 -c "import json,sys; print(sum(s['counters']['tail_copied'] for s in json.load(sys.stdin) if s['scheduler']=='ms_inter'))")
+wire=$(json /tmp/int.json "round(100.0 * sum(s.get('bytes_sent', 0) for s in j['subflows']) / j['sent'], 1)")
+echo "# interactive: $tails tail(s) copied on a second subflow; ${wire}% of the payload on the wire"
+check "interactive: it copied at least one tail (the transfer's end)" test "$tails" -ge 1
+check "interactive: the copies are small (${wire}% of the payload on the wire, <= 105%)" within "$wire" 99 105
+$M unload interactive >/dev/null
 finish

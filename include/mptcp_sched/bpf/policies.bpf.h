@@ -37,6 +37,9 @@
  * with the slower subflow (waits for the fastest more often), < 100 uses it more readily. */
 #define MS_RR_QUANTUM_DEFAULT MS_SEND_BURST
 #define MS_BLEST_LAMBDA_PCT_DEFAULT 100
+/* Interactive's tail: segments at the end of what the application wrote that are also sent
+ * on a second subflow. */
+#define MS_INTERACTIVE_TAIL_SEGS_DEFAULT 1
 
 /* The burst a decision hands out: up to @max bytes, bounded by the MPTCP-level send window
  * (what the default scheduler gives). */
@@ -170,8 +173,9 @@ static __always_inline int ms_commit_id(struct mptcp_sock *msk, struct ms_conn_s
  * Repair (get_retrans of the policies built on ms_pick_arrival). The core asks when the
  * connection-level retransmit timer fired: nothing was acknowledged at the MPTCP level for
  * about an RTO. If a subflow has stopped (data in flight, nothing delivered for its stall
- * bound), the data it holds will not arrive: re-send it at once on the live subflow where
- * it arrives first (a backup only if every primary stopped), or wait for room there. The
+ * bound), the data it holds will not arrive: re-send it at once on the live subflow with
+ * send-buffer room where it arrives first (a backup only if every primary stopped), or wait
+ * while none has room. The
  * same when what a live subflow holds would arrive far later than what the best one holds
  * (ms_path_lags: a degraded path still delivers, so it never stalls). Otherwise every
  * subflow holding data is still delivering, TCP will repair its own losses, and a copy
@@ -309,7 +313,9 @@ static __always_inline bool ms_rr_bounded(__u32 id, const struct ms_path *p,
  * and high would never be used again to correct it. A path that does not keep up misses turns, so on
  * unequal paths each one's share follows its capacity and no path builds a queue that the
  * receiver must wait for. When no subflow qualifies the decision waits for acks. Backup
- * subflows take turns only while no non-backup subflow is active. @rr_quantum: bytes per
+ * subflows take turns only while no non-backup subflow is active and delivering (the scan's
+ * eligible class); within that set a stopped subflow is not skipped, it just fails to keep
+ * up and misses its turns. @rr_quantum: bytes per
  * turn (0: MS_SEND_BURST). The position is st->last_subflow_id: without state (NULL @st)
  * every turn starts over at the smallest id.
  */
@@ -355,6 +361,69 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	if (limit < burst)
 		burst = (__u32)limit;
 	return ms_commit_id(msk, st, kind, id, burst);
+}
+
+/* Mark the active subflows with ids @id and @id2 that can send, for a burst of @burst
+ * bytes: the core sends it on the first and the same bytes again on the other. */
+static __always_inline int ms_commit_two(struct mptcp_sock *msk, struct ms_conn_state *st,
+					 enum ms_decision kind, __u32 id, __u32 id2, __u32 burst)
+{
+	struct mptcp_subflow_context *sf;
+	bool marked = false;	/* a flag: counts never converge in the verifier's eyes */
+
+	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
+		if ((sf->subflow_id != id && sf->subflow_id != id2) || !ms_can_send(sf))
+			continue;
+		ms_choose(msk, st, sf, kind);
+		marked = true;
+	}
+	if (!marked)
+		return ms_commit_one(msk, st, kind, NULL, 0);
+	if (st)
+		st->last_subflow_id = id;
+	msk->snd_burst = burst;
+	ms_count(MS_CNT_TAIL_COPIED);
+	return 0;
+}
+
+/*
+ * Interactive. Data goes where it arrives first, as ms_pick_arrival places it, except the
+ * tail of what the application has written: once no more than @tail_segs segments (of the
+ * best subflow's MSS) are left to send, they go on the subflow where they arrive first and
+ * the same bytes on the runner-up (the second-earliest subflow with room of the same set:
+ * never a backup while a primary is live). The body's bursts stop short of the tail, so
+ * each message's tail is decided on its own. A loss in the body is found by the segments
+ * after it (SACK, RACK) within about an RTT; a lost tail has nothing after it and waits
+ * for a probe or an RTO (two RTTs to hundreds of ms): that is what the copy covers, for
+ * one segment per message written. 0: no copies (ms_pick_arrival). Repairs as
+ * ms_pick_arrival.
+ */
+MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
+				  enum ms_decision kind, __u32 tail_segs)
+{
+	__u64 backlog = ms_backlog(msk), tail;
+	struct ms_scan sc;
+	__u32 burst;
+	int ret;
+
+	if (kind == MS_DECISION_RETRANS || !tail_segs || !backlog)
+		return ms_pick_arrival(msk, st, kind, 0);
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
+		return ms_commit_one(msk, st, kind, NULL, 0);
+	tail = (__u64)tail_segs * (sc.best_p.mss ? sc.best_p.mss : 1400);
+	if (backlog > tail) {
+		ret = ms_pick_arrival(msk, st, kind, 0);
+		if (!ret && msk->snd_burst > backlog - tail)
+			msk->snd_burst = (__u32)(backlog - tail);
+		return ret;
+	}
+	/* Only the tail is left. Its best subflow is full, or has no runner-up: as
+	 * ms_pick_arrival (which may spill to another or wait). */
+	burst = ms_burst(msk, (__u32)backlog);
+	if (!burst || !ms_scan_has_roomy(&sc) || sc.roomy_id != sc.best_id ||
+	    !ms_scan_has_second(&sc))
+		return ms_pick_arrival(msk, st, kind, 0);
+	return ms_commit_two(msk, st, kind, sc.best_id, sc.second_id, burst);
 }
 
 /*
