@@ -57,7 +57,7 @@ TEST_CASE("bench: every built-in scenario round-trips through the file format")
                        "unshaped", "app-limited", "backup-idle", "churn", "churn-parallel", "many",
                        "failover", "failover-link-down", "failover-flap", "failover-degrade",
                        "backup-failover", "backup-failover-link-down", "backup-failover-flap",
-                       "backup-failover-degrade"});
+                       "backup-failover-degrade", "soak"});
     for (const auto& s : builtin_scenarios()) {
         auto r = parse_scenario(scenario_to_json(s));
         REQUIRE(r);
@@ -638,4 +638,40 @@ TEST_CASE("bench: failover targets in every failure kind: absolute gap, 0.6x the
     CHECK_FALSE(t.count("failover-degrade: default longest receive gap <= 0.6x the default's"));
     // not a failover built-in: no failover targets
     CHECK(judged(json{{"scenarios", {sj("myfailover")}}}).empty());
+}
+
+TEST_CASE("bench: soak: the paths take turns failing, one is always up; every scheduler's worst gap is judged")
+{
+    auto s = resolve_scenarios("soak");
+    REQUIRE(s);
+    REQUIRE(s->size() == 1);
+    const auto changes = expand_events(s->front(), 1);
+    // From 5 s on, at every moment exactly one of the two paths is down, until both come back.
+    int down0 = 0, down1 = 0, both_down = 0, checked = 0;
+    for (double t = 5.5; t < 595; t += 1) {
+        bool d[2] = {false, false};
+        for (const auto& c : changes)
+            if (c.at_s <= t)
+                d[c.path] = c.op == PathChange::Blackhole;
+        down0 += d[0];
+        down1 += d[1];
+        both_down += d[0] && d[1];
+        CHECK((d[0] || d[1]));
+        checked++;
+    }
+    CHECK(both_down == 0);
+    CHECK(down0 == checked / 2);
+    CHECK(down1 == checked - checked / 2);
+    CHECK(changes.back().at_s == 595);
+    CHECK(s->front().workload.seconds == 600);
+
+    auto gap = [](double worst) {
+        auto f = json{{"median", worst / 2}, {"min", worst / 4}, {"max", worst}, {"n", 3}};
+        return json{{"runs_ok", 3}, {"max_gap_ms", f}, {"path_share_pct", json::array()},
+                    {"errors", json::array()}};
+    };
+    json sc = {{"default", gap(1500)}, {"redundant", gap(2600)}};
+    auto t = judged(json{{"scenarios", {lossy_result("soak", sc)}}});
+    CHECK(t.at("soak: default longest receive gap <= 2 s (worst run)").first);
+    CHECK_FALSE(t.at("soak: redundant longest receive gap <= 2 s (worst run)").first);   // worst, not median
 }

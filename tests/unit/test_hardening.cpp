@@ -123,7 +123,9 @@ TEST_CASE("tunables are the const volatile scalars the object itself reads", "[h
     };
     CHECK(tun("rr") == std::set<std::string>{"ms_stats_enabled", "rr_quantum"});
     CHECK(tun("rules") ==
-          std::set<std::string>{"ms_stats_enabled", "rr_quantum", "blest_lambda_pct"});
+          std::set<std::string>{"ms_stats_enabled", "rr_quantum", "blest_lambda_pct",
+                                "interactive_tail_segs"});
+    CHECK(tun("interactive") == std::set<std::string>{"ms_stats_enabled", "interactive_tail_segs"});
     CHECK(tun("blest") == std::set<std::string>{"ms_stats_enabled", "blest_lambda_pct"});
     // Defined by the shared policies header, but these never read it.
     for (const char* s : {"minrtt", "redundant", "backup"}) {

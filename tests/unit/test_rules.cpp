@@ -23,7 +23,8 @@ TEST_CASE("policies by name and alias", "[rules]")
     auto bad = parse_policy("fastest");
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message ==
-          "unknown policy 'fastest' (policies: minrtt, roundrobin, redundant, backup, blest)");
+          "unknown policy 'fastest' (policies: minrtt, roundrobin, redundant, backup, blest, "
+          "interactive)");
     CHECK(std::string(policy_name(MS_POLICY_RR)) == "roundrobin");
 }
 

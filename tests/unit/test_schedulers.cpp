@@ -12,7 +12,7 @@ using namespace mptcp_sched;
 TEST_CASE("every built-in scheduler object opens and registers its ms_ name", "[schedulers]")
 {
     std::set<std::string> names;
-    REQUIRE(builtin_schedulers().size() == 6);
+    REQUIRE(builtin_schedulers().size() == 7);
     for (const auto& s : builtin_schedulers()) {
         INFO(s.name);
         REQUIRE(s.object.size() > 1000);

@@ -480,6 +480,21 @@ const std::vector<BenchScenario>& builtin_scenarios()
             v.push_back(make(base + "-degrade", paths + "; path 0 degrades to 1 Mbit/s, 400 ms "
                              "RTT at 3 s", two, bulk, {degrade}));
         }
+        // Soak: the two paths take turns failing, 5 s each, for 10 minutes, so one of them is
+        // always up: path 0 is blackholed during [5, 10), [15, 20), ..., path 1 during
+        // [10, 15), [20, 25), ...; both are up again for the last 5 s.
+        BenchEvent soak0, soak1;
+        soak0.action = soak1.action = BenchEvent::Flap;
+        soak1.path = 1;
+        soak0.at_s = 5;
+        soak1.at_s = 10;
+        soak0.every_s = soak1.every_s = 5;
+        soak0.for_s = 590;
+        soak1.for_s = 585;
+        v.push_back(make("soak", "2 x 20 Mbit/s, 20 ms RTT; the paths take turns failing "
+                         "(blackholed) every 5 s for 10 minutes", {{20, 20, 0, 0, false},
+                         {20, 20, 0, 0, false}}, BenchWorkload{BenchWorkload::Bulk, 600},
+                         {soak0, soak1}));
         return v;
     }();
     return all;
