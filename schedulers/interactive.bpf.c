@@ -26,7 +26,10 @@
  * interactive --interactive_tail_segs=2`.
  *
  * Assumes: the application writes a message with one or few send() calls (the tail is what
- * is left unsent when the queue drains), and the two paths lose packets independently.
+ * is left unsent when the queue drains), and the two paths lose packets independently. The
+ * core must honour a burst to the byte (vmtest/kernel patch 0007): a core that sends whole
+ * data fragments (up to 32 KiB) past the burst sends the tail with the body, and no copy
+ * is made.
  *
  * Fails: as ms_minrtt (-EAGAIN when nothing can send, or while the subflow it chose has
  * no send-buffer room); with a single subflow, or a single one with room, no copy is made.

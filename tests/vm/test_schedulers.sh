@@ -22,13 +22,16 @@ target() {
 within() { python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if $2 <= v <= $3 else 1)" "$1"; }
 atleast() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" "$1" "$2"; }
 use() { $M set "$1" --netns ms-cli >/dev/null && $M set "$1" --netns ms-srv >/dev/null; }
+# load_use NAME: load NAME and select it in both netns, as a check: a scheduler that fails
+# to load would otherwise leave the kernel's default to pass the checks in its place.
+load_use() { check "$1 loads and is selected in both netns" sh -c "$M load $1 >/dev/null && $M set $1 --netns ms-cli >/dev/null && $M set $1 --netns ms-srv >/dev/null"; }
 
 # ---- 0. one-subflow connections: every scheduler copes -------------------------------
 topo_up
 ip -n ms-cli mptcp endpoint flush
 port=5100
 for s in minrtt roundrobin redundant backup blest interactive; do
-    $M load $s >/dev/null && use $s
+    load_use $s
     port=$((port + 1))
     check "$s: a single-subflow connection is byte-exact" xfer /tmp/one.json $port $((4 << 20))
     check "$s:   ... over one subflow" test "$(json /tmp/one.json "len(j['subflows'])")" = 1
@@ -37,7 +40,7 @@ done
 
 # ---- 1. round-robin, 2 x 50 Mbit/s, 10 ms RTT, 64 MiB -------------------------------
 topo_up 50 5 50 5
-$M load rr >/dev/null && use rr
+load_use rr
 check "rr: 64 MiB is byte-exact" xfer /tmp/rr.json 5001 $((64 << 20)) --wait-subflows 2 --sample-cmd "$(stats_cmd /tmp/rr-stats.json)"
 s1=$(share /tmp/rr.json 10.0.1.1); s2=$(share /tmp/rr.json 10.0.2.1)
 echo "# rr: goodput $(gp /tmp/rr.json) Mbit/s, split ${s1}% / ${s2}%, BPF $(bpf_cost rr_get_send | awk '{print $1 " ns/call over " $2 " calls"}')"
@@ -68,7 +71,7 @@ $M unload rr >/dev/null
 
 # ---- 2. min-RTT: 10 ms and 60 ms RTT paths, 50 Mbit/s each ----------------------------
 topo_up 50 5 50 30
-$M load minrtt >/dev/null && use minrtt
+load_use minrtt
 check "minrtt: app-limited 5 Mbit/s transfer is byte-exact" xfer /tmp/mr-app.json 5002 $((3 << 20)) --rate 5
 fast=$(share /tmp/mr-app.json 10.0.1.1)
 echo "# minrtt app-limited: ${fast}% of bytes on the 10 ms path"
@@ -90,7 +93,7 @@ $M unload minrtt >/dev/null
 # ---- 3. redundant: every subflow carries (nearly) all of the payload -----------------
 # Needs vmtest/kernel/0004 (the core sends the same data on every marked subflow).
 topo_up 50 5 50 5
-$M load redundant >/dev/null && use redundant
+load_use redundant
 check "redundant: 16 MiB is byte-exact" xfer /tmp/red.json 5009 $((16 << 20))
 echo "# redundant: each subflow carried $(json /tmp/red.json "' / '.join('%.1f%%' % (100.0 * s.get('bytes_sent', 0) / j['sent']) for s in j['subflows'])") of the payload; goodput $(gp /tmp/red.json) Mbit/s; BPF $(bpf_cost red_get_send | awk '{print $1 " ns/call over " $2 " calls"}')"
 check "redundant: two subflows" test "$(json /tmp/red.json "len(j['subflows'])")" = 2
@@ -102,7 +105,7 @@ $M unload redundant >/dev/null
 topo_up 50 5 50 5
 ip -n ms-cli mptcp endpoint del id 1
 ip -n ms-cli mptcp endpoint add 10.0.2.1 dev cli2 subflow backup
-$M load backup >/dev/null && use backup
+load_use backup
 check "backup: transfer with both paths up is byte-exact" xfer /tmp/bk-up.json 5007 $((16 << 20))
 bk=$(share /tmp/bk-up.json 10.0.2.1)
 echo "# backup while primary up: ${bk}% of bytes on the backup path"
@@ -158,7 +161,7 @@ for shaping in "20 10 20 10" "20 0 20 0"; do
     ip -n ms-cli mptcp endpoint add 10.0.2.1 dev cli2 subflow backup
     port=5200
     for s in minrtt roundrobin backup blest interactive; do
-        $M load $s >/dev/null && use $s
+        load_use $s
         port=$((port + 1))
         check "$s (shaping $shaping): bulk with a backup path is byte-exact" xfer /tmp/bk-$s.json $port $((16 << 20))
         bk=$(share /tmp/bk-$s.json 10.0.2.1)
@@ -167,7 +170,7 @@ for shaping in "20 10 20 10" "20 0 20 0"; do
         $M unload $s >/dev/null
     done
     # ... and the same policies chosen per connection by the rules scheduler
-    $M load rules >/dev/null && use rules
+    load_use rules
     for p in minrtt roundrobin backup blest interactive; do
         port=$((port + 1))
         $M rule add $p --dport $port >/dev/null
@@ -182,7 +185,7 @@ done
 # ---- 6. interactive: earliest arrival, and the tail of what the application wrote on a
 # second path too (once the send queue drains: at least at the end of a transfer).
 topo_up 20 10 20 10
-$M load interactive >/dev/null && use interactive
+load_use interactive
 check "interactive: 4 MiB is byte-exact" xfer /tmp/int.json 5300 $((4 << 20)) --wait-subflows 2
 tails=$($M stats --json | python3 -c "import json,sys; print(sum(s['counters']['tail_copied'] for s in json.load(sys.stdin) if s['scheduler']=='ms_inter'))")
 wire=$(json /tmp/int.json "round(100.0 * sum(s.get('bytes_sent', 0) for s in j['subflows']) / j['sent'], 1)")

@@ -184,25 +184,24 @@ static __always_inline int ms_commit_id(struct mptcp_sock *msk, struct ms_conn_s
  * room takes it.
  */
 static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_state *st,
-				     enum ms_decision kind)
+				     enum ms_decision kind, struct ms_scan *sc)
 {
-	struct ms_scan sc;
 	bool live, stuck, use_idle;
 
-	if (!ms_scan_all(msk, &sc, MS_REPAIR_STALL_FLOOR_US))
+	if (!ms_scan_all(msk, sc, MS_REPAIR_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	live = ms_scan_live(&sc);
+	live = ms_scan_live(sc);
 	/* stopped, or so far behind (a degraded path) that its data arrives much later */
-	stuck = sc.stalled || (MS_REPAIR_LAG_SLACK_US &&
-			       ms_path_lags(&sc.worst_p, &sc.best_p, MS_REPAIR_LAG_SLACK_US));
+	stuck = sc->stalled || (MS_REPAIR_LAG_SLACK_US &&
+			       ms_path_lags(&sc->worst_p, &sc->best_p, MS_REPAIR_LAG_SLACK_US));
 	use_idle = live && !stuck;
-	if (use_idle ? !ms_scan_has_idle(&sc) : !ms_scan_has_roomy(&sc)) {
+	if (use_idle ? !ms_scan_has_idle(sc) : !ms_scan_has_roomy(sc)) {
 		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;
 	}
 	if (live && stuck)
 		ms_count(MS_CNT_REINJECTED);
-	return ms_commit_id(msk, st, kind, use_idle ? sc.idle_id : sc.roomy_id,
+	return ms_commit_id(msk, st, kind, use_idle ? sc->idle_id : sc->roomy_id,
 			    ms_burst(msk, MS_SEND_BURST));
 }
 
@@ -256,40 +255,52 @@ static __always_inline __u32 ms_repair_room(const struct ms_path *p, __u32 burst
  * twice its RTT, at least 100 ms, at most its RTO) counts as unavailable until it
  * delivers again. Retransmissions (@kind) are repairs: ms_repair.
  */
-MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
-			      enum ms_decision kind, __u32 blest_lambda)
+/* ms_pick_arrival's decision for new data once @sc holds the scan, with bursts of at most
+ * @burst_cap bytes (ms_pick_interactive keeps a message's tail for a decision of its own).
+ * One struct ms_scan per policy, passed down: nesting policies would stack two of them and
+ * pass the verifier's 512-byte stack limit. */
+static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_conn_state *st,
+					   enum ms_decision kind, __u32 blest_lambda,
+					   struct ms_scan *sc, __u32 burst_cap)
 {
-	struct ms_scan sc;
-	__u32 burst = ms_burst(msk, MS_SEND_BURST);
+	__u32 burst = ms_burst(msk, burst_cap < MS_SEND_BURST ? burst_cap : MS_SEND_BURST);
 	__u64 budget, room;
 
-	if (kind == MS_DECISION_RETRANS)
-		return ms_repair(msk, st, kind);
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
-		return ms_commit_one(msk, st, kind, NULL, 0);
-	if (!ms_scan_has_roomy(&sc))
+	if (!ms_scan_has_roomy(sc))
 		goto wait;
-	if (sc.stalled && ms_scan_live(&sc)) {
-		burst = ms_repair_room(&sc.roomy_p, burst);
+	if (sc->stalled && ms_scan_live(sc)) {
+		burst = ms_repair_room(&sc->roomy_p, burst);
 		if (!burst)
 			goto wait;
 	}
-	if (sc.roomy_id == sc.best_id)
-		return ms_commit_id(msk, st, kind, sc.best_id, burst);
-	budget = ms_spill_budget(&sc.best_p, &sc.roomy_p, ms_backlog(msk));
-	if (budget < sc.roomy_p.mss)
+	if (sc->roomy_id == sc->best_id)
+		return ms_commit_id(msk, st, kind, sc->best_id, burst);
+	budget = ms_spill_budget(&sc->best_p, &sc->roomy_p, ms_backlog(msk));
+	if (budget < sc->roomy_p.mss)
 		goto wait;
 	if (budget < burst)
 		burst = (__u32)budget;
 	room = mptcp_wnd_end(msk) - msk->snd_nxt;
-	if (blest_lambda && !ms_blest_slow_ok(&sc.best_p, &sc.roomy_p, room, burst, blest_lambda)) {
+	if (blest_lambda && !ms_blest_slow_ok(&sc->best_p, &sc->roomy_p, room, burst, blest_lambda)) {
 		ms_count(MS_CNT_BLEST_WAITED);
 		return -EAGAIN;
 	}
-	return ms_commit_id(msk, st, kind, sc.roomy_id, burst);
+	return ms_commit_id(msk, st, kind, sc->roomy_id, burst);
 wait:
 	ms_count(MS_CNT_WAITED);
 	return -EAGAIN;
+}
+
+MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
+			      enum ms_decision kind, __u32 blest_lambda)
+{
+	struct ms_scan sc;
+
+	if (kind == MS_DECISION_RETRANS)
+		return ms_repair(msk, st, kind, &sc);
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
+		return ms_commit_one(msk, st, kind, NULL, 0);
+	return ms_arrival_send(msk, st, kind, blest_lambda, &sc, MS_SEND_BURST);
 }
 
 /* Round-robin bounds a subflow's turn by the spill budget only when it is not the best,
@@ -404,25 +415,24 @@ MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct m
 	__u64 backlog = ms_backlog(msk), tail;
 	struct ms_scan sc;
 	__u32 burst;
-	int ret;
 
-	if (kind == MS_DECISION_RETRANS || !tail_segs || !backlog)
-		return ms_pick_arrival(msk, st, kind, 0);
+	if (kind == MS_DECISION_RETRANS)
+		return ms_repair(msk, st, kind, &sc);
 	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	tail = (__u64)tail_segs * (sc.best_p.mss ? sc.best_p.mss : 1400);
-	if (backlog > tail) {
-		ret = ms_pick_arrival(msk, st, kind, 0);
-		if (!ret && msk->snd_burst > backlog - tail)
-			msk->snd_burst = (__u32)(backlog - tail);
-		return ret;
-	}
+	if (!tail_segs || !backlog)
+		return ms_arrival_send(msk, st, kind, 0, &sc, MS_SEND_BURST);
+	if (backlog > tail)	/* the body: stop short of the tail */
+		return ms_arrival_send(msk, st, kind, 0, &sc,
+				       backlog - tail < MS_SEND_BURST ? (__u32)(backlog - tail) :
+									MS_SEND_BURST);
 	/* Only the tail is left. Its best subflow is full, or has no runner-up: as
 	 * ms_pick_arrival (which may spill to another or wait). */
 	burst = ms_burst(msk, (__u32)backlog);
 	if (!burst || !ms_scan_has_roomy(&sc) || sc.roomy_id != sc.best_id ||
 	    !ms_scan_has_second(&sc))
-		return ms_pick_arrival(msk, st, kind, 0);
+		return ms_arrival_send(msk, st, kind, 0, &sc, MS_SEND_BURST);
 	return ms_commit_two(msk, st, kind, sc.best_id, sc.second_id, burst);
 }
 
