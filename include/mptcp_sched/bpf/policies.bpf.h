@@ -380,12 +380,15 @@ static __always_inline int ms_commit_two(struct mptcp_sock *msk, struct ms_conn_
 					 enum ms_decision kind, __u32 id, __u32 id2, __u32 burst)
 {
 	struct mptcp_subflow_context *sf;
-	bool marked = false;	/* a flag: counts never converge in the verifier's eyes */
+	/* flags, not a count: counts never converge in the verifier's eyes */
+	bool marked = false, copied = false;
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		if ((sf->subflow_id != id && sf->subflow_id != id2) || !ms_can_send(sf))
 			continue;
 		ms_choose(msk, st, sf, kind);
+		if (marked)
+			copied = true;
 		marked = true;
 	}
 	if (!marked)
@@ -393,7 +396,8 @@ static __always_inline int ms_commit_two(struct mptcp_sock *msk, struct ms_conn_
 	if (st)
 		st->last_subflow_id = id;
 	msk->snd_burst = burst;
-	ms_count(MS_CNT_TAIL_COPIED);
+	if (copied)
+		ms_count(MS_CNT_TAIL_COPIED);
 	return 0;
 }
 
