@@ -226,8 +226,9 @@ MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
 /*
  * The earliest-arrival scan (ms_pick_arrival, ms_pick_interactive; ms_pick_rr takes its
  * set, primaries or backups, from it) over a connection's active subflows, one at a time.
- * Each subflow falls in a class, and only the lowest class present is eligible: live primaries, else live backups (a backup carries data only while no
- * primary is active and delivering), else - when every active subflow has stopped - the
+ * Each subflow falls in a class, and only the lowest class present is eligible: live
+ * primaries, else live backups (a backup carries data only while no primary is active and
+ * delivering), else - when every active subflow has stopped - the
  * stopped primaries, else the stopped backups: there is nowhere better to send. Within the
  * eligible class the scan keeps the subflow where a segment handed over now arrives first
  * (best), the same among those with send-buffer room (roomy) and the runner-up to it
@@ -267,6 +268,18 @@ MS_MODEL_FN int ms_scan_init(struct ms_scan *s MS_NONNULL)
 	return 0;
 }
 
+/* Nothing in flight and nothing queued. */
+static inline bool ms_path_idle(const struct ms_path *p)
+{
+	return !p->packets_out && !p->unsent;
+}
+
+/* Does (@cls, @t) come before (@have_cls, @have_t): a lower class, or the same one sooner? */
+static inline bool ms_scan_before(__u32 cls, __u64 t, __u32 have_cls, __u64 have_t)
+{
+	return cls < have_cls || (cls == have_cls && t < have_t);
+}
+
 /* ms_scan_add's @flags */
 #define MS_SCAN_BACKUP 1U	/* the subflow is a backup */
 #define MS_SCAN_ROOM 2U		/* its send buffer has room */
@@ -285,13 +298,13 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 		s->stalled = 1;
 		cls += MS_CLASS_STALLED_PRIMARY;
 	}
-	if (cls < s->best_class || (cls == s->best_class && t < s->best_t)) {
+	if (ms_scan_before(cls, t, s->best_class, s->best_t)) {
 		s->best_class = cls;
 		s->best_id = id;
 		s->best_t = t;
 		s->best_p = *p;
 	}
-	if (room && (cls < s->roomy_class || (cls == s->roomy_class && t < s->roomy_t))) {
+	if (room && ms_scan_before(cls, t, s->roomy_class, s->roomy_t)) {
 		s->second_class = s->roomy_class;
 		s->second_id = s->roomy_id;
 		s->second_t = s->roomy_t;
@@ -299,12 +312,12 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 		s->roomy_id = id;
 		s->roomy_t = t;
 		s->roomy_p = *p;
-	} else if (room && (cls < s->second_class || (cls == s->second_class && t < s->second_t))) {
+	} else if (room && ms_scan_before(cls, t, s->second_class, s->second_t)) {
 		s->second_class = cls;
 		s->second_id = id;
 		s->second_t = t;
 	}
-	if (room && !p->packets_out && !p->unsent && cls < s->idle_class) {
+	if (room && ms_path_idle(p) && cls < s->idle_class) {
 		s->idle_class = cls;
 		s->idle_id = id;
 	}

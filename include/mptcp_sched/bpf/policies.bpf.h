@@ -99,12 +99,6 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 	return true;
 }
 
-/* Nothing in flight and nothing queued. */
-static __always_inline bool ms_path_idle(const struct ms_path *p)
-{
-	return !p->packets_out && !p->unsent;
-}
-
 /* Commit a single-subflow decision: mark @sf with a burst of @burst bytes. */
 static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_state *st,
 					 enum ms_decision kind,
@@ -175,9 +169,9 @@ static __always_inline int ms_commit_id(struct mptcp_sock *msk, struct ms_conn_s
  * about an RTO. If a subflow has stopped (data in flight, nothing delivered for its stall
  * bound), the data it holds will not arrive: re-send it at once on the live subflow with
  * send-buffer room where it arrives first (a backup only if every primary stopped), or wait
- * while none has room. The
- * same when what a live subflow holds would arrive far later than what the best one holds
- * (ms_path_lags: a degraded path still delivers, so it never stalls). Otherwise every
+ * while none has room. The same when what a live subflow holds would arrive far later than
+ * what the best one holds (ms_path_lags: a degraded path still delivers, so it never
+ * stalls). Otherwise every
  * subflow holding data is still delivering, TCP will repair its own losses, and a copy
  * would only add load: re-send only on a subflow with nothing in flight or queued (as the
  * kernel's default does), else decline. If every subflow stopped, the earliest one with
@@ -239,22 +233,6 @@ static __always_inline __u32 ms_repair_room(const struct ms_path *p, __u32 burst
 	return burst;
 }
 
-/*
- * Earliest arrival first (min-RTT with queues). The next burst goes to the active
- * non-backup subflow where a segment handed over now arrives first: half its smoothed RTT
- * plus the time its queued bytes need at its delivery rate (sched_model.h), with a full
- * burst. If that subflow's send buffer is full, another subflow takes a burst only if it
- * would deliver it before the best one could have delivered its queue plus the
- * connection's backlog, and only as many bytes as fit in that time (ms_spill_budget): a
- * slow path never holds more than it can deliver before the fast one could. Otherwise
- * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
- * the eligible set only while no non-backup subflow is active and live, for repairs too.
- * With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on a subflow other than
- * the best must also pass BLEST's send-window test (ms_blest_slow_ok), else the decision
- * waits. A subflow that stopped (ms_path_stalled: data in flight, nothing delivered for
- * twice its RTT, at least 100 ms, at most its RTO) counts as unavailable until it
- * delivers again. Retransmissions (@kind) are repairs: ms_repair.
- */
 /* ms_pick_arrival's decision for new data once @sc holds the scan, with bursts of at most
  * @burst_cap bytes (ms_pick_interactive keeps a message's tail for a decision of its own).
  * One struct ms_scan per policy, passed down: nesting policies would stack two of them and
@@ -291,6 +269,22 @@ wait:
 	return -EAGAIN;
 }
 
+/*
+ * Earliest arrival first (min-RTT with queues). The next burst goes to the active
+ * non-backup subflow where a segment handed over now arrives first: half its smoothed RTT
+ * plus the time its queued bytes need at its delivery rate (sched_model.h), with a full
+ * burst. If that subflow's send buffer is full, another subflow takes a burst only if it
+ * would deliver it before the best one could have delivered its queue plus the
+ * connection's backlog, and only as many bytes as fit in that time (ms_spill_budget): a
+ * slow path never holds more than it can deliver before the fast one could. Otherwise
+ * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
+ * the eligible set only while no non-backup subflow is active and live, for repairs too.
+ * With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on a subflow other than
+ * the best must also pass BLEST's send-window test (ms_blest_slow_ok), else the decision
+ * waits. A subflow that stopped (ms_path_stalled: data in flight, nothing delivered for
+ * twice its RTT, at least 100 ms, at most its RTO) counts as unavailable until it
+ * delivers again. Retransmissions (@kind) are repairs: ms_repair.
+ */
 MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
 			      enum ms_decision kind, __u32 blest_lambda)
 {
