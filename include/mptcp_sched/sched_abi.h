@@ -129,6 +129,9 @@ struct ms_conn_state {
 	__u32 decided;		/* policy and rule_id are set */
 	__u32 last_subflow_id;	/* last single subflow chosen (round-robin position) */
 	__u32 rows_reused;	/* rows given to a newer subflow (more than MS_SUBFLOW_ROWS) */
+	__u32 turn_bytes;	/* bytes given to last_subflow_id in its round-robin turn,
+				 * ~0: the turn is over */
+	__u32 pad;
 	__u64 first_tick;	/* jiffies of the first decision */
 	__u64 last_tick;	/* ... of the latest decision */
 	struct ms_subflow sf[MS_SUBFLOW_ROWS];

@@ -17,8 +17,10 @@ conn_field() {
 }
 # dup OUT: the payload went out twice: both subflows together carried >= 180% of it and each
 # >= 50%. Not each >= 95%: redundant leaves a subflow whose queue falls far behind out of
-# the set until it catches up (policies.bpf.h), which a busy host can cause on the path the
-# concurrent round-robin transfer also loads (seen: 101.2% / 84.9% beside another VM).
+# the set until it catches up (policies.bpf.h). The transfers checked with it are paced
+# (--rate) well below what each path carries, so no queue builds up on a path, busy host or
+# not (bulk beside the round-robin transfer, one subflow fell behind a busy host's path:
+# 101.2% / 84.9%, then 100.0% / 78.4%).
 dup() { test "$(json "$1" "len(j['subflows']) == 2 and sum(s.get('bytes_sent', 0) for s in j['subflows']) >= 1.8 * j['sent'] and all(s.get('bytes_sent', 0) >= 0.5 * j['sent'] for s in j['subflows'])")" = True; }
 # total OUT: bytes sent over all subflows, in percent of the payload.
 total() { json "$1" "round(100.0 * sum(s.get('bytes_sent', 0) for s in j['subflows']) / j['sent'], 1)"; }
@@ -32,9 +34,10 @@ check "no rules yet: the list shows only the default" \
 check "rule add redundant --dport 5001" $M rule add redundant --dport 5001
 check "rule add rr --dport 5002" $M rule add rr --dport 5002
 # --wait-subflows 2: the payload starts once the second subflow has joined, so the split
-# measured is the policy's, not how long the join took on a busy machine.
-xfer /tmp/p1.json 5001 $((8 << 20)) --wait-subflows 2 --sample-cmd "$(stats_cmd /tmp/p1-stats.json)" & a=$!
-xfer /tmp/p2.json 5002 $((8 << 20)) --wait-subflows 2 --sample-cmd "$(stats_cmd /tmp/p2-stats.json)" & b=$!
+# measured is the policy's, not how long the join took on a busy machine. Paced at 16 Mbit/s
+# each: a path carries 16 (the copy) + ~8 (round-robin's half) of its 50 Mbit/s.
+xfer /tmp/p1.json 5001 $((8 << 20)) --rate 16 --wait-subflows 2 --sample-cmd "$(stats_cmd /tmp/p1-stats.json)" & a=$!
+xfer /tmp/p2.json 5002 $((8 << 20)) --rate 16 --wait-subflows 2 --sample-cmd "$(stats_cmd /tmp/p2-stats.json)" & b=$!
 wait $a; ra=$?; wait $b; rb=$?
 check "5001: 8 MiB byte-exact" test $ra = 0
 check "5002: 8 MiB byte-exact (concurrently)" test $rb = 0
@@ -42,11 +45,8 @@ echo "# 5001 (redundant): each subflow carried $(json /tmp/p1.json "' / '.join('
 s1=$(share /tmp/p2.json 10.0.1.1); s2=$(share /tmp/p2.json 10.0.2.1)
 echo "# 5002 (round-robin): split ${s1}% / ${s2}%, $(total /tmp/p2.json)% of the payload sent in all"
 check "5001: duplication, >= 180% of the payload on the wire, each subflow >= 50%" dup /tmp/p1.json
-# Round-robin turns go to paths that keep up (less than a quantum unsent), and here both
-# paths also carry the redundant transfer: the split follows what each path delivers, not
-# strictly 50/50 (measured 65/35 and 71/29). What this checks is that the rule chose
-# round-robin's spreading: both paths carry a real share. The even split on equal, idle
-# paths is checked by vm_schedulers (64 MiB, 50% +- 10% each).
+# What this checks is that the rule chose round-robin's spreading: both paths carry a real
+# share. The even split itself is checked by vm_schedulers (50% +- 10% bulk, +- 15% paced).
 check "5002: path 1 carries a real share (25-75%)" within "$s1" 25 75
 check "5002: path 2 carries a real share (25-75%)" within "$s2" 25 75
 echo "# stats: 5001 $(conn_field /tmp/p1-stats.json 5001 policy) rule $(conn_field /tmp/p1-stats.json 5001 rule_id); 5002 $(conn_field /tmp/p2-stats.json 5002 policy) rule $(conn_field /tmp/p2-stats.json 5002 rule_id)"
@@ -76,8 +76,8 @@ check "running connection: byte-exact" test $? = 0
 echo "# running connection: $(total /tmp/mid.json)% of the payload sent over both subflows, stats say $(conn_field /tmp/mid-stats.json 5003 policy) rule $(conn_field /tmp/mid-stats.json 5003 rule_id)"
 check "running connection kept the default (roundrobin, no rule) after the rule was added" \
     test "$(conn_field /tmp/mid-stats.json 5003 policy) $(conn_field /tmp/mid-stats.json 5003 rule_id)" = "['roundrobin'] [0]"
-check "running connection was not duplicated (<= 110% of the payload on the wire)" within "$(total /tmp/mid.json)" 99 110
-check "a new connection to 5003 picks up the rule" xfer /tmp/mid2.json 5003 $((4 << 20)) --wait-subflows 2 --sample-cmd "$(stats_cmd /tmp/mid2-stats.json)"
+check "running connection was not duplicated (<= 110% of the payload on the wire)" within "$(total /tmp/mid.json)" 95 110
+check "a new connection to 5003 picks up the rule" xfer /tmp/mid2.json 5003 $((4 << 20)) --rate 16 --wait-subflows 2 --sample-cmd "$(stats_cmd /tmp/mid2-stats.json)"
 check "new connection: duplicated on both subflows" dup /tmp/mid2.json
 check "new connection: stats say redundant by rule 3" \
     test "$(conn_field /tmp/mid2-stats.json 5003 policy) $(conn_field /tmp/mid2-stats.json 5003 rule_id)" = "['redundant'] [3]"

@@ -658,8 +658,14 @@ RunFigures run_rr(const BenchWorkload& w, double scale, size_t npaths, bool mptc
         f.error = "sending failed";
         return f;
     }
-    // let additional subflows join before timing
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Timing starts once every path has its subflow (at most 5 s: a lost MP_JOIN SYN is
+    // re-sent after 1 s, then 3 s), else the first requests measure the join, not the policy.
+    if (mptcp) {
+        const auto deadline = Clock::now() + std::chrono::seconds(5);
+        while (socket_mptcp_state(fd->get()).subflows.size() < npaths && Clock::now() < deadline &&
+               !interrupted())
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     std::vector<double> lat;
     const uint64_t cpu0 = thread_cpu_ns();
     for (int i = 0; i < requests && !interrupted(); i++) {

@@ -100,6 +100,16 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 }
 
 /* Commit a single-subflow decision: mark @sf with a burst of @burst bytes. */
+/* @id took the decision's burst: the round-robin position; a turn ends with any decision
+ * (ms_pick_rr lets one go on afterwards). */
+static __always_inline void ms_set_last(struct ms_conn_state *st, __u32 id)
+{
+	if (!st)
+		return;
+	st->last_subflow_id = id;
+	st->turn_bytes = ~0U;
+}
+
 static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_state *st,
 					 enum ms_decision kind,
 					 struct mptcp_subflow_context *sf, __u32 burst)
@@ -110,8 +120,7 @@ static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_
 	}
 	if (ms_is_backup(sf))
 		ms_count(MS_CNT_BACKUP_USED);
-	if (st)
-		st->last_subflow_id = sf->subflow_id;
+	ms_set_last(st, sf->subflow_id);
 	msk->snd_burst = burst;
 	ms_choose(msk, st, sf, kind);
 	return 0;
@@ -309,7 +318,11 @@ static __always_inline bool ms_rr_bounded(__u32 id, const struct ms_path *p,
 /*
  * Round-robin over the subflows, in subflow-id order, one quantum per turn: the next
  * subflow is the one with the smallest id above the last one used, wrapping to the
- * smallest id. A subflow takes its turn only while it can send, holds less than one
+ * smallest id. A turn is a quantum of bytes, not a decision: when the application had
+ * written less than the burst (the backlog, not the window or a bound, cut it short), the
+ * same subflow goes on with the rest of its quantum at the next decision, so writes of
+ * about a quantum do not hand one subflow every write's body and the next one the few
+ * bytes left over. A subflow takes its turn only while it can send, holds less than one
  * quantum unsent from its earlier turns. A subflow more than twice as slow (srtt) as the
  * one where a segment arrives first must also deliver at least a segment before that best
  * subflow could deliver the connection's backlog, and then gets at most what it delivers
@@ -330,10 +343,15 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	struct mptcp_subflow_context *sf;
 	__u32 last = st ? st->last_subflow_id : 0;
 	__u32 quantum = rr_quantum ?: MS_SEND_BURST, burst, id;
+	/* bytes of @last's turn given so far: less than a quantum, it goes on (the ids from
+	 * @last up are tried first) */
+	__u32 used = st ? st->turn_bytes : ~0U;
+	__u32 from = last && used < quantum ? last - 1 : last;
 	__u64 backlog = ms_backlog(msk), limit;
-	bool waiting = false;
+	bool waiting = false, goes_on;
 	struct ms_rr_pick pick;
 	struct ms_scan sc;
+	int ret;
 
 	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
@@ -353,7 +371,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 			waiting = true;
 			continue;
 		}
-		ms_rr_add(&pick, id, last, limit);
+		ms_rr_add(&pick, id, from, limit);
 	}
 
 	id = ms_rr_choice(&pick, &limit);
@@ -361,11 +379,15 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 		ms_count(MS_CNT_WAITED);
 		return -EAGAIN;
 	}
+	goes_on = id == last && used < quantum;
 	/* a bounded subflow gets at most what it delivers in time */
-	burst = ms_burst(msk, quantum);
+	burst = ms_burst(msk, goes_on ? quantum - used : quantum);
 	if (limit < burst)
 		burst = (__u32)limit;
-	return ms_commit_id(msk, st, kind, id, burst);
+	ret = ms_commit_id(msk, st, kind, id, burst);
+	if (!ret && st && backlog < burst)
+		st->turn_bytes = (goes_on ? used : 0) + (__u32)backlog;
+	return ret;
 }
 
 /* Mark the active subflows with ids @id and @id2 that can send, for a burst of @burst
@@ -375,20 +397,27 @@ static __always_inline int ms_commit_two(struct mptcp_sock *msk, struct ms_conn_
 {
 	struct mptcp_subflow_context *sf;
 	/* flags, not a count: counts never converge in the verifier's eyes */
-	bool marked = false, copied = false;
+	bool marked = false, copied = false, backup = false;
+	__u32 first = 0;
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		if ((sf->subflow_id != id && sf->subflow_id != id2) || !ms_can_send(sf))
 			continue;
 		ms_choose(msk, st, sf, kind);
+		if (ms_is_backup(sf))
+			backup = true;
 		if (marked)
 			copied = true;
+		else
+			first = sf->subflow_id;
 		marked = true;
 	}
 	if (!marked)
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	if (st)
-		st->last_subflow_id = id;
+	/* as ms_commit_one: a decision that used a backup, the subflow that took the burst */
+	if (backup)
+		ms_count(MS_CNT_BACKUP_USED);
+	ms_set_last(st, first);
 	msk->snd_burst = burst;
 	if (copied)
 		ms_count(MS_CNT_TAIL_COPIED);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The VM tests beside a busy machine (hardening issue, item 12): runs `ctest -L vm -j2`
+# RUNS times in a row while a second VM, started by this script, keeps running
+# tests/vm/test_schedulers.sh (BPF loads and real traffic on emulated paths) in a loop.
+# Stops at the first failing run. One line per run on stdout; ctest's output and the
+# busy VM's own log go to BUILD_DIR/vm-beside-busy/.
+#
+# usage: tests/vm-beside-busy.sh BUILD_DIR [RUNS]   (default RUNS: 5)
+set -u
+cd "$(dirname "$0")/.."
+build=$(cd "${1:?usage: tests/vm-beside-busy.sh BUILD_DIR [RUNS]}" && pwd)
+runs=${2:-5}
+out=$build/vm-beside-busy
+mkdir -p "$out"
+
+# The busy VM: one guest per round of test_schedulers.sh, restarted until this script ends.
+busy() {
+    local n=0
+    while :; do
+        n=$((n + 1))
+        vmtest/run --timeout 1700 --dmesg "$out/busy.dmesg" -- \
+            tests/vm/test_schedulers.sh "$build" > "$out/busy-$n.log" 2>&1
+        echo "busy round $n: exit $?" >> "$out/busy.rounds"
+    done
+}
+: > "$out/busy.rounds"
+busy & busy_pid=$!
+# setsid-free cleanup: the loop, then its current guest (vmtest/run's own trap stops QEMU).
+trap 'kill "$busy_pid" 2>/dev/null; pkill -TERM -P "$busy_pid" 2>/dev/null; wait' EXIT
+
+for i in $(seq 1 "$runs"); do
+    start=$SECONDS
+    ctest --test-dir "$build" -L vm -j2 --output-on-failure > "$out/run-$i.log" 2>&1
+    rc=$?
+    summary=$(grep -E "tests passed|tests failed" "$out/run-$i.log" | tail -n 1)
+    echo "run $i/$runs: exit $rc, $((SECONDS - start)) s, ${summary:-no summary}," \
+        "busy rounds so far: $(wc -l < "$out/busy.rounds")"
+    [ "$rc" = 0 ] || { grep -E "\*\*\*Failed|^not ok" "$out/run-$i.log"; exit 1; }
+done
