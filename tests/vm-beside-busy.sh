@@ -1,33 +1,43 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The VM tests beside a busy machine (hardening issue, item 12): runs `ctest -L vm -j2`
-# RUNS times in a row while a second VM, started by this script, keeps running
-# tests/vm/test_schedulers.sh (BPF loads and real traffic on emulated paths) in a loop.
-# Stops at the first failing run. One line per run on stdout; ctest's output and the
-# busy VM's own log go to BUILD_DIR/vm-beside-busy/.
+# RUNS times in a row while a second VM, started by this script, keeps running COMMAND
+# (default: tests/vm/test_schedulers.sh, BPF loads and real traffic on emulated paths;
+# a bench works too) in a loop. Stops at the first failing run. One line per run on
+# stdout; ctest's output and the busy VM's own logs go to BUILD_DIR/vm-beside-busy/.
 #
-# usage: tests/vm-beside-busy.sh BUILD_DIR [RUNS]   (default RUNS: 5)
+# usage: tests/vm-beside-busy.sh BUILD_DIR [RUNS [-- COMMAND...]]   (default RUNS: 5)
 set -u
 cd "$(dirname "$0")/.."
-build=$(cd "${1:?usage: tests/vm-beside-busy.sh BUILD_DIR [RUNS]}" && pwd)
+usage="usage: tests/vm-beside-busy.sh BUILD_DIR [RUNS [-- COMMAND...]]"
+build=$(cd "${1:?$usage}" && pwd)
 runs=${2:-5}
+shift $(($# < 2 ? $# : 2))
+if [ "${1:-}" = "--" ]; then
+    shift
+    busy_cmd=("$@")
+else
+    busy_cmd=(tests/vm/test_schedulers.sh "$build")
+fi
 out=$build/vm-beside-busy
 mkdir -p "$out"
 
-# The busy VM: one guest per round of test_schedulers.sh, restarted until this script ends.
+# The busy VM: one guest per round of COMMAND, restarted until this script ends.
 busy() {
     local n=0
-    while :; do
+    while [ ! -e "$out/busy.stop" ]; do
         n=$((n + 1))
-        vmtest/run --timeout 1700 --dmesg "$out/busy.dmesg" -- \
-            tests/vm/test_schedulers.sh "$build" > "$out/busy-$n.log" 2>&1
+        vmtest/run --timeout 7000 --dmesg "$out/busy.dmesg" -- "${busy_cmd[@]}" \
+            > "$out/busy-$n.log" 2>&1
         echo "busy round $n: exit $?" >> "$out/busy.rounds"
     done
 }
 : > "$out/busy.rounds"
+rm -f "$out/busy.stop"
 busy & busy_pid=$!
-# setsid-free cleanup: the loop, then its current guest (vmtest/run's own trap stops QEMU).
-trap 'kill "$busy_pid" 2>/dev/null; pkill -TERM -P "$busy_pid" 2>/dev/null; wait' EXIT
+# Cleanup: the loop starts no more guests, its current one stops (vmtest/run's own trap
+# stops QEMU), and the loop ends with it.
+trap 'touch "$out/busy.stop"; pkill -TERM -P "$busy_pid" 2>/dev/null; wait' EXIT
 
 for i in $(seq 1 "$runs"); do
     start=$SECONDS

@@ -410,4 +410,22 @@ MS_MODEL_FN __u32 ms_rr_choice(const struct ms_rr_pick *r MS_NONNULL, __u64 *lim
 	return next ? r->next_id : r->first_id;
 }
 
+/*
+ * Interactive's tail: the bytes at the end of a @backlog that leave in its last @segs
+ * segments of @seg bytes each (the payload a data segment really carries: the subflow's
+ * MSS less the MPTCP option). The body before it is then a whole number of segments, so
+ * cutting the message there adds no short segment (which Nagle would hold for an ACK on
+ * a sender without TCP_NODELAY). At most @backlog; 0 when @segs or @seg is 0.
+ */
+MS_MODEL_FN __u64 ms_tail_bytes(__u64 backlog, __u32 seg, __u32 segs)
+{
+	__u64 last, tail;
+
+	if (!seg || !segs || !backlog)
+		return 0;
+	last = backlog % seg;
+	tail = (last ? last : seg) + (__u64)(segs - 1) * seg;
+	return tail < backlog ? tail : backlog;
+}
+
 #endif /* MPTCP_SCHED_SCHED_MODEL_H */

@@ -347,3 +347,23 @@ TEST_CASE("round-robin: the next id above the last turn's, else the smallest", "
     ms_rr_add(&r, 2, 0, 1);
     CHECK(ms_rr_choice(&r, &limit) == 2);
 }
+
+TEST_CASE("interactive's tail: the last segments, so the body is whole segments", "[model]")
+{
+    // A 10 kB answer in 1424-byte data segments (MSS 1448 less the DSS option): 7 whole
+    // segments and 32 bytes; the tail is the 32 bytes, not 1448 (which left an 8-byte
+    // body runt and a 24-byte tail runt).
+    CHECK(ms_tail_bytes(10000, 1424, 1) == 32);
+    CHECK((10000 - ms_tail_bytes(10000, 1424, 1)) % 1424 == 0);
+    // Two tail segments: the short one and the whole one before it.
+    CHECK(ms_tail_bytes(10000, 1424, 2) == 32 + 1424);
+    // A backlog of whole segments: the last whole segment.
+    CHECK(ms_tail_bytes(3 * 1424, 1424, 1) == 1424);
+    // Never more than the backlog; nothing without segments or a segment size.
+    CHECK(ms_tail_bytes(1000, 1424, 3) == 1000);
+    CHECK(ms_tail_bytes(5 * 1424, 1424, 9) == 5 * 1424);
+    CHECK(ms_tail_bytes(10000, 1424, 0) == 0);
+    CHECK(ms_tail_bytes(10000, 0, 1) == 0);
+    CHECK(ms_tail_bytes(0, 1424, 1) == 0);
+    CHECK(ms_tail_bytes(~0ULL, 1, ~0U) == 0xffffffffULL);   // segs x seg stays in 64 bits
+}

@@ -403,6 +403,11 @@ void serve_one(int fd)
         rep.last_ns = last;
         write_full(fd, &rep, sizeof(rep));
     } else if (h.mode == 2 || h.mode == 3) {
+        // As a request/response server does: each answer leaves at once. Without it Nagle
+        // holds an answer's short last segment while an earlier one is unacknowledged
+        // (MPTCP sets it on every subflow, joined later or not).
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         std::vector<char> req(h.request_bytes), resp(h.response_bytes, 'r');
         bool ok = true;
         while (ok && read_full(fd, req.data(), req.size()))

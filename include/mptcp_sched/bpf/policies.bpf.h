@@ -307,12 +307,16 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_co
 }
 
 /* Round-robin bounds a subflow's turn by the spill budget only when it is not the best,
- * not idle, and more than twice as slow (srtt) as the best: paths of similar delay keep
- * their turns (spilling by arrival time there would turn round-robin into min-RTT). */
+ * not idle, and more than twice as slow (srtt) as the best, or the receiver's window
+ * (@wnd_limited) holds back what the application wrote: paths of similar delay keep their
+ * turns (spilling by arrival time there would turn round-robin into min-RTT), but a
+ * window smaller than what is waiting is shared by arrival, or one turn on a slow path
+ * could hold all of it. */
 static __always_inline bool ms_rr_bounded(__u32 id, const struct ms_path *p,
-					  const struct ms_scan *sc)
+					  const struct ms_scan *sc, bool wnd_limited)
 {
-	return id != sc->best_id && !ms_path_idle(p) && p->srtt_us > 2 * sc->best_p.srtt_us;
+	return id != sc->best_id && !ms_path_idle(p) &&
+	       (wnd_limited || p->srtt_us > 2 * sc->best_p.srtt_us);
 }
 
 /*
@@ -324,18 +328,20 @@ static __always_inline bool ms_rr_bounded(__u32 id, const struct ms_path *p,
  * about a quantum do not hand one subflow every write's body and the next one the few
  * bytes left over. A subflow takes its turn only while it can send, holds less than one
  * quantum unsent from its earlier turns. A subflow more than twice as slow (srtt) as the
- * one where a segment arrives first must also deliver at least a segment before that best
- * subflow could deliver the connection's backlog, and then gets at most what it delivers
- * in that time (the bound ms_minrtt spills by; ms_rr_bounded). An idle subflow (nothing in
- * flight or queued) always takes its turn: otherwise a path whose only RTT sample is stale
- * and high would never be used again to correct it. A path that does not keep up misses turns, so on
- * unequal paths each one's share follows its capacity and no path builds a queue that the
- * receiver must wait for. When no subflow qualifies the decision waits for acks. Backup
- * subflows take turns only while no non-backup subflow is active and delivering (the scan's
- * eligible class); within that set a stopped subflow is not skipped, it just fails to keep
- * up and misses its turns. @rr_quantum: bytes per
- * turn (0: MS_SEND_BURST). The position is st->last_subflow_id: without state (NULL @st)
- * every turn starts over at the smallest id.
+ * one where a segment arrives first - or any other subflow while the receiver's window is
+ * smaller than the connection's backlog - must also deliver at least a segment before that
+ * best subflow could deliver the backlog (as much of it as the window lets out), and then
+ * gets at most what it delivers in that time (the bound ms_minrtt spills by;
+ * ms_rr_bounded): a quantum on a slow path must not hold a small window that the fast one
+ * could have used. An idle subflow (nothing in flight or queued) always takes its turn:
+ * otherwise a path whose only RTT sample is stale and high would never be used again to
+ * correct it. A path that does not keep up misses turns, so on unequal paths each one's
+ * share follows its capacity and no path builds a queue that the receiver must wait for.
+ * When no subflow qualifies the decision waits for acks. Backup subflows take turns only
+ * while no non-backup subflow is active and delivering (the scan's eligible class); within
+ * that set a stopped subflow is not skipped, it just fails to keep up and misses its
+ * turns. @rr_quantum: bytes per turn (0: MS_SEND_BURST). The position is
+ * st->last_subflow_id: without state (NULL @st) every turn starts over at the smallest id.
  */
 MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
 			 enum ms_decision kind, __u32 rr_quantum)
@@ -347,7 +353,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	 * @last up are tried first) */
 	__u32 used = st ? st->turn_bytes : ~0U;
 	__u32 from = last && used < quantum ? last - 1 : last;
-	__u64 backlog = ms_backlog(msk), limit;
+	__u64 backlog = ms_backlog(msk), limit, room = ms_burst(msk, ~0U), waiting_bytes;
 	bool waiting = false, goes_on;
 	struct ms_rr_pick pick;
 	struct ms_scan sc;
@@ -355,6 +361,8 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 
 	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
+	/* what the best subflow could be busy with: the backlog, as far as the window lets */
+	waiting_bytes = room < backlog ? room : backlog;
 
 	ms_rr_init(&pick);
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
@@ -365,8 +373,8 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 		if (!mptcp_subflow_active(sf) || !ms_scan_eligible(&sc, ms_is_backup(sf)) ||
 		    !ms_path_of(sf, &p))
 			continue;
-		if (ms_rr_bounded(id, &p, &sc))
-			limit = ms_spill_budget(&sc.best_p, &p, backlog);
+		if (ms_rr_bounded(id, &p, &sc, room < backlog))
+			limit = ms_spill_budget(&sc.best_p, &p, waiting_bytes);
 		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum || limit < p.mss) {
 			waiting = true;
 			continue;
@@ -424,13 +432,24 @@ static __always_inline int ms_commit_two(struct mptcp_sock *msk, struct ms_conn_
 	return 0;
 }
 
+/* Payload bytes in a full data segment of a subflow whose MSS is @mss: the MSS less the
+ * MPTCP DSS option every data segment carries (a 64-bit mapping, and a 32- or 64-bit data
+ * ack as the peer uses: 24 or 28 bytes aligned, a checksum included). */
+static __always_inline __u32 ms_data_seg(struct mptcp_sock *msk, __u32 mss)
+{
+	__u32 opt = msk->use_64bit_ack ? 28 : 24;
+
+	return mss > opt + 64 ? mss - opt : (mss ?: 1400);
+}
+
 /*
  * Interactive. Data goes where it arrives first, as ms_pick_arrival places it, except the
- * tail of what the application has written: once no more than @tail_segs segments (of the
- * best subflow's MSS) are left to send, they go on the subflow where they arrive first and
- * the same bytes on the runner-up (the second-earliest subflow with room of the same set:
- * never a backup while a primary is live). The body's bursts stop short of the tail, so
- * each message's tail is decided on its own. A loss in the body is found by the segments
+ * tail of what the application has written: once only its last @tail_segs data segments
+ * (ms_tail_bytes: the last one may be short) are left to send, they go on the subflow
+ * where they arrive first and the same bytes on the runner-up (the second-earliest
+ * subflow with room of the same set: never a backup while a primary is live). The body's
+ * bursts stop short of the tail, on whole segments, so each message's tail is decided on
+ * its own and cutting it off adds no short segment. A loss in the body is found by the segments
  * after it (SACK, RACK) within about an RTT; a lost tail has nothing after it and waits
  * for a probe or an RTO (two RTTs to hundreds of ms): that is what the copy covers, for
  * one segment per message written. 0: no copies (ms_pick_arrival). Repairs as
@@ -441,19 +460,21 @@ MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct m
 {
 	__u64 backlog = ms_backlog(msk), tail;
 	struct ms_scan sc;
-	__u32 burst;
+	__u32 burst, seg, cap;
 
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
 	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	tail = (__u64)tail_segs * (sc.best_p.mss ? sc.best_p.mss : 1400);
-	if (!tail_segs || !backlog)
+	seg = ms_data_seg(msk, sc.best_p.mss);
+	tail = ms_tail_bytes(backlog, seg, tail_segs);
+	if (!tail)
 		return ms_arrival_send(msk, st, kind, 0, &sc, MS_SEND_BURST);
-	if (backlog > tail)	/* the body: stop short of the tail */
+	/* the body: stop short of the tail, in bursts of whole segments */
+	cap = MS_SEND_BURST - MS_SEND_BURST % seg;
+	if (backlog > tail)
 		return ms_arrival_send(msk, st, kind, 0, &sc,
-				       backlog - tail < MS_SEND_BURST ? (__u32)(backlog - tail) :
-									MS_SEND_BURST);
+				       backlog - tail < cap ? (__u32)(backlog - tail) : cap);
 	/* Only the tail is left. Its best subflow is full, or has no runner-up: as
 	 * ms_pick_arrival (which may spill to another or wait). */
 	burst = ms_burst(msk, (__u32)backlog);

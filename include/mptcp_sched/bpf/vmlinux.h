@@ -104,6 +104,7 @@ struct mptcp_sock {
 	u64 write_seq;
 	u64 snd_una;
 	struct sock *first;
+	bool use_64bit_ack;	/* the peer's data acks are 64-bit: so are ours */
 };
 
 struct mptcp_subflow_context {
