@@ -401,6 +401,30 @@ MS_MODEL_FN int ms_rr_add(struct ms_rr_pick *r MS_NONNULL, __u32 id, __u32 last,
 	return 0;
 }
 
+/* ms_rr_limit's @flags */
+#define MS_RR_BEST 1U		/* the subflow is where a segment arrives first (the scan's best) */
+#define MS_RR_WND_LIMITED 2U	/* the receiver's window holds back part of the backlog */
+
+/*
+ * The bytes round-robin lets subflow @p take in its turn (~0: a whole quantum). A subflow
+ * other than the best (@best), not idle, and more than twice as slow (srtt) as the best,
+ * or any such subflow while the receiver's window is smaller than the backlog, gets only
+ * its spill budget for @waiting bytes (what the best one could be busy with: the backlog,
+ * as far as the window lets out). Paths of similar delay keep their turns otherwise
+ * (spilling by arrival time there would turn round-robin into min-RTT), but a window
+ * smaller than what is waiting is shared by arrival, or one turn on a slow path could hold
+ * all of it. An idle subflow always takes its turn: it refreshes a stale RTT sample.
+ */
+MS_MODEL_FN __u64 ms_rr_limit(const struct ms_path *p MS_NONNULL, const struct ms_path *best MS_NONNULL,
+			      __u32 flags, __u64 waiting)
+{
+	if ((flags & MS_RR_BEST) || ms_path_idle(p))
+		return ~0ULL;
+	if (!(flags & MS_RR_WND_LIMITED) && (__u64)p->srtt_us <= 2ULL * best->srtt_us)
+		return ~0ULL;
+	return ms_spill_budget(best, p, waiting);
+}
+
 /* The id chosen (~0U: none) and, in @limit, the bytes it may take. */
 MS_MODEL_FN __u32 ms_rr_choice(const struct ms_rr_pick *r MS_NONNULL, __u64 *limit MS_NONNULL)
 {

@@ -367,3 +367,25 @@ TEST_CASE("interactive's tail: the last segments, so the body is whole segments"
     CHECK(ms_tail_bytes(0, 1424, 1) == 0);
     CHECK(ms_tail_bytes(~0ULL, 1, ~0U) == 0xffffffffULL);   // segs x seg stays in 64 bits
 }
+
+TEST_CASE("round-robin's turn: whole for similar paths, bounded where a slow one would hold the window",
+          "[model]")
+{
+    // 75 Mbit/s and 25 Mbit/s, both 4 ms RTT, both busy: similar delay, so with a window
+    // that lets the backlog out each keeps a whole quantum per turn.
+    ms_path fast = path(75, 4, 20'000, true), slow = path(25, 4, 20'000, true);
+    CHECK(ms_rr_limit(&slow, &fast, 0, 4'000'000) == ~0ULL);
+    // A receiver's window of 40 kB (one BDP) holding back a 4 MB backlog: the slow path
+    // takes only what it delivers before the fast one could deliver its queue and those
+    // 40 kB, far less than a quantum.
+    const uint64_t b = ms_rr_limit(&slow, &fast, MS_RR_WND_LIMITED, 40'000);
+    CHECK(b == ms_spill_budget(&fast, &slow, 40'000));
+    CHECK(b < kBurst);
+    // The best subflow and an idle one always take their turn whole.
+    CHECK(ms_rr_limit(&fast, &fast, MS_RR_BEST | MS_RR_WND_LIMITED, 40'000) == ~0ULL);
+    ms_path idle = path(25, 4, 0, false);
+    CHECK(ms_rr_limit(&idle, &fast, MS_RR_WND_LIMITED, 40'000) == ~0ULL);
+    // More than twice as slow (srtt): bounded even with an open window.
+    ms_path far = path(25, 100, 20'000, true);
+    CHECK(ms_rr_limit(&far, &fast, 0, 40'000) == ms_spill_budget(&fast, &far, 40'000));
+}

@@ -306,19 +306,6 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_co
 	return ms_arrival_send(msk, st, kind, blest_lambda, &sc, MS_SEND_BURST);
 }
 
-/* Round-robin bounds a subflow's turn by the spill budget only when it is not the best,
- * not idle, and more than twice as slow (srtt) as the best, or the receiver's window
- * (@wnd_limited) holds back what the application wrote: paths of similar delay keep their
- * turns (spilling by arrival time there would turn round-robin into min-RTT), but a
- * window smaller than what is waiting is shared by arrival, or one turn on a slow path
- * could hold all of it. */
-static __always_inline bool ms_rr_bounded(__u32 id, const struct ms_path *p,
-					  const struct ms_scan *sc, bool wnd_limited)
-{
-	return id != sc->best_id && !ms_path_idle(p) &&
-	       (wnd_limited || p->srtt_us > 2 * sc->best_p.srtt_us);
-}
-
 /*
  * Round-robin over the subflows, in subflow-id order, one quantum per turn: the next
  * subflow is the one with the smallest id above the last one used, wrapping to the
@@ -332,7 +319,7 @@ static __always_inline bool ms_rr_bounded(__u32 id, const struct ms_path *p,
  * smaller than the connection's backlog - must also deliver at least a segment before that
  * best subflow could deliver the backlog (as much of it as the window lets out), and then
  * gets at most what it delivers in that time (the bound ms_minrtt spills by;
- * ms_rr_bounded): a quantum on a slow path must not hold a small window that the fast one
+ * ms_rr_limit): a quantum on a slow path must not hold a small window that the fast one
  * could have used. An idle subflow (nothing in flight or queued) always takes its turn:
  * otherwise a path whose only RTT sample is stale and high would never be used again to
  * correct it. A path that does not keep up misses turns, so on unequal paths each one's
@@ -354,6 +341,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	__u32 used = st ? st->turn_bytes : ~0U;
 	__u32 from = last && used < quantum ? last - 1 : last;
 	__u64 backlog = ms_backlog(msk), limit, room = ms_burst(msk, ~0U), waiting_bytes;
+	__u32 wnd_flag = room < backlog ? MS_RR_WND_LIMITED : 0;
 	bool waiting = false, goes_on;
 	struct ms_rr_pick pick;
 	struct ms_scan sc;
@@ -369,12 +357,11 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 		struct ms_path p = {};
 
 		id = sf->subflow_id;
-		limit = ~0ULL;
 		if (!mptcp_subflow_active(sf) || !ms_scan_eligible(&sc, ms_is_backup(sf)) ||
 		    !ms_path_of(sf, &p))
 			continue;
-		if (ms_rr_bounded(id, &p, &sc, room < backlog))
-			limit = ms_spill_budget(&sc.best_p, &p, waiting_bytes);
+		limit = ms_rr_limit(&p, &sc.best_p, wnd_flag | (id == sc.best_id ? MS_RR_BEST : 0),
+				    waiting_bytes);
 		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum || limit < p.mss) {
 			waiting = true;
 			continue;
