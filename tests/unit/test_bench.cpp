@@ -57,7 +57,7 @@ TEST_CASE("bench: every built-in scenario round-trips through the file format")
                        "unshaped", "app-limited", "backup-idle", "churn", "churn-parallel", "many",
                        "failover", "failover-link-down", "failover-flap", "failover-degrade",
                        "backup-failover", "backup-failover-link-down", "backup-failover-flap",
-                       "backup-failover-degrade", "soak"});
+                       "backup-failover-degrade", "soak", "soak-rto1s"});
     for (const auto& s : builtin_scenarios()) {
         auto r = parse_scenario(scenario_to_json(s));
         REQUIRE(r);
@@ -674,4 +674,18 @@ TEST_CASE("bench: soak: the paths take turns failing, one is always up; every sc
     auto t = judged(json{{"scenarios", {lossy_result("soak", sc)}}});
     CHECK(t.at("soak: default longest receive gap <= 2 s (worst run)").first);
     CHECK_FALSE(t.at("soak: redundant longest receive gap <= 2 s (worst run)").first);   // worst, not median
+
+    // soak-rto1s: the same events, retransmit timers capped at 1 s at both ends, judged alike
+    auto r = resolve_scenarios("soak-rto1s");
+    REQUIRE(r);
+    CHECK(r->front().rto_max_ms == 1000);
+    CHECK(scenario_to_json(r->front())["events"] == scenario_to_json(s->front())["events"]);
+    auto t2 = judged(json{{"scenarios", {lossy_result("soak-rto1s", sc)}}});
+    CHECK(t2.at("soak-rto1s: default longest receive gap <= 2 s (worst run)").first);
+    // the field: 0 or the sysctl's range
+    CHECK(parse_error(json{{"name", "x"}, {"paths", {{{"rate_mbit", 1}}}}, {"rto_max_ms", 200}})
+              .find("rto_max_ms") != std::string::npos);
+    auto ok = parse_scenario(json{{"name", "x"}, {"paths", {{{"rate_mbit", 1}}}}, {"rto_max_ms", 2000}});
+    REQUIRE(ok);
+    CHECK(ok->rto_max_ms == 2000);
 }

@@ -204,6 +204,9 @@ void topo_down(const Paths& paths)
 
 Result<void> topo_up(const Paths& paths, const BenchScenario& s)
 {
+    if (s.rto_max_ms && ::access(sysctl_path(paths, "net.ipv4.tcp_rto_max_ms").c_str(), F_OK) != 0)
+        return fail_msg("scenario '" + s.name + "' sets net.ipv4.tcp_rto_max_ms, which this "
+                        "kernel does not have (Linux 6.15 and later)", EOPNOTSUPP);
     topo_down(paths);
     std::vector<std::vector<std::string>> c;
     for (const char* ns : {kCli, kRtr, kSrv}) {
@@ -223,6 +226,10 @@ Result<void> topo_up(const Paths& paths, const BenchScenario& s)
         c.push_back(ipn(ns, {"mptcp", "endpoint", "flush"}));
     }
     c.push_back(ipn(kSrv, {"addr", "add", std::string(kServiceAddr) + "/32", "dev", "lo"}));
+    if (s.rto_max_ms)
+        for (const char* ns : {kCli, kSrv})
+            c.push_back({"ip", "netns", "exec", ns, "sysctl", "-qw",
+                         "net.ipv4.tcp_rto_max_ms=" + std::to_string(s.rto_max_ms)});
     if (s.rcvbuf_bytes) {
         // The receiver's buffer: autotuning (TCP and MPTCP's own) stops at tcp_rmem max.
         const uint64_t def = std::min<uint64_t>(131072, s.rcvbuf_bytes);

@@ -152,11 +152,12 @@ Result<BenchScenario> parse_scenario(const json& j)
     if (!j.is_object())
         return fail_msg("a scenario must be a JSON object", EINVAL);
     static const std::vector<std::string> known = {"name", "description", "paths", "workload",
-                                                   "events", "rcvbuf_bytes"};
+                                                   "events", "rcvbuf_bytes", "rto_max_ms"};
     for (auto it = j.begin(); it != j.end(); ++it)
         if (std::find(known.begin(), known.end(), it.key()) == known.end())
             return fail_msg("scenario: unknown field '" + printable(it.key()) + "' (fields: name, "
-                            "description, paths, workload, events, rcvbuf_bytes)", EINVAL);
+                            "description, paths, workload, events, rcvbuf_bytes, rto_max_ms)",
+                            EINVAL);
     BenchScenario s;
     if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
         return fail_msg("scenario: 'name' (a non-empty string) is required", EINVAL);
@@ -206,6 +207,11 @@ Result<BenchScenario> parse_scenario(const json& j)
     if (s.rcvbuf_bytes && s.rcvbuf_bytes < 4096)
         return fail_msg(where + ": 'rcvbuf_bytes' must be 0 (the kernel's) or at least 4096",
                         EINVAL);
+    if (auto r = get_num(j, "rto_max_ms", s.rto_max_ms, 0, 120000, where); !r)
+        return std::unexpected(r.error());
+    if (s.rto_max_ms && s.rto_max_ms < 1000)
+        return fail_msg(where + ": 'rto_max_ms' must be 0 (the kernel's) or 1000-120000 "
+                        "(the range of net.ipv4.tcp_rto_max_ms)", EINVAL);
     if (s.paths[0].backup)
         return fail_msg(where + ": path 0 carries the initial subflow and cannot be backup",
                         EINVAL);
@@ -396,6 +402,8 @@ json scenario_to_json(const BenchScenario& s)
                 {"workload", w}, {"events", ev}};
     if (s.rcvbuf_bytes)
         out["rcvbuf_bytes"] = s.rcvbuf_bytes;
+    if (s.rto_max_ms)
+        out["rto_max_ms"] = s.rto_max_ms;
     return out;
 }
 
@@ -495,6 +503,14 @@ const std::vector<BenchScenario>& builtin_scenarios()
                          "(blackholed) every 5 s for 10 minutes", {{20, 20, 0, 0, false},
                          {20, 20, 0, 0, false}}, BenchWorkload{BenchWorkload::Bulk, 600},
                          {soak0, soak1}));
+        // The same with retransmit timers capped at 1 s: a path down for 5 s backs its
+        // subflow's timer off to 3.2 s and beyond (up to 120 s), so when the path returns
+        // the subflow may not try again before the path fails once more; no scheduler can
+        // send on a subflow whose timer holds it back.
+        v.push_back(make("soak-rto1s", "the soak with net.ipv4.tcp_rto_max_ms=1000 at both "
+                         "ends", {{20, 20, 0, 0, false}, {20, 20, 0, 0, false}},
+                         BenchWorkload{BenchWorkload::Bulk, 600}, {soak0, soak1}));
+        v.back().rto_max_ms = 1000;
         return v;
     }();
     return all;

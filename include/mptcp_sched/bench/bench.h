@@ -80,6 +80,9 @@ struct BenchScenario {
     std::vector<BenchEvent> events;
     uint64_t rcvbuf_bytes = 0;   // receiver's buffer: tcp_rmem max in the server netns;
                                  // 0 = the kernel's (autotuning up to 6 MiB)
+    uint32_t rto_max_ms = 0;     // net.ipv4.tcp_rto_max_ms at both ends (Linux 6.15+): the
+                                 // longest a subflow's retransmit timer backs off; 0 = the
+                                 // kernel's (120 s)
 };
 
 std::vector<PathChange> expand_events(const BenchScenario& s, double scale);
