@@ -99,7 +99,6 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 	return true;
 }
 
-/* Commit a single-subflow decision: mark @sf with a burst of @burst bytes. */
 /* @id took the decision's burst: the round-robin position; a turn ends with any decision
  * (ms_pick_rr lets one go on afterwards). */
 static __always_inline void ms_set_last(struct ms_conn_state *st, __u32 id)
@@ -110,6 +109,7 @@ static __always_inline void ms_set_last(struct ms_conn_state *st, __u32 id)
 	st->turn_bytes = ~0U;
 }
 
+/* Commit a single-subflow decision: mark @sf with a burst of @burst bytes. */
 static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_state *st,
 					 enum ms_decision kind,
 					 struct mptcp_subflow_context *sf, __u32 burst)
@@ -436,10 +436,10 @@ static __always_inline __u32 ms_data_seg(struct mptcp_sock *msk, __u32 mss)
  * where they arrive first and the same bytes on the runner-up (the second-earliest
  * subflow with room of the same set: never a backup while a primary is live). The body's
  * bursts stop short of the tail, on whole segments, so each message's tail is decided on
- * its own and cutting it off adds no short segment. A loss in the body is found by the segments
- * after it (SACK, RACK) within about an RTT; a lost tail has nothing after it and waits
- * for a probe or an RTO (two RTTs to hundreds of ms): that is what the copy covers, for
- * one segment per message written. 0: no copies (ms_pick_arrival). Repairs as
+ * its own and cutting it off adds no short segment. A loss in the body is found by the
+ * segments after it (SACK, RACK) within about an RTT; a lost tail has nothing after it and
+ * waits for a probe or an RTO (two RTTs to hundreds of ms): that is what the copy covers,
+ * for one segment per message written. 0: no copies (ms_pick_arrival). Repairs as
  * ms_pick_arrival.
  */
 MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
