@@ -121,6 +121,13 @@ TEST_CASE("bench --replot writes only inside --out and reports a bad file in one
         Run m = run(cli + " bench --replot " + write("m.json", doc) + " --out " + dir + "/out");
         CHECK(one_line(m, "failed to replot"));
     }
+    // --out is made when missing, as a bench run does; a missing parent is one line
+    const std::string empty = write("empty.json", R"({"scenarios":[]})");
+    Run made = run(cli + " bench --replot " + empty + " --out " + dir + "/new");
+    CHECK(made.rc == 0);
+    CHECK(fs::is_directory(dir + "/new"));
+    CHECK(one_line(run(cli + " bench --replot " + empty + " --out " + dir + "/no/such"),
+                   "failed to create"));
     fs::remove_all(dir);
 }
 

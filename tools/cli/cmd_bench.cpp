@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // `mptcp-sched bench`: scheduler comparisons on emulated paths.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cctype>
 #include <fstream>
 
@@ -26,6 +30,10 @@ int replot_results(const std::string& file, const std::string& out_dir)
     if (!parsed)
         return report(parsed.error());
     nlohmann::json& r = *parsed;
+    // as a bench run does: --out is made if missing (one level, as `mkdir` would)
+    if (::mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST)
+        return report(Error::msg("failed to create " + printable(out_dir) + ": " +
+                                 std::strerror(errno)));
     try {
         if (!r.is_object() || !r.contains("scenarios") || !r["scenarios"].is_array())
             throw std::invalid_argument("no 'scenarios' array");
