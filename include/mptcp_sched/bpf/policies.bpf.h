@@ -37,9 +37,9 @@
  * with the slower subflow (waits for the fastest more often), < 100 uses it more readily. */
 #define MS_RR_QUANTUM_DEFAULT MS_SEND_BURST
 #define MS_BLEST_LAMBDA_PCT_DEFAULT 100
-/* Interactive's tail: segments at the end of what the application wrote that are also sent
- * on a second subflow. */
-#define MS_INTERACTIVE_TAIL_SEGS_DEFAULT 1
+/* Interactive's tail: data segments at the end of what the application wrote that are also
+ * sent on a second subflow: the last (usually short) one and the whole one before it. */
+#define MS_INTERACTIVE_TAIL_SEGS_DEFAULT 2
 
 /* The burst a decision hands out: up to @max bytes, bounded by the MPTCP-level send window
  * (what the default scheduler gives). */
