@@ -151,31 +151,6 @@ MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast MS_NONNULL, const s
 }
 
 /*
- * What a spill to @cand may take: its spill budget for @backlog (ms_spill_budget), or,
- * when that is less than what @cand's congestion window lets out at once and the
- * connection's send window (@wnd_room: the receiver's buffer) still covers everything
- * @best sends while that burst travels (BLEST's test, lambda 1), that free window. A
- * subflow only ever given less than its window never grows it (TCP opens the window of a
- * subflow that fills it), and its send buffer, which bounds the backlog, stays small with
- * it: on a deep path a budget at its current rate stays small for good. The window test
- * keeps the strict budget where the receiver's buffer is what limits.
- */
-MS_MODEL_FN __u64 ms_spill_allowance(const struct ms_path *best MS_NONNULL,
-				     const struct ms_path *cand MS_NONNULL, __u64 backlog,
-				     __u64 wnd_room)
-{
-	__u64 budget = ms_spill_budget(best, cand, backlog);
-	__u64 window = (__u64)cand->cwnd * cand->mss;
-	__u64 held = (__u64)cand->packets_out * cand->mss + cand->unsent;
-	__u64 free_now = window > held ? window - held : 0;
-
-	if (budget >= free_now || free_now > 0xffffffffULL ||
-	    !ms_blest_slow_ok(best, cand, wnd_room, (__u32)free_now, 100))
-		return budget;
-	return free_now;
-}
-
-/*
  * Failure detection. A subflow with data in flight on which nothing has been delivered (no
  * ACK or SACK of new data) for longer than its stall bound has stopped: a blackholed path,
  * an interface gone, a path whose delay jumped far beyond what its RTT said. The bound is

@@ -389,27 +389,3 @@ TEST_CASE("round-robin's turn: whole for similar paths, bounded where a slow one
     ms_path far = path(25, 100, 20'000, true);
     CHECK(ms_rr_limit(&far, &fast, 0, 40'000) == ms_spill_budget(&fast, &far, 40'000));
 }
-
-TEST_CASE("spill allowance: a deep path may fill its window when the receiver's window covers it",
-          "[model]")
-{
-    // 50 Mbit/s at 4 ms (full, 60 kB queued) and 50 Mbit/s at 100 ms whose window (20
-    // segments) is mostly free: the strict budget for 100 kB waiting is nothing (the fast
-    // path is done before a segment on the deep one could arrive).
-    ms_path fast = path(50, 4, 60'000, true), deep = path(50, 100, 0, false);
-    deep.cwnd = 20;
-    deep.packets_out = 2;
-    const uint64_t free_now = 18ULL * deep.mss;
-    CHECK(ms_spill_budget(&fast, &deep, 100'000) == 0);
-    // A receiver's window of 8 MB covers what the fast path sends in 100 ms: the free window.
-    CHECK(ms_spill_allowance(&fast, &deep, 100'000, 8'000'000) == free_now);
-    // A window of 200 kB does not: the strict budget stays.
-    CHECK(ms_spill_allowance(&fast, &deep, 100'000, 200'000) == 0);
-    // A budget above the free window is kept as it is.
-    const uint64_t big = ms_spill_budget(&fast, &deep, 50'000'000);
-    REQUIRE(big > free_now);
-    CHECK(ms_spill_allowance(&fast, &deep, 50'000'000, 8'000'000) == big);
-    // A full window leaves nothing to add.
-    deep.packets_out = 20;
-    CHECK(ms_spill_allowance(&fast, &deep, 100'000, 8'000'000) == 0);
-}

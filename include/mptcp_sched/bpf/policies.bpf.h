@@ -262,12 +262,12 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 	}
 	if (sc->roomy_id == sc->best_id)
 		return ms_commit_id(msk, st, kind, sc->best_id, burst);
-	room = ms_burst(msk, ~0U);
-	budget = ms_spill_allowance(&sc->best_p, &sc->roomy_p, ms_backlog(msk), room);
+	budget = ms_spill_budget(&sc->best_p, &sc->roomy_p, ms_backlog(msk));
 	if (budget < sc->roomy_p.mss)
 		goto wait;
 	if (budget < burst)
 		burst = (__u32)budget;
+	room = mptcp_wnd_end(msk) - msk->snd_nxt;
 	if (blest_lambda && !ms_blest_slow_ok(&sc->best_p, &sc->roomy_p, room, burst, blest_lambda)) {
 		ms_count(MS_CNT_BLEST_WAITED);
 		return -EAGAIN;
@@ -285,9 +285,7 @@ wait:
  * burst. If that subflow's send buffer is full, another subflow takes a burst only if it
  * would deliver it before the best one could have delivered its queue plus the
  * connection's backlog, and only as many bytes as fit in that time (ms_spill_budget): a
- * slow path never holds more than it can deliver before the fast one could - except its
- * free congestion window, when the receiver's window covers what the fast path sends
- * meanwhile (ms_spill_allowance: else a deep path's window never grows). Otherwise
+ * slow path never holds more than it can deliver before the fast one could. Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
  * the eligible set only while no non-backup subflow is active and live, for repairs too.
  * With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on a subflow other than
