@@ -5,10 +5,13 @@
  * Policy: rotate over the subflows that can send, in subflow-id order, giving each a
  * quantum of bytes per turn (tunable `rr_quantum`, default one send burst of 65428 bytes;
  * `mptcp-sched load rr --rr_quantum=16384`); a turn the application's writes cut short
- * goes on at the next decision. The position is kept per connection in socket storage. A subflow that still holds a quantum or more unsent from its earlier turns
- * misses its turn, and one more than twice as slow (srtt) as the fastest-arriving subflow
- * takes only what it can deliver before that one could deliver the connection's backlog
- * (mptcp_sched/bpf/policies.bpf.h, ms_pick_rr). Backup subflows take turns only while no non-backup subflow is active and delivering.
+ * goes on at the next decision, so with small writes a subflow keeps its turn until it
+ * has carried a quantum. The position is kept per connection in socket storage. A subflow
+ * that still holds a quantum or more unsent from its earlier turns misses its turn, and
+ * one more than twice as slow (srtt) as the fastest-arriving subflow - or any other one
+ * while the receiver's window holds the backlog back - takes only what it can deliver
+ * before that one could deliver the backlog (mptcp_sched/bpf/policies.bpf.h, ms_pick_rr).
+ * Backup subflows take turns only while no non-backup subflow is active and delivering.
  * Retransmissions go to the earliest-arrival subflow instead (as ms_minrtt): a rotation
  * there would only delay the repair.
  *

@@ -8,10 +8,12 @@
 #
 # usage: tests/vm-beside-busy.sh BUILD_DIR [RUNS [-- COMMAND...]]   (default RUNS: 5)
 set -u
-cd "$(dirname "$0")/.."
 usage="usage: tests/vm-beside-busy.sh BUILD_DIR [RUNS [-- COMMAND...]]"
-build=$(cd "${1:?$usage}" && pwd)
+build=$(cd "${1:?$usage}" && pwd) || exit 2
 runs=${2:-5}
+case $runs in
+    ''|*[!0-9]*|0) echo "$usage (RUNS: a positive number)" >&2; exit 2 ;;
+esac
 shift $(($# < 2 ? $# : 2))
 if [ "${1:-}" = "--" ]; then
     shift
@@ -19,25 +21,33 @@ if [ "${1:-}" = "--" ]; then
 else
     busy_cmd=(tests/vm/test_schedulers.sh "$build")
 fi
+cd "$(dirname "$0")/.."
 out=$build/vm-beside-busy
 mkdir -p "$out"
 
-# The busy VM: one guest per round of COMMAND, restarted until this script ends.
+# The busy VM: one guest per round of COMMAND, restarted until this script ends. Its guest
+# runs in the background so that a TERM stops it at once (vmtest/run's own trap stops QEMU).
 busy() {
-    local n=0
+    local n=0 guest=
+    trap '[ -n "$guest" ] && kill -TERM "$guest" 2>/dev/null; wait; exit 0' TERM
     while [ ! -e "$out/busy.stop" ]; do
         n=$((n + 1))
         vmtest/run --timeout 7000 --dmesg "$out/busy.dmesg" -- "${busy_cmd[@]}" \
-            > "$out/busy-$n.log" 2>&1
-        echo "busy round $n: exit $?" >> "$out/busy.rounds"
+            > "$out/busy-$n.log" 2>&1 &
+        guest=$!
+        wait "$guest"
+        rc=$?
+        guest=
+        echo "busy round $n: exit $rc" >> "$out/busy.rounds"
+        # a guest that cannot start at all (vmtest/run: 125) is not retried in a tight loop
+        [ "$rc" = 125 ] && { echo "busy VM could not start: see $out/busy-$n.log" >&2; break; }
     done
 }
 : > "$out/busy.rounds"
 rm -f "$out/busy.stop"
+busy_pid=
+trap 'touch "$out/busy.stop"; [ -n "$busy_pid" ] && { kill -TERM "$busy_pid" 2>/dev/null; wait "$busy_pid"; }' EXIT
 busy & busy_pid=$!
-# Cleanup: the loop starts no more guests, its current one stops (vmtest/run's own trap
-# stops QEMU), and the loop ends with it.
-trap 'touch "$out/busy.stop"; pkill -TERM -P "$busy_pid" 2>/dev/null; wait' EXIT
 
 for i in $(seq 1 "$runs"); do
     start=$SECONDS

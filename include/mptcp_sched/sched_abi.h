@@ -127,7 +127,7 @@ struct ms_conn_state {
 	__u32 policy;		/* enum ms_policy, fixed at the first decision */
 	__u32 rule_id;		/* rule that chose it (ms_rules), 0 = the default policy */
 	__u32 decided;		/* policy and rule_id are set */
-	__u32 last_subflow_id;	/* last single subflow chosen (round-robin position) */
+	__u32 last_subflow_id;	/* subflow that took the last send burst (round-robin position) */
 	__u32 rows_reused;	/* rows given to a newer subflow (more than MS_SUBFLOW_ROWS) */
 	__u32 turn_bytes;	/* bytes given to last_subflow_id in its round-robin turn,
 				 * ~0: the turn is over */

@@ -413,16 +413,23 @@ MS_MODEL_FN int ms_rr_add(struct ms_rr_pick *r MS_NONNULL, __u32 id, __u32 last,
  * as far as the window lets out). Paths of similar delay keep their turns otherwise
  * (spilling by arrival time there would turn round-robin into min-RTT), but a window
  * smaller than what is waiting is shared by arrival, or one turn on a slow path could hold
- * all of it. An idle subflow always takes its turn: it refreshes a stale RTT sample.
+ * all of it. An idle subflow always takes its turn, to refresh a stale RTT sample: a
+ * whole quantum with an open window, at least a segment while the window limits.
  */
 MS_MODEL_FN __u64 ms_rr_limit(const struct ms_path *p MS_NONNULL, const struct ms_path *best MS_NONNULL,
 			      __u32 flags, __u64 waiting)
 {
-	if ((flags & MS_RR_BEST) || ms_path_idle(p))
+	__u64 budget;
+
+	if (flags & MS_RR_BEST)
 		return ~0ULL;
-	if (!(flags & MS_RR_WND_LIMITED) && (__u64)p->srtt_us <= 2ULL * best->srtt_us)
+	if (!(flags & MS_RR_WND_LIMITED) &&
+	    (ms_path_idle(p) || (__u64)p->srtt_us <= 2ULL * best->srtt_us))
 		return ~0ULL;
-	return ms_spill_budget(best, p, waiting);
+	budget = ms_spill_budget(best, p, waiting);
+	if (ms_path_idle(p) && budget < p->mss)
+		return p->mss ? p->mss : 1;
+	return budget;
 }
 
 /* The id chosen (~0U: none) and, in @limit, the bytes it may take. */

@@ -384,7 +384,13 @@ TEST_CASE("round-robin's turn: whole for similar paths, bounded where a slow one
     // The best subflow and an idle one always take their turn whole.
     CHECK(ms_rr_limit(&fast, &fast, MS_RR_BEST | MS_RR_WND_LIMITED, 40'000) == ~0ULL);
     ms_path idle = path(25, 4, 0, false);
-    CHECK(ms_rr_limit(&idle, &fast, MS_RR_WND_LIMITED, 40'000) == ~0ULL);
+    CHECK(ms_rr_limit(&idle, &fast, 0, 40'000) == ~0ULL);
+    // ... but while the window limits, an idle one gets its budget, at least a segment.
+    const uint64_t idle_lim = ms_rr_limit(&idle, &fast, MS_RR_WND_LIMITED, 40'000);
+    CHECK(idle_lim >= idle.mss);
+    CHECK(idle_lim < kBurst);
+    ms_path idle_deep = path(25, 100, 0, false);
+    CHECK(ms_rr_limit(&idle_deep, &fast, MS_RR_WND_LIMITED, 1'000) == idle_deep.mss);
     // More than twice as slow (srtt): bounded even with an open window.
     ms_path far = path(25, 100, 20'000, true);
     CHECK(ms_rr_limit(&far, &fast, 0, 40'000) == ms_spill_budget(&fast, &far, 40'000));

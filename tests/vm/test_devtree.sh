@@ -114,7 +114,7 @@ for r in 1 2; do
     port=$((port + 2))
 done
 ratio=$(python3 -c "print(round($gp_burst / max(0.01, $gp_default), 2))")
-# 0.6x, not 1x: two 8 MiB rounds of a CPU-bound transfer follow a busy host's load phases
+# 0.6x (was 0.8x): two 8 MiB rounds of a CPU-bound transfer follow a busy host's load phases
 # as much as the policy; what this catches is a burst policy that does not push at all.
 check "  dt_burst: goodput >= 0.6x the default's, same run, two rounds each (${ratio}x)" atleast "$ratio" 0.6
 ip -n ms-cli mptcp endpoint del id 1

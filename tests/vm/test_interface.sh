@@ -74,7 +74,7 @@ scheduling() {
 check "the paced transfer is under way (on ms_rr)" wait_until 60 scheduling
 check "ms_rr is registered while the transfer runs" has_sched ms_rr
 rm -f "$pins/rr/rr_ops"
-check "removing the last link reference unregisters ms_rr at once" wait_until 60 lacks_sched ms_rr
+check "removing the last link reference unregisters ms_rr (no connection holds it)" wait_until 60 lacks_sched ms_rr
 c1=$(run_cnt rr_get_send)
 more_calls() { [ "$(run_cnt rr_get_send)" -gt "${c1:-0}" ] 2>/dev/null; }
 wait_until 30 more_calls

@@ -76,7 +76,7 @@ check "running connection: byte-exact" test $? = 0
 echo "# running connection: $(total /tmp/mid.json)% of the payload sent over both subflows, stats say $(conn_field /tmp/mid-stats.json 5003 policy) rule $(conn_field /tmp/mid-stats.json 5003 rule_id)"
 check "running connection kept the default (roundrobin, no rule) after the rule was added" \
     test "$(conn_field /tmp/mid-stats.json 5003 policy) $(conn_field /tmp/mid-stats.json 5003 rule_id)" = "['roundrobin'] [0]"
-check "running connection was not duplicated (<= 110% of the payload on the wire)" within "$(total /tmp/mid.json)" 95 110
+check "running connection was not duplicated (95-110% of the payload on the wire)" within "$(total /tmp/mid.json)" 95 110
 check "a new connection to 5003 picks up the rule" xfer /tmp/mid2.json 5003 $((4 << 20)) --rate 16 --wait-subflows 2 --sample-cmd "$(stats_cmd /tmp/mid2-stats.json)"
 check "new connection: duplicated on both subflows" dup /tmp/mid2.json
 check "new connection: stats say redundant by rule 3" \

@@ -92,8 +92,9 @@ Result<BenchScenario> parse_scenario(const nlohmann::json& j);
 nlohmann::json scenario_to_json(const BenchScenario& s);
 // equal, hetero-rtt, unequal-bw, the loss scenarios lossy-{1,3,fast}-{rr,short}, unshaped,
 // app-limited, backup-idle, churn, churn-parallel, many, and failover and backup-failover in
-// every failure kind (<name>, <name>-link-down, <name>-flap, <name>-degrade), and soak (the
-// two paths take turns failing every 5 s for 10 minutes).
+// every failure kind (<name>, <name>-link-down, <name>-flap, <name>-degrade), soak (the
+// two paths take turns failing every 5 s for 10 minutes) and soak-rto1s (the same with the
+// retransmit timers capped at 1 s).
 const std::vector<BenchScenario>& builtin_scenarios();
 // The sweep grid (`bench --sweep`): two paths of 100 Mbit/s in total, the fast one at
 // 4 ms RTT, rate ratio {1, 3, 9} x RTT ratio {1, 5, 25} x receiver buffer {the kernel's

@@ -120,7 +120,8 @@ static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_
 	}
 	if (ms_is_backup(sf))
 		ms_count(MS_CNT_BACKUP_USED);
-	ms_set_last(st, sf->subflow_id);
+	if (kind != MS_DECISION_RETRANS)	/* a repair is no one's turn */
+		ms_set_last(st, sf->subflow_id);
 	msk->snd_burst = burst;
 	ms_choose(msk, st, sf, kind);
 	return 0;
@@ -412,7 +413,8 @@ static __always_inline int ms_commit_two(struct mptcp_sock *msk, struct ms_conn_
 	/* as ms_commit_one: a decision that used a backup, the subflow that took the burst */
 	if (backup)
 		ms_count(MS_CNT_BACKUP_USED);
-	ms_set_last(st, first);
+	if (kind != MS_DECISION_RETRANS)
+		ms_set_last(st, first);
 	msk->snd_burst = burst;
 	if (copied)
 		ms_count(MS_CNT_TAIL_COPIED);
@@ -439,7 +441,7 @@ static __always_inline __u32 ms_data_seg(struct mptcp_sock *msk, __u32 mss)
  * its own and cutting it off adds no short segment. A loss in the body is found by the
  * segments after it (SACK, RACK) within about an RTT; a lost tail has nothing after it and
  * waits for a probe or an RTO (two RTTs to hundreds of ms): that is what the copy covers,
- * for one segment per message written. 0: no copies (ms_pick_arrival). Repairs as
+ * for the last two segments of each message written. 0: no copies (ms_pick_arrival). Repairs as
  * ms_pick_arrival.
  */
 MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
@@ -458,7 +460,7 @@ MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct m
 	if (!tail)
 		return ms_arrival_send(msk, st, kind, 0, &sc, MS_SEND_BURST);
 	/* the body: stop short of the tail, in bursts of whole segments */
-	cap = MS_SEND_BURST - MS_SEND_BURST % seg;
+	cap = seg < MS_SEND_BURST ? MS_SEND_BURST - MS_SEND_BURST % seg : MS_SEND_BURST;
 	if (backlog > tail)
 		return ms_arrival_send(msk, st, kind, 0, &sc,
 				       backlog - tail < cap ? (__u32)(backlog - tail) : cap);
