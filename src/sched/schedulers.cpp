@@ -173,8 +173,9 @@ const std::vector<BuiltinScheduler>& builtin_schedulers()
          "a slower one would block it in the send window",
          "blest_ops", embedded<blest__elf_bytes>()},
         {"ms_inter", {"interactive"}, "schedulers/interactive.bpf.c",
-         "earliest arrival, and the last two data segments of what the application wrote also on the "
-         "second-earliest path: most of redundant's tail latency at a few % overhead",
+         "earliest arrival, and the last two data segments of what the application wrote "
+         "also on the second-earliest path: most of redundant's tail latency at a few % "
+         "overhead",
          "inter_ops", embedded<interactive__elf_bytes>()},
         {"ms_rules", {"rules"}, "schedulers/rules.bpf.c",
          "per-connection policy chosen by `mptcp-sched rule` (ports, prefixes, cgroup, mark)",

@@ -218,6 +218,9 @@ Result<void> topo_up(const Paths& paths, const BenchScenario& s)
     c.push_back({"ip", "netns", "exec", kRtr, "sysctl", "-qw", "net.ipv4.ip_forward=1"});
     for (const char* ns : {kCli, kSrv}) {
         c.push_back({"ip", "netns", "exec", ns, "sysctl", "-qw", "net.mptcp.enabled=1"});
+        if (s.rto_max_ms)
+            c.push_back({"ip", "netns", "exec", ns, "sysctl", "-qw",
+                         "net.ipv4.tcp_rto_max_ms=" + std::to_string(s.rto_max_ms)});
         // many's 10,000 connections and their joins, then the next run's while the last
         // run's wait in TIME_WAIT: more than the default 28,232 ephemeral ports
         c.push_back({"ip", "netns", "exec", ns, "sysctl", "-qw",
@@ -226,10 +229,6 @@ Result<void> topo_up(const Paths& paths, const BenchScenario& s)
         c.push_back(ipn(ns, {"mptcp", "endpoint", "flush"}));
     }
     c.push_back(ipn(kSrv, {"addr", "add", std::string(kServiceAddr) + "/32", "dev", "lo"}));
-    if (s.rto_max_ms)
-        for (const char* ns : {kCli, kSrv})
-            c.push_back({"ip", "netns", "exec", ns, "sysctl", "-qw",
-                         "net.ipv4.tcp_rto_max_ms=" + std::to_string(s.rto_max_ms)});
     if (s.rcvbuf_bytes) {
         // The receiver's buffer: autotuning (TCP and MPTCP's own) stops at tcp_rmem max.
         const uint64_t def = std::min<uint64_t>(131072, s.rcvbuf_bytes);

@@ -41,14 +41,20 @@
  * sent on a second subflow: the last (usually short) one and the whole one before it. */
 #define MS_INTERACTIVE_TAIL_SEGS_DEFAULT 2
 
+/* Bytes the MPTCP-level send window (the receiver's buffer) still lets out. */
+static __always_inline __u64 ms_wnd_room(struct mptcp_sock *msk)
+{
+	__s64 room = (__s64)(mptcp_wnd_end(msk) - msk->snd_nxt);
+
+	return room > 0 ? (__u64)room : 0;
+}
+
 /* The burst a decision hands out: up to @max bytes, bounded by the MPTCP-level send window
  * (what the default scheduler gives). */
 static __always_inline __u32 ms_burst(struct mptcp_sock *msk, __u32 max)
 {
-	__s64 room = (__s64)(mptcp_wnd_end(msk) - msk->snd_nxt);
+	__u64 room = ms_wnd_room(msk);
 
-	if (room < 0)
-		room = 0;
 	return room < max ? (__u32)room : max;
 }
 
@@ -99,11 +105,12 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 	return true;
 }
 
-/* @id took the decision's burst: the round-robin position; a turn ends with any decision
- * (ms_pick_rr lets one go on afterwards). */
-static __always_inline void ms_set_last(struct ms_conn_state *st, __u32 id)
+/* @id took a send decision's burst: the round-robin position; a turn ends with any send
+ * decision (ms_pick_rr lets one go on afterwards). A repair (@kind) is no one's turn. */
+static __always_inline void ms_set_last(struct ms_conn_state *st, enum ms_decision kind,
+					__u32 id)
 {
-	if (!st)
+	if (!st || kind == MS_DECISION_RETRANS)
 		return;
 	st->last_subflow_id = id;
 	st->turn_bytes = ~0U;
@@ -120,8 +127,7 @@ static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_
 	}
 	if (ms_is_backup(sf))
 		ms_count(MS_CNT_BACKUP_USED);
-	if (kind != MS_DECISION_RETRANS)	/* a repair is no one's turn */
-		ms_set_last(st, sf->subflow_id);
+	ms_set_last(st, kind, sf->subflow_id);
 	msk->snd_burst = burst;
 	ms_choose(msk, st, sf, kind);
 	return 0;
@@ -341,8 +347,10 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	 * @last up are tried first) */
 	__u32 used = st ? st->turn_bytes : ~0U;
 	__u32 from = last && used < quantum ? last - 1 : last;
-	__u64 backlog = ms_backlog(msk), limit, room = ms_burst(msk, ~0U), waiting_bytes;
-	__u32 wnd_flag = room < backlog ? MS_RR_WND_LIMITED : 0;
+	/* what the best subflow could be busy with: the backlog, as far as the window lets */
+	__u64 backlog = ms_backlog(msk), limit, room = ms_wnd_room(msk);
+	__u64 waiting_bytes = room < backlog ? room : backlog;
+	__u32 wnd_flag = waiting_bytes < backlog ? MS_RR_WND_LIMITED : 0;
 	bool waiting = false, goes_on;
 	struct ms_rr_pick pick;
 	struct ms_scan sc;
@@ -350,8 +358,6 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 
 	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	/* what the best subflow could be busy with: the backlog, as far as the window lets */
-	waiting_bytes = room < backlog ? room : backlog;
 
 	ms_rr_init(&pick);
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
@@ -413,8 +419,7 @@ static __always_inline int ms_commit_two(struct mptcp_sock *msk, struct ms_conn_
 	/* as ms_commit_one: a decision that used a backup, the subflow that took the burst */
 	if (backup)
 		ms_count(MS_CNT_BACKUP_USED);
-	if (kind != MS_DECISION_RETRANS)
-		ms_set_last(st, first);
+	ms_set_last(st, kind, first);
 	msk->snd_burst = burst;
 	if (copied)
 		ms_count(MS_CNT_TAIL_COPIED);
@@ -441,8 +446,8 @@ static __always_inline __u32 ms_data_seg(struct mptcp_sock *msk, __u32 mss)
  * its own and cutting it off adds no short segment. A loss in the body is found by the
  * segments after it (SACK, RACK) within about an RTT; a lost tail has nothing after it and
  * waits for a probe or an RTO (two RTTs to hundreds of ms): that is what the copy covers,
- * for the last two segments of each message written. 0: no copies (ms_pick_arrival). Repairs as
- * ms_pick_arrival.
+ * for @tail_segs segments of each message written. 0: no copies (ms_pick_arrival).
+ * Repairs as ms_pick_arrival.
  */
 MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct ms_conn_state *st,
 				  enum ms_decision kind, __u32 tail_segs)
