@@ -49,6 +49,12 @@ int BPF_PROG(bkup_get_retrans, struct mptcp_sock *msk)
 }
 
 SEC("struct_ops")
+void BPF_PROG(bkup_init, struct mptcp_sock *msk)
+{
+	ms_init(msk);
+}
+
+SEC("struct_ops")
 void BPF_PROG(bkup_release, struct mptcp_sock *msk)
 {
 	ms_release(msk);
@@ -58,6 +64,7 @@ SEC(".struct_ops.link")
 struct mptcp_sched_ops bkup_ops = {
 	.get_send	= (void *)bkup_get_send,
 	.get_retrans	= (void *)bkup_get_retrans,
+	.init		= (void *)bkup_init,
 	.release	= (void *)bkup_release,
 	.name		= "ms_bkup",
 };

@@ -59,6 +59,12 @@ int BPF_PROG(blest_get_retrans, struct mptcp_sock *msk)
 }
 
 SEC("struct_ops")
+void BPF_PROG(blest_init, struct mptcp_sock *msk)
+{
+	ms_init(msk);
+}
+
+SEC("struct_ops")
 void BPF_PROG(blest_release, struct mptcp_sock *msk)
 {
 	ms_release(msk);
@@ -68,6 +74,7 @@ SEC(".struct_ops.link")
 struct mptcp_sched_ops blest_ops = {
 	.get_send	= (void *)blest_get_send,
 	.get_retrans	= (void *)blest_get_retrans,
+	.init		= (void *)blest_init,
 	.release	= (void *)blest_release,
 	.name		= "ms_blest",
 };

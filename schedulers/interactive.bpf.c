@@ -65,6 +65,12 @@ int BPF_PROG(inter_get_retrans, struct mptcp_sock *msk)
 }
 
 SEC("struct_ops")
+void BPF_PROG(inter_init, struct mptcp_sock *msk)
+{
+	ms_init(msk);
+}
+
+SEC("struct_ops")
 void BPF_PROG(inter_release, struct mptcp_sock *msk)
 {
 	ms_release(msk);
@@ -74,6 +80,7 @@ SEC(".struct_ops.link")
 struct mptcp_sched_ops inter_ops = {
 	.get_send	= (void *)inter_get_send,
 	.get_retrans	= (void *)inter_get_retrans,
+	.init		= (void *)inter_init,
 	.release	= (void *)inter_release,
 	.name		= "ms_inter",
 };

@@ -17,16 +17,18 @@
  * Failure detection (policies.bpf.h, ms_path_stalled in sched_model.h): a subflow with data
  * in flight on which nothing has been delivered (no ACK or SACK of new data) for twice its
  * smoothed RTT - at least 100 ms, at most its RTO (srtt + rttvar) - has stopped: it is
- * treated as unavailable (no new data; backups take over if every primary stopped) until
- * it delivers again, and while it holds data a live subflow keeps one burst of send-buffer
+ * treated as unavailable (no new data; backups take over if every primary stopped) until it
+ * delivers again, and while it holds data a live subflow keeps one burst of send-buffer
  * room free for the repair. Retransmissions are repairs: when the connection's retransmit
  * timer fires and a subflow has stopped, its unacknowledged data is re-sent at once on the
- * live subflow with send-buffer room where it arrives first, as it is when a subflow still delivers but what it
- * holds would arrive more than four RTTs of the best subflow (at least 100 ms) after what
- * the best one holds (ms_path_lags: a path whose rate fell or delay jumped). Otherwise the
- * subflows holding data are still delivering and TCP repairs their losses, so only an idle
- * subflow re-sends (as the kernel's default does). The kernel's own stale marking (net.mptcp.stale_loss_cnt
- * retransmit timeouts) comes several RTOs later.
+ * live subflow with send-buffer room where it arrives first, as it is when a subflow still
+ * delivers but what it holds would arrive more than four RTTs of the best subflow (at least
+ * 100 ms) after what the best one holds and its RTT is more than four times its minimum
+ * (ms_path_lags: a path whose rate fell or delay jumped; a healthy path that is merely
+ * deeper does not count: TCP delivers what it holds, and a copy would take the fast path's
+ * capacity). Otherwise the subflows holding data are still delivering and TCP repairs their
+ * losses, so only an idle subflow re-sends (as the kernel's default does). The kernel's own
+ * stale marking (net.mptcp.stale_loss_cnt retransmit timeouts) comes several RTOs later.
  *
  * Why not plain lowest srtt (this scheduler's first version): it ignored the queue a
  * subflow already holds, so a busy fast path spilled a send buffer's worth onto a slow one;
@@ -64,6 +66,12 @@ int BPF_PROG(minrtt_get_retrans, struct mptcp_sock *msk)
 }
 
 SEC("struct_ops")
+void BPF_PROG(minrtt_init, struct mptcp_sock *msk)
+{
+	ms_init(msk);
+}
+
+SEC("struct_ops")
 void BPF_PROG(minrtt_release, struct mptcp_sock *msk)
 {
 	ms_release(msk);
@@ -73,6 +81,7 @@ SEC(".struct_ops.link")
 struct mptcp_sched_ops minrtt_ops = {
 	.get_send	= (void *)minrtt_get_send,
 	.get_retrans	= (void *)minrtt_get_retrans,
+	.init		= (void *)minrtt_init,
 	.release	= (void *)minrtt_release,
 	.name		= "ms_minrtt",
 };

@@ -68,6 +68,12 @@ int BPF_PROG(red_get_retrans, struct mptcp_sock *msk)
 }
 
 SEC("struct_ops")
+void BPF_PROG(red_init, struct mptcp_sock *msk)
+{
+	ms_init(msk);
+}
+
+SEC("struct_ops")
 void BPF_PROG(red_release, struct mptcp_sock *msk)
 {
 	ms_release(msk);
@@ -77,6 +83,7 @@ SEC(".struct_ops.link")
 struct mptcp_sched_ops red_ops = {
 	.get_send	= (void *)red_get_send,
 	.get_retrans	= (void *)red_get_retrans,
+	.init		= (void *)red_init,
 	.release	= (void *)red_release,
 	.name		= "ms_red",
 };

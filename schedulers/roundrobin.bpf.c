@@ -52,6 +52,12 @@ int BPF_PROG(rr_get_retrans, struct mptcp_sock *msk)
 }
 
 SEC("struct_ops")
+void BPF_PROG(rr_init, struct mptcp_sock *msk)
+{
+	ms_init(msk);
+}
+
+SEC("struct_ops")
 void BPF_PROG(rr_release, struct mptcp_sock *msk)
 {
 	ms_release(msk);
@@ -61,6 +67,7 @@ SEC(".struct_ops.link")
 struct mptcp_sched_ops rr_ops = {
 	.get_send	= (void *)rr_get_send,
 	.get_retrans	= (void *)rr_get_retrans,
+	.init		= (void *)rr_init,
 	.release	= (void *)rr_release,
 	.name		= "ms_rr",
 };

@@ -245,6 +245,12 @@ int BPF_PROG(rules_get_retrans, struct mptcp_sock *msk)
 }
 
 SEC("struct_ops")
+void BPF_PROG(rules_init, struct mptcp_sock *msk)
+{
+	ms_init(msk);
+}
+
+SEC("struct_ops")
 void BPF_PROG(rules_release, struct mptcp_sock *msk)
 {
 	ms_release(msk);
@@ -254,6 +260,7 @@ SEC(".struct_ops.link")
 struct mptcp_sched_ops rules_ops = {
 	.get_send	= (void *)rules_get_send,
 	.get_retrans	= (void *)rules_get_retrans,
+	.init		= (void *)rules_init,
 	.release	= (void *)rules_release,
 	.name		= "ms_rules",
 };

@@ -131,7 +131,8 @@ struct ms_conn_state {
 	__u32 rows_reused;	/* rows given to a newer subflow (more than MS_SUBFLOW_ROWS) */
 	__u32 turn_bytes;	/* bytes given to last_subflow_id in its round-robin turn,
 				 * ~0: the turn is over */
-	__u32 pad;
+	__u32 last_row;		/* index in sf[] of the latest choice: where recording looks
+				 * first (a hint, checked against its subflow_id) */
 	__u64 first_tick;	/* jiffies of the first decision */
 	__u64 last_tick;	/* ... of the latest decision */
 	struct ms_subflow sf[MS_SUBFLOW_ROWS];

@@ -40,6 +40,7 @@ struct ms_path {
 	__u32 packets_out;	/* segments in flight */
 	__u32 unsent;		/* bytes queued in the subflow, not yet sent */
 	__u32 rttvar_us;	/* TCP's RTT variance term (rttvar_us): RTO = srtt + rttvar */
+	__u32 min_rtt_us;	/* the lowest RTT sample of the last minutes (TCP's rtt_min; 0: none) */
 	__u64 since_delivery_us;	/* us since an ACK or SACK last delivered data on it, or
 				 * since it began sending after being idle (tcp delivered_mstamp) */
 	__u64 sndbuf_free;	/* bytes its send buffer can still take (sk_sndbuf - queued) */
@@ -115,6 +116,26 @@ MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best MS_NONNULL, const s
 	if (best_done <= cand_start)
 		return 0;
 	return ms_path_bytes_in(cand, best_done - cand_start);
+}
+
+/*
+ * What a spill to @cand may take once it is worth one (@budget, its spill budget, is at least
+ * a segment): the budget, or - when the receiver's window does not hold the connection's
+ * backlog back (@wnd_open) - as much as its congestion window lets out at once, if that is
+ * more. TCP grows the window of a subflow that fills it; one only ever handed its budget at
+ * its current rate, which is less than a window whenever the fast path would be done within
+ * the slow one's RTT, keeps that window for good, and on a deep path that rate is what its
+ * budget is computed from. Where the window limits, the budget stands: bytes beyond it
+ * would hold the window the fast path needs.
+ */
+MS_MODEL_FN __u64 ms_spill_take(const struct ms_path *cand MS_NONNULL, __u64 budget, bool wnd_open)
+{
+	__u64 window = (__u64)cand->cwnd * cand->mss;
+	__u64 held = (__u64)cand->packets_out * cand->mss + cand->unsent;
+
+	if (!wnd_open || window <= held || window - held <= budget)
+		return budget;
+	return window - held;
 }
 
 /*
@@ -209,18 +230,33 @@ MS_MODEL_FN __u64 ms_path_hold_ns(const struct ms_path *p MS_NONNULL)
 	       (__u64)p->srtt_us * MS_NSEC_PER_USEC / 2;
 }
 
+/* A path is degraded when its smoothed RTT is more than this many times the lowest RTT it
+ * showed (TCP's rtt_min, a minimum over five minutes): its delay jumped, or its rate fell
+ * and a queue built up. A healthy path under bulk load stays well below: a queue of one BDP
+ * in the bottleneck doubles its RTT. */
+#define MS_DEGRADED_RTT_X 4
+
+MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
+{
+	return p->min_rtt_us && p->srtt_us > (__u64)MS_DEGRADED_RTT_X * p->min_rtt_us;
+}
+
 /*
- * A repair's "the data there will come far too late": what @p holds needs longer to arrive
- * than what @best holds by more than four of @best's RTTs (at least @slack_min_us). A path
- * that degraded (its rate fell, its delay rose) still delivers, so it never stalls, but the
- * receiver waits for what it holds; re-sent on @best it arrives sooner.
+ * A repair's "the data there will come far too late": @p is degraded (ms_path_degraded) and
+ * what it holds needs longer to arrive than what @best holds by more than four of @best's
+ * RTTs (at least @slack_min_us). A path that degraded (its rate fell, its delay rose) still
+ * delivers, so it never stalls, but the receiver waits for what it holds; re-sent on @best
+ * it arrives sooner. A healthy path that is merely deeper than @best (100 ms beside 4 ms)
+ * holds a window that arrives that much later by nature, and TCP delivers it: re-sending it
+ * would only cost the fast path its capacity, so the test needs the RTT to say "degraded".
  */
 MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
 			      const struct ms_path *best MS_NONNULL, __u64 slack_min_us)
 {
 	__u64 slack = 4ULL * best->srtt_us > slack_min_us ? 4ULL * best->srtt_us : slack_min_us;
 
-	return ms_path_hold_ns(p) > ms_path_hold_ns(best) + slack * MS_NSEC_PER_USEC;
+	return ms_path_degraded(p) &&
+	       ms_path_hold_ns(p) > ms_path_hold_ns(best) + slack * MS_NSEC_PER_USEC;
 }
 
 /*
@@ -232,8 +268,8 @@ MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
  * stopped primaries, else the stopped backups: there is nowhere better to send. Within the
  * eligible class the scan keeps the subflow where a segment handed over now arrives first
  * (best), the same among those with send-buffer room (roomy) and the runner-up to it
- * (second), the first idle one with room (idle: nothing in flight or queued), and the one
- * whose held data arrives last (worst).
+ * (second), the first idle one with room (idle: nothing in flight or queued), and, when
+ * asked (MS_SCAN_WORST), the one whose held data arrives last (worst).
  *
  * Subflows are kept by id (subflow_id), never by pointer, and the accumulation is a global
  * function: in the BPF schedulers the loop over subflows then carries no state the
@@ -283,6 +319,8 @@ static inline bool ms_scan_before(__u32 cls, __u64 t, __u32 have_cls, __u64 have
 /* ms_scan_add's @flags */
 #define MS_SCAN_BACKUP 1U	/* the subflow is a backup */
 #define MS_SCAN_ROOM 2U		/* its send buffer has room */
+#define MS_SCAN_WORST 4U	/* keep the worst (what a repair needs; a send decision does not
+				 * pay for ms_path_hold_ns) */
 
 /* Adds an active subflow: its model @p, @id and @flags. With @stall_floor_us (0: no stall
  * test) a subflow that stopped (ms_path_stalled with that floor) falls in a stalled
@@ -292,7 +330,7 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 {
 	__u32 cls = flags & MS_SCAN_BACKUP ? MS_CLASS_BACKUP : MS_CLASS_PRIMARY;
 	bool room = flags & MS_SCAN_ROOM;
-	__u64 t = ms_path_arrival_ns(p, p->mss), hold = ms_path_hold_ns(p);
+	__u64 t = ms_path_arrival_ns(p, p->mss), hold;
 
 	if (stall_floor_us && ms_path_stalled(p, stall_floor_us)) {
 		s->stalled = 1;
@@ -321,6 +359,9 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 		s->idle_class = cls;
 		s->idle_id = id;
 	}
+	if (!(flags & MS_SCAN_WORST))
+		return 0;
+	hold = ms_path_hold_ns(p);
 	if (cls < s->worst_class || (cls == s->worst_class && hold > s->worst_hold)) {
 		s->worst_class = cls;
 		s->worst_hold = hold;

@@ -61,7 +61,7 @@ constexpr std::string_view kSource = R"(// SPDX-License-Identifier: GPL-2.0
 #include <mptcp_sched/bpf/mptcp_sched.bpf.h>
 /* Opt-in, once per scheduler: the per-connection state and statistics `mptcp-sched stats`
  * shows (maps ms_conn_state and ms_counters, tunable ms_stats_enabled). Remove this line
- * and the ms_begin / ms_choose / ms_release calls below to keep none. */
+ * and the ms_init / ms_begin / ms_choose / ms_release calls below to keep none. */
 #include <mptcp_sched/bpf/stats_impl.bpf.h>
 /* The built-in policies are functions too: ms_pick_arrival (minrtt, backup, blest),
  * ms_pick_rr, ms_pick_redundant. Include <mptcp_sched/bpf/policies.bpf.h> to call them. */
@@ -136,6 +136,13 @@ int BPF_PROG(@NAME@_get_retrans, struct mptcp_sock *msk)
 }
 
 SEC("struct_ops")
+void BPF_PROG(@NAME@_init, struct mptcp_sock *msk)
+{
+	/* The connection's state is made with the socket, so a decision only looks it up. */
+	ms_init(msk);
+}
+
+SEC("struct_ops")
 void BPF_PROG(@NAME@_release, struct mptcp_sock *msk)
 {
 	/* The connection's state goes with it. */
@@ -147,6 +154,7 @@ SEC(".struct_ops.link")
 struct mptcp_sched_ops @NAME@_ops = {
 	.get_send	= (void *)@NAME@_get_send,
 	.get_retrans	= (void *)@NAME@_get_retrans,
+	.init		= (void *)@NAME@_init,
 	.release	= (void *)@NAME@_release,
 	.name		= "@NAME@",
 };

@@ -13,6 +13,7 @@ ms_path path(double rate_mbit, double rtt_ms, uint32_t unsent, bool busy)
 {
     ms_path p{};
     p.srtt_us = static_cast<uint32_t>(rtt_ms * 1000);
+    p.min_rtt_us = p.srtt_us;   // healthy: the RTT it always had
     p.mss = 1448;
     p.cwnd = static_cast<uint32_t>(rate_mbit * 1e6 / 8 * rtt_ms / 1000 / p.mss);
     if (p.cwnd < 2)
@@ -131,6 +132,28 @@ TEST_CASE("spill: a second path is used only for what the best one cannot delive
     CHECK(ms_spill_budget(&fast, &fresh, 600'000) == 0);   // no rate: no estimate of bytes
 }
 
+TEST_CASE("spill: while the receiver's window is open a spill fills the path's free window",
+          "[model]")
+{
+    // A 50 Mbit/s 100 ms path with a 200-segment window, 150 segments in flight: 50
+    // segments (72,400 bytes) of its window are free.
+    ms_path deep = path(50, 100, 0, true);
+    deep.cwnd = 200;
+    deep.packets_out = 150;
+    const uint64_t free_cwnd = 50 * 1448;
+    // A budget of 20 kB: with the window open the path takes its free window (so that TCP
+    // grows it), with the window limiting only the budget.
+    CHECK(ms_spill_take(&deep, 20'000, true) == free_cwnd);
+    CHECK(ms_spill_take(&deep, 20'000, false) == 20'000);
+    // A budget above the free window stands either way.
+    CHECK(ms_spill_take(&deep, 100'000, true) == 100'000);
+    // Queued bytes count against the free window; a full window adds nothing.
+    deep.unsent = 60'000;
+    CHECK(ms_spill_take(&deep, 1'000, true) == free_cwnd - 60'000);
+    deep.unsent = 80'000;
+    CHECK(ms_spill_take(&deep, 1'000, true) == 1'000);
+}
+
 TEST_CASE("stall: no delivery for twice the RTT, within [floor, RTO], with data in flight",
           "[model]")
 {
@@ -203,13 +226,31 @@ TEST_CASE("lags: a degraded path's held data arrives far later than the best pat
     ms_path none{};
     CHECK(ms_path_hold_ns(&none) == 0);
     CHECK_FALSE(ms_path_lags(&none, &a, 100'000));
+    // A healthy deep path beside a fast one (50 Mbit/s at 100 ms, its queue in the bottleneck
+    // at one BDP: srtt 150 ms; beside 50 Mbit/s at 4 ms): what it holds arrives ~200 ms after
+    // the fast path's, by nature, and it delivers: not lagging (the sweep's 4 + 100 ms
+    // points re-sent up to 12% of a transfer when this counted).
+    ms_path fast = path(50, 4, 0, true), deep = path(50, 100, 200'000, true);
+    deep.srtt_us = 150'000;
+    CHECK(ms_path_hold_ns(&deep) > ms_path_hold_ns(&fast) + 100'000'000ull);
+    CHECK_FALSE(ms_path_degraded(&deep));
+    CHECK_FALSE(ms_path_lags(&deep, &fast, 100'000));
+    // The same path after its delay jumped to 500 ms: degraded, and it lags.
+    deep.srtt_us = 500'000;
+    CHECK(ms_path_degraded(&deep));
+    CHECK(ms_path_lags(&deep, &fast, 100'000));
+    // No RTT sample yet (rtt_min unknown): never degraded.
+    deep.min_rtt_us = 0;
+    CHECK_FALSE(ms_path_degraded(&deep));
 }
 
 TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a last resort",
           "[model]")
 {
     constexpr uint64_t kFloor = 100'000;
-    constexpr uint32_t kRoom = MS_SCAN_ROOM, kBackupRoom = MS_SCAN_BACKUP | MS_SCAN_ROOM;
+    // as a repair's scan: the worst holder is kept
+    constexpr uint32_t kRoom = MS_SCAN_ROOM | MS_SCAN_WORST;
+    constexpr uint32_t kBackupRoom = MS_SCAN_BACKUP | kRoom;
     ms_path fast = path(50, 10, 0, true), slow = path(50, 100, 0, true);
     ms_path backup = path(50, 5, 0, false);   // the lowest RTT of all, and idle
     // TCP keeps rttvar at least rto_min (200 ms): the stall bound is then 2 x srtt, at least
@@ -240,6 +281,12 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     ms_scan_add(&s, &fast, 1, kRoom, kFloor);
     ms_scan_add(&s, &loaded_backup, 3, kBackupRoom, kFloor);
     CHECK(s.worst_p.srtt_us == fast.srtt_us);
+    // A send decision's scan (no MS_SCAN_WORST) does not keep it.
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 1, MS_SCAN_ROOM, kFloor);
+    ms_scan_add(&s, &slow, 2, MS_SCAN_ROOM, kFloor);
+    CHECK(s.best_id == 1);
+    CHECK(s.worst_class == MS_CLASS_NONE);
 
     // The best primary's send buffer is full: roomy is the next primary, never the backup.
     ms_scan_init(&s);

@@ -12,6 +12,8 @@
  * calls (and reads only their tunables), and the arithmetic they share
  * (include/mptcp_sched/sched_model.h) is global functions the verifier checks once each,
  * which keeps a scheduler that dispatches between all policies (ms_rules) quick to load.
+ * Every policy's send decision starts with ms_pick_first: while a connection has only its
+ * first subflow there is nothing to choose, and the decision costs a few field reads.
  */
 #ifndef MPTCP_SCHED_POLICIES_BPF_H
 #define MPTCP_SCHED_POLICIES_BPF_H
@@ -71,23 +73,34 @@ static __always_inline __u32 ms_burst(struct mptcp_sock *msk, __u32 max)
 #ifndef MS_REPAIR_STALL_FLOOR_US
 #define MS_REPAIR_STALL_FLOOR_US MS_STALL_FLOOR_US
 #endif
-/* A repair also re-sends what a live subflow holds when it would arrive more than four of
- * the best subflow's RTTs, at least this long, after what the best one holds (ms_path_lags):
- * a degraded path. 0: off. */
+/* A repair also re-sends what a live subflow holds when the subflow is degraded (its RTT
+ * more than four times its minimum) and what it holds would arrive more than four of the
+ * best subflow's RTTs, at least this long, after what the best one holds (ms_path_lags).
+ * 0: off. */
 #ifndef MS_REPAIR_LAG_SLACK_US
 #define MS_REPAIR_LAG_SLACK_US 100000ULL
 #endif
 
-/* The decision model's view of a subflow (include/mptcp_sched/sched_model.h). */
-static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct ms_path *p)
+/* Now, in the clock of the subflows' delivered_mstamp: tcp_clock_us(), ktime_get_ns() /
+ * 1000, the clock of bpf_ktime_get_ns(). Read once per decision. */
+static __always_inline __u64 ms_now_us(void)
 {
-	struct sock *ssk = bpf_mptcp_subflow_tcp_sock(sf);
-	struct tcp_sock *tp = ssk ? bpf_skc_to_tcp_sock(ssk) : NULL;
-	__u64 now_us, delivered_us;
+	return bpf_ktime_get_ns() / 1000;
+}
+
+/* The decision model's view of a subflow (include/mptcp_sched/sched_model.h) at @now_us
+ * (ms_now_us). Field reads only: no helper or kfunc call per subflow. */
+static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct ms_path *p,
+				       __u64 now_us)
+{
+	struct sock *ssk = ms_ssk(sf);
+	struct tcp_sock *tp;
+	__u64 delivered_us;
 	__s64 free;
 
-	if (!tp)
+	if (!ssk)
 		return false;
+	tp = bpf_core_cast(ssk, struct tcp_sock);
 	free = (__s64)ssk->sk_sndbuf - ssk->sk_wmem_queued;
 	p->sndbuf_free = free > 0 ? (__u64)free : 0;
 	p->srtt_us = tp->srtt_us >> 3;
@@ -96,10 +109,10 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 	p->packets_out = tp->packets_out;
 	p->unsent = tp->write_seq - tp->snd_nxt;
 	p->rttvar_us = tp->rttvar_us;
-	/* delivered_mstamp is tcp_clock_us(), ktime_get_ns() / 1000: the clock of
-	 * bpf_ktime_get_ns(). TCP also sets it when a subflow starts sending after being idle,
-	 * so a subflow that just got data is not mistaken for one that stopped. */
-	now_us = bpf_ktime_get_ns() / 1000;
+	/* ~0U until the first RTT sample */
+	p->min_rtt_us = tp->rtt_min.s[0].v == ~0U ? 0 : tp->rtt_min.s[0].v;
+	/* TCP also sets delivered_mstamp when a subflow starts sending after being idle, so a
+	 * subflow that just got data is not mistaken for one that stopped. */
 	delivered_us = tp->delivered_mstamp;
 	p->since_delivery_us = now_us > delivered_us ? now_us - delivered_us : 0;
 	return true;
@@ -133,6 +146,48 @@ static __always_inline int ms_commit_one(struct mptcp_sock *msk, struct ms_conn_
 	return 0;
 }
 
+/* Subflows the path manager added besides the first, counted from the moment it starts
+ * making one until it is closed (mptcp_pm_data.extra_subflows; `subflows` before Linux
+ * 6.18); ~0U when the kernel has neither. */
+static __always_inline __u32 ms_extra_subflows(struct mptcp_sock *msk)
+{
+	if (bpf_core_field_exists(msk->pm.extra_subflows))
+		return msk->pm.extra_subflows;
+	if (bpf_core_field_exists(msk->pm.subflows))
+		return msk->pm.subflows;
+	return ~0U;
+}
+
+/* ms_pick_first's "decide in full". */
+#define MS_MORE 1
+
+/*
+ * A connection with only its first subflow - its path manager added none - leaves nothing
+ * to choose: a send decision then skips the scan and the model (most short connections
+ * end before a second subflow joins, and a decision is cheapest when it reads least). The
+ * first subflow takes a burst if it can send, which is what every policy decides with one
+ * subflow; else the decision waits. MS_MORE: the connection may have more subflows, or
+ * this is a repair (ms_repair's rules apply to one subflow too): decide in full.
+ */
+static __always_inline int ms_pick_first(struct mptcp_sock *msk, struct ms_conn_state *st,
+					 enum ms_decision kind)
+{
+	struct mptcp_subflow_context *sf;
+
+	if (kind == MS_DECISION_RETRANS || ms_extra_subflows(msk))
+		return MS_MORE;
+	sf = bpf_mptcp_subflow_ctx(msk->first);
+	if (!sf)
+		return MS_MORE;
+	if (!mptcp_subflow_active(sf))
+		return ms_commit_one(msk, st, kind, NULL, 0);
+	if (!bpf_sk_stream_memory_free(sf)) {
+		ms_count(MS_CNT_WAITED);
+		return -EAGAIN;
+	}
+	return ms_commit_one(msk, st, kind, sf, ms_burst(msk, MS_SEND_BURST));
+}
+
 /* Bytes the application has written that no subflow has taken yet. */
 static __always_inline __u64 ms_backlog(struct mptcp_sock *msk)
 {
@@ -142,23 +197,25 @@ static __always_inline __u64 ms_backlog(struct mptcp_sock *msk)
 }
 
 /* One pass over the active subflows into @out (ms_scan_add, sched_model.h: the eligible
- * class, best, roomy, idle, worst). With @stall_floor_us (0: none), subflows that stopped
- * (ms_path_stalled with that floor) are eligible only when every active one has. False:
- * nothing is active. */
+ * class, best, roomy, idle; worst too with @worst). With @stall_floor_us (0: none),
+ * subflows that stopped (ms_path_stalled with that floor) are eligible only when every
+ * active one has. False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
-					__u64 stall_floor_us)
+					__u64 stall_floor_us, bool worst)
 {
 	struct mptcp_subflow_context *sf;
+	__u64 now_us = ms_now_us();
 
 	ms_scan_init(out);
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		struct ms_path p = {};
 
-		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p))
+		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p, now_us))
 			continue;
 		ms_scan_add(out, &p, sf->subflow_id,
 			    (ms_is_backup(sf) ? MS_SCAN_BACKUP : 0) |
-			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0), stall_floor_us);
+			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0) |
+			    (worst ? MS_SCAN_WORST : 0), stall_floor_us);
 	}
 	if (out->stalled)
 		ms_count(MS_CNT_STALLED);
@@ -198,7 +255,7 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 {
 	bool live, stuck, use_idle;
 
-	if (!ms_scan_all(msk, sc, MS_REPAIR_STALL_FLOOR_US))
+	if (!ms_scan_all(msk, sc, MS_REPAIR_STALL_FLOOR_US, true))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	live = ms_scan_live(sc);
 	/* stopped, or so far behind (a degraded path) that its data arrives much later */
@@ -257,9 +314,11 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 					   enum ms_decision kind, __u32 blest_lambda,
 					   struct ms_scan *sc, __u32 burst_cap)
 {
-	__u32 burst = ms_burst(msk, burst_cap < MS_SEND_BURST ? burst_cap : MS_SEND_BURST);
-	__u64 budget, room;
+	__u32 burst = burst_cap < MS_SEND_BURST ? burst_cap : MS_SEND_BURST;
+	__u64 room = ms_wnd_room(msk), budget, backlog;
 
+	if (room < burst)	/* as ms_burst */
+		burst = (__u32)room;
 	if (!ms_scan_has_roomy(sc))
 		goto wait;
 	if (sc->stalled && ms_scan_live(sc)) {
@@ -269,12 +328,13 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 	}
 	if (sc->roomy_id == sc->best_id)
 		return ms_commit_id(msk, st, kind, sc->best_id, burst);
-	budget = ms_spill_budget(&sc->best_p, &sc->roomy_p, ms_backlog(msk));
+	backlog = ms_backlog(msk);
+	budget = ms_spill_budget(&sc->best_p, &sc->roomy_p, backlog);
 	if (budget < sc->roomy_p.mss)
 		goto wait;
+	budget = ms_spill_take(&sc->roomy_p, budget, room >= backlog);
 	if (budget < burst)
 		burst = (__u32)budget;
-	room = mptcp_wnd_end(msk) - msk->snd_nxt;
 	if (blest_lambda && !ms_blest_slow_ok(&sc->best_p, &sc->roomy_p, room, burst, blest_lambda)) {
 		ms_count(MS_CNT_BLEST_WAITED);
 		return -EAGAIN;
@@ -292,7 +352,9 @@ wait:
  * burst. If that subflow's send buffer is full, another subflow takes a burst only if it
  * would deliver it before the best one could have delivered its queue plus the
  * connection's backlog, and only as many bytes as fit in that time (ms_spill_budget): a
- * slow path never holds more than it can deliver before the fast one could. Otherwise
+ * slow path never holds more than it can deliver before the fast one could - except, while
+ * the receiver's window lets the whole backlog out, its free congestion window
+ * (ms_spill_take: else a deep path's window never grows). Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
  * the eligible set only while no non-backup subflow is active and live, for repairs too.
  * With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on a subflow other than
@@ -305,10 +367,13 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_co
 			      enum ms_decision kind, __u32 blest_lambda)
 {
 	struct ms_scan sc;
+	int ret = ms_pick_first(msk, st, kind);
 
+	if (ret != MS_MORE)
+		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	return ms_arrival_send(msk, st, kind, blest_lambda, &sc, MS_SEND_BURST);
 }
@@ -354,10 +419,14 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	bool waiting = false, goes_on;
 	struct ms_rr_pick pick;
 	struct ms_scan sc;
-	int ret;
+	int ret = ms_pick_first(msk, st, kind);
+	__u64 now_us;
 
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
+	if (ret != MS_MORE)
+		return ret;
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false))
 		return ms_commit_one(msk, st, kind, NULL, 0);
+	now_us = ms_now_us();
 
 	ms_rr_init(&pick);
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
@@ -365,7 +434,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 
 		id = sf->subflow_id;
 		if (!mptcp_subflow_active(sf) || !ms_scan_eligible(&sc, ms_is_backup(sf)) ||
-		    !ms_path_of(sf, &p))
+		    !ms_path_of(sf, &p, now_us))
 			continue;
 		limit = ms_rr_limit(&p, &sc.best_p, wnd_flag | (id == sc.best_id ? MS_RR_BEST : 0),
 				    waiting_bytes);
@@ -455,10 +524,13 @@ MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct m
 	__u64 backlog = ms_backlog(msk), tail;
 	struct ms_scan sc;
 	__u32 burst, seg, cap;
+	int ret = ms_pick_first(msk, st, kind);
 
+	if (ret != MS_MORE)
+		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US))
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	seg = ms_data_seg(msk, sc.best_p.mss);
 	tail = ms_tail_bytes(backlog, seg, tail_segs);
@@ -500,11 +572,11 @@ static __always_inline bool ms_red_stalled(const struct ms_path *p)
 }
 
 static __always_inline bool ms_red_member(struct mptcp_subflow_context *sf, struct ms_path *p,
-					  enum ms_red_set set)
+					  enum ms_red_set set, __u64 now_us)
 {
 	bool backup = ms_is_backup(sf);
 
-	if (!mptcp_subflow_active(sf) || !ms_path_of(sf, p))
+	if (!mptcp_subflow_active(sf) || !ms_path_of(sf, p, now_us))
 		return false;
 	if (backup != (set == MS_RED_LIVE_BACKUP || set == MS_RED_BACKUP))
 		return false;
@@ -521,11 +593,16 @@ MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk __arg_trusted, struct ms_
 	bool live_primary = false, live_backup = false, primary = false;
 	bool full = false, marked = false, behind = false, stalled = false;
 	enum ms_red_set set;
+	int ret = ms_pick_first(msk, st, kind);
+	__u64 now_us;
 
+	if (ret != MS_MORE)
+		return ret;
+	now_us = ms_now_us();
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		struct ms_path p = {};
 
-		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p))
+		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p, now_us))
 			continue;
 		if (ms_red_stalled(&p)) {
 			stalled = true;
@@ -546,7 +623,7 @@ MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk __arg_trusted, struct ms_
 		struct ms_path p = {};
 		__u64 t;
 
-		if (!ms_red_member(sf, &p, set))
+		if (!ms_red_member(sf, &p, set, now_us))
 			continue;
 		t = ms_path_send_delay_ns(&p, 0);
 		if (t < lead_t) {
@@ -557,7 +634,7 @@ MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk __arg_trusted, struct ms_
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		struct ms_path p = {};
 
-		if (!ms_red_member(sf, &p, set))
+		if (!ms_red_member(sf, &p, set, now_us))
 			continue;
 		if (ms_path_behind(&p, &lead, MS_RED_SLACK_MIN_US)) {
 			behind = true;
@@ -575,7 +652,7 @@ MS_POLICY int ms_pick_redundant(struct mptcp_sock *msk __arg_trusted, struct ms_
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		struct ms_path p = {};
 
-		if (!ms_red_member(sf, &p, set) || !bpf_sk_stream_memory_free(sf) ||
+		if (!ms_red_member(sf, &p, set, now_us) || !bpf_sk_stream_memory_free(sf) ||
 		    ms_path_behind(&p, &lead, MS_RED_SLACK_MIN_US))
 			continue;
 		ms_choose(msk, st, sf, kind);

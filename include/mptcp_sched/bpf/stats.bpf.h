@@ -33,6 +33,11 @@ static __always_inline struct ms_conn_state *ms_begin(struct mptcp_sock *msk,
 static __always_inline void ms_choose(struct mptcp_sock *msk, struct ms_conn_state *st,
 				      struct mptcp_subflow_context *sf, enum ms_decision kind);
 
+/* For the init op: creates the connection's (still empty) state when the socket is made,
+ * so that decisions only look it up: the allocation is paid once per connection, not in
+ * its first decision. Without it, ms_begin creates the state at the first decision. */
+static __always_inline void ms_init(struct mptcp_sock *msk);
+
 /* For the release op: frees the connection's state before the socket itself goes. */
 static __always_inline void ms_release(struct mptcp_sock *msk);
 

@@ -102,36 +102,42 @@ static __always_inline void ms_endpoint_fill(struct ms_endpoint *ep, struct sock
 __noinline int ms_stats_record(struct mptcp_subflow_context *sf __arg_trusted,
 			       struct ms_conn_state *st, int kind)
 {
-	struct ms_subflow *row = NULL;
+	struct ms_subflow *row;
 	struct sock *ssk;
 	struct tcp_sock *tp;
-	__u32 id, i, pick = 0;
+	__u32 id, i, r, pick = 0;
 	__u64 now, oldest = ~0ULL;
 
 	if (!ms_stats_enabled || !st)
 		return 0;
-	ssk = bpf_mptcp_subflow_tcp_sock(sf);
+	ssk = ms_ssk(sf);
 	if (!ssk)
 		return 0;
 	now = bpf_jiffies64();
 	st->last_tick = now;
 
-	/* A free row (all zero) is the least recently chosen of all. */
+	/* Usually the row of the latest choice; else the subflow's own row, else a free one
+	 * (all zero: the least recently chosen of all), else the least recently chosen. */
 	id = sf->subflow_id;
-	for (i = 0; i < MS_SUBFLOW_ROWS; i++) {
-		if (st->sf[i].subflow_id == id) {
-			row = &st->sf[i];
-			break;
-		}
-		if (st->sf[i].last_tick < oldest) {
-			oldest = st->sf[i].last_tick;
-			pick = i;
+	r = st->last_row;
+	if (r >= MS_SUBFLOW_ROWS || st->sf[r].subflow_id != id) {
+		r = MS_SUBFLOW_ROWS;
+		for (i = 0; i < MS_SUBFLOW_ROWS; i++) {
+			if (st->sf[i].subflow_id == id) {
+				r = i;
+				break;
+			}
+			if (st->sf[i].last_tick < oldest) {
+				oldest = st->sf[i].last_tick;
+				pick = i;
+			}
 		}
 	}
-	if (!row) {
+	if (r >= MS_SUBFLOW_ROWS) {
 		if (pick >= MS_SUBFLOW_ROWS)
 			return 0;
-		row = &st->sf[pick];
+		r = pick;
+		row = &st->sf[r];
 		if (row->subflow_id)
 			st->rows_reused++;
 		__builtin_memset(row, 0, sizeof(*row));
@@ -139,19 +145,19 @@ __noinline int ms_stats_record(struct mptcp_subflow_context *sf __arg_trusted,
 		ms_endpoint_fill(&row->local, ssk, true);
 		ms_endpoint_fill(&row->remote, ssk, false);
 	}
+	row = &st->sf[r];
+	st->last_row = r;
 	if (kind == MS_DECISION_RETRANS)
 		row->chosen_retrans++;
 	else
 		row->chosen_send++;
 	row->backup = ms_is_backup(sf);
 	row->last_tick = now;
-	tp = bpf_skc_to_tcp_sock(ssk);
-	if (tp) {
-		row->bytes_sent = tp->bytes_sent;
-		row->srtt_us = tp->srtt_us >> 3;
-		row->cwnd = tp->snd_cwnd;
-		row->unsent = tp->write_seq - tp->snd_nxt;
-	}
+	tp = bpf_core_cast(ssk, struct tcp_sock);
+	row->bytes_sent = tp->bytes_sent;
+	row->srtt_us = tp->srtt_us >> 3;
+	row->cwnd = tp->snd_cwnd;
+	row->unsent = tp->write_seq - tp->snd_nxt;
 	return 0;
 }
 
@@ -161,6 +167,11 @@ static __always_inline void ms_choose(struct mptcp_sock *msk, struct ms_conn_sta
 	mptcp_subflow_set_scheduled(sf, true);
 	if (st)
 		ms_stats_record(sf, st, kind);
+}
+
+static __always_inline void ms_init(struct mptcp_sock *msk)
+{
+	bpf_sk_storage_get(&MS_MAP_CONN_STATE, msk, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 static __always_inline void ms_release(struct mptcp_sock *msk)

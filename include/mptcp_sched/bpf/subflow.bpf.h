@@ -39,12 +39,22 @@ static __always_inline bool ms_is_backup(struct mptcp_subflow_context *sf)
 	return BPF_CORE_READ_BITFIELD(sf, backup) || BPF_CORE_READ_BITFIELD(sf, request_bkup);
 }
 
-/* The subflow's TCP socket, NULL if it has none (yet). */
+/* The subflow's TCP socket, NULL if it has none (yet). A plain field read, no call: to read
+ * from, not to pass where a kfunc or helper wants a trusted socket (bpf_mptcp_subflow_tcp_sock
+ * gives that one). */
+static __always_inline struct sock *ms_ssk(struct mptcp_subflow_context *sf)
+{
+	return sf->tcp_sock;
+}
+
+/* The same socket's TCP fields, NULL if it has none: a read-only view (bpf_core_cast, which
+ * the verifier turns into a register move), so reading a subflow's TCP state costs no
+ * helper call. */
 static __always_inline struct tcp_sock *ms_tcp(struct mptcp_subflow_context *sf)
 {
-	struct sock *ssk = bpf_mptcp_subflow_tcp_sock(sf);
+	struct sock *ssk = ms_ssk(sf);
 
-	return ssk ? bpf_skc_to_tcp_sock(ssk) : NULL;
+	return ssk ? bpf_core_cast(ssk, struct tcp_sock) : NULL;
 }
 
 #endif /* MPTCP_SCHED_SUBFLOW_BPF_H */

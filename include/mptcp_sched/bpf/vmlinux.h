@@ -82,6 +82,15 @@ struct sock {
 	u32 sk_mark;
 };
 
+struct minmax_sample {
+	u32 t;
+	u32 v;
+};
+
+struct minmax {
+	struct minmax_sample s[3];
+};
+
 struct tcp_sock {
 	u32 srtt_us;
 	u32 snd_cwnd;
@@ -93,10 +102,16 @@ struct tcp_sock {
 	u32 write_seq;
 	u32 snd_nxt;
 	u32 rttvar_us;
+	struct minmax rtt_min;	/* windowed minimum RTT, us: s[0].v is the minimum */
 	u64 delivered_mstamp;	/* tcp_clock_us() (CLOCK_MONOTONIC) of the latest delivery */
 };
 
 /* net/mptcp/protocol.h */
+struct mptcp_pm_data {
+	u8 extra_subflows;	/* subflows the path manager added besides the first */
+	u8 subflows;		/* its name before Linux 6.18 */
+};
+
 struct mptcp_sock {
 	u32 token;
 	int snd_burst;
@@ -104,6 +119,7 @@ struct mptcp_sock {
 	u64 write_seq;
 	u64 snd_una;
 	struct sock *first;
+	struct mptcp_pm_data pm;
 	bool use_64bit_ack;	/* the peer's data acks are 64-bit: so are ours */
 };
 
