@@ -118,6 +118,17 @@ MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best MS_NONNULL, const s
 	return ms_path_bytes_in(cand, best_done - cand_start);
 }
 
+/* A path is degraded when its smoothed RTT is more than this many times the lowest RTT it
+ * showed (TCP's rtt_min, a minimum over five minutes): its delay jumped, or its rate fell
+ * and a queue built up. A healthy path under bulk load stays well below: a queue of one BDP
+ * in the bottleneck doubles its RTT. */
+#define MS_DEGRADED_RTT_X 4
+
+MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
+{
+	return p->min_rtt_us && p->srtt_us > (__u64)MS_DEGRADED_RTT_X * p->min_rtt_us;
+}
+
 /*
  * What a spill to @cand may take once it is worth one (@budget, its spill budget, is at least
  * a segment): the budget, or - when the receiver's window does not hold the connection's
@@ -126,14 +137,15 @@ MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best MS_NONNULL, const s
  * its current rate, which is less than a window whenever the fast path would be done within
  * the slow one's RTT, keeps that window for good, and on a deep path that rate is what its
  * budget is computed from. Where the window limits, the budget stands: bytes beyond it
- * would hold the window the fast path needs.
+ * would hold the window the fast path needs; so it does for a degraded path
+ * (ms_path_degraded), whose window is what it had before its rate fell or its delay rose.
  */
 MS_MODEL_FN __u64 ms_spill_take(const struct ms_path *cand MS_NONNULL, __u64 budget, bool wnd_open)
 {
 	__u64 window = (__u64)cand->cwnd * cand->mss;
 	__u64 held = (__u64)cand->packets_out * cand->mss + cand->unsent;
 
-	if (!wnd_open || window <= held || window - held <= budget)
+	if (!wnd_open || ms_path_degraded(cand) || window <= held || window - held <= budget)
 		return budget;
 	return window - held;
 }
@@ -228,17 +240,6 @@ MS_MODEL_FN __u64 ms_path_hold_ns(const struct ms_path *p MS_NONNULL)
 		held = 1ULL << 34;
 	return held * (MS_NSEC_PER_USEC * MS_USEC_PER_SEC) / rate +
 	       (__u64)p->srtt_us * MS_NSEC_PER_USEC / 2;
-}
-
-/* A path is degraded when its smoothed RTT is more than this many times the lowest RTT it
- * showed (TCP's rtt_min, a minimum over five minutes): its delay jumped, or its rate fell
- * and a queue built up. A healthy path under bulk load stays well below: a queue of one BDP
- * in the bottleneck doubles its RTT. */
-#define MS_DEGRADED_RTT_X 4
-
-MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
-{
-	return p->min_rtt_us && p->srtt_us > (__u64)MS_DEGRADED_RTT_X * p->min_rtt_us;
 }
 
 /*

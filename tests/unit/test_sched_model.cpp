@@ -152,6 +152,10 @@ TEST_CASE("spill: while the receiver's window is open a spill fills the path's f
     CHECK(ms_spill_take(&deep, 1'000, true) == free_cwnd - 60'000);
     deep.unsent = 80'000;
     CHECK(ms_spill_take(&deep, 1'000, true) == 1'000);
+    // A degraded path (RTT 5x its minimum) gets its budget only: its window is stale.
+    deep.unsent = 0;
+    deep.srtt_us = 5 * deep.min_rtt_us;
+    CHECK(ms_spill_take(&deep, 20'000, true) == 20'000);
 }
 
 TEST_CASE("stall: no delivery for twice the RTT, within [floor, RTO], with data in flight",
