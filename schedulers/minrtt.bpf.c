@@ -9,10 +9,11 @@
  * the fastest path; a saturated fast path hands bursts to a slower one exactly when the
  * slower one would deliver them sooner, so bulk transfers aggregate and a slow path never
  * holds more than it can deliver before the fast one could. When the chosen subflow's send
- * buffer is full the decision waits (the core asks again on the next ack) rather than use
- * a later-arriving subflow: what arrives late makes the receiver hold everything behind it.
- * Backup subflows carry data only while no non-backup subflow is active (joined, not
- * stale) and delivering (not stopped, below): a busy primary is not a reason to touch a metered backup link.
+ * buffer is full the decision waits (the core asks again on the next ack) rather than use a
+ * later-arriving subflow: what arrives late makes the receiver hold everything behind it.
+ * Backup subflows carry data only while no non-backup subflow is active (joined, not stale)
+ * and delivering (not stopped, below): a busy primary is not a reason to touch a metered
+ * backup link. A connection with only its first subflow skips all of this (ms_pick_first).
  *
  * Failure detection (policies.bpf.h, ms_path_stalled in sched_model.h): a subflow with data
  * in flight on which nothing has been delivered (no ACK or SACK of new data) for twice its

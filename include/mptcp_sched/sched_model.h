@@ -130,27 +130,6 @@ MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
 }
 
 /*
- * What a spill to @cand may take once it is worth one (@budget, its spill budget, is at least
- * a segment): the budget, or - when the receiver's window does not hold the connection's
- * backlog back (@wnd_open) - as much as its congestion window lets out at once, if that is
- * more. TCP grows the window of a subflow that fills it; one only ever handed its budget at
- * its current rate, which is less than a window whenever the fast path would be done within
- * the slow one's RTT, keeps that window for good, and on a deep path that rate is what its
- * budget is computed from. Where the window limits, the budget stands: bytes beyond it
- * would hold the window the fast path needs; so it does for a degraded path
- * (ms_path_degraded), whose window is what it had before its rate fell or its delay rose.
- */
-MS_MODEL_FN __u64 ms_spill_take(const struct ms_path *cand MS_NONNULL, __u64 budget, bool wnd_open)
-{
-	__u64 window = (__u64)cand->cwnd * cand->mss;
-	__u64 held = (__u64)cand->packets_out * cand->mss + cand->unsent;
-
-	if (!wnd_open || ms_path_degraded(cand) || window <= held || window - held <= budget)
-		return budget;
-	return window - held;
-}
-
-/*
  * BLEST's test (Ferlin, Alay, Mehani, Boreli: "BLEST: Blocking Estimation-based MPTCP
  * Scheduler for Heterogeneous Networks", IFIP Networking 2016), in arrival-time form:
  * a burst on the slower subflow @slow occupies the connection's send window until it

@@ -132,32 +132,6 @@ TEST_CASE("spill: a second path is used only for what the best one cannot delive
     CHECK(ms_spill_budget(&fast, &fresh, 600'000) == 0);   // no rate: no estimate of bytes
 }
 
-TEST_CASE("spill: while the receiver's window is open a spill fills the path's free window",
-          "[model]")
-{
-    // A 50 Mbit/s 100 ms path with a 200-segment window, 150 segments in flight: 50
-    // segments (72,400 bytes) of its window are free.
-    ms_path deep = path(50, 100, 0, true);
-    deep.cwnd = 200;
-    deep.packets_out = 150;
-    const uint64_t free_cwnd = 50 * 1448;
-    // A budget of 20 kB: with the window open the path takes its free window (so that TCP
-    // grows it), with the window limiting only the budget.
-    CHECK(ms_spill_take(&deep, 20'000, true) == free_cwnd);
-    CHECK(ms_spill_take(&deep, 20'000, false) == 20'000);
-    // A budget above the free window stands either way.
-    CHECK(ms_spill_take(&deep, 100'000, true) == 100'000);
-    // Queued bytes count against the free window; a full window adds nothing.
-    deep.unsent = 60'000;
-    CHECK(ms_spill_take(&deep, 1'000, true) == free_cwnd - 60'000);
-    deep.unsent = 80'000;
-    CHECK(ms_spill_take(&deep, 1'000, true) == 1'000);
-    // A degraded path (RTT 5x its minimum) gets its budget only: its window is stale.
-    deep.unsent = 0;
-    deep.srtt_us = 5 * deep.min_rtt_us;
-    CHECK(ms_spill_take(&deep, 20'000, true) == 20'000);
-}
-
 TEST_CASE("stall: no delivery for twice the RTT, within [floor, RTO], with data in flight",
           "[model]")
 {

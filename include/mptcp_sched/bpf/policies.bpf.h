@@ -315,7 +315,7 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 					   struct ms_scan *sc, __u32 burst_cap)
 {
 	__u32 burst = burst_cap < MS_SEND_BURST ? burst_cap : MS_SEND_BURST;
-	__u64 room = ms_wnd_room(msk), budget, backlog;
+	__u64 room = ms_wnd_room(msk), budget;
 
 	if (room < burst)	/* as ms_burst */
 		burst = (__u32)room;
@@ -328,11 +328,9 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 	}
 	if (sc->roomy_id == sc->best_id)
 		return ms_commit_id(msk, st, kind, sc->best_id, burst);
-	backlog = ms_backlog(msk);
-	budget = ms_spill_budget(&sc->best_p, &sc->roomy_p, backlog);
+	budget = ms_spill_budget(&sc->best_p, &sc->roomy_p, ms_backlog(msk));
 	if (budget < sc->roomy_p.mss)
 		goto wait;
-	budget = ms_spill_take(&sc->roomy_p, budget, room >= backlog);
 	if (budget < burst)
 		burst = (__u32)budget;
 	if (blest_lambda && !ms_blest_slow_ok(&sc->best_p, &sc->roomy_p, room, burst, blest_lambda)) {
@@ -352,9 +350,7 @@ wait:
  * burst. If that subflow's send buffer is full, another subflow takes a burst only if it
  * would deliver it before the best one could have delivered its queue plus the
  * connection's backlog, and only as many bytes as fit in that time (ms_spill_budget): a
- * slow path never holds more than it can deliver before the fast one could - except, while
- * the receiver's window lets the whole backlog out, its free congestion window
- * (ms_spill_take: else a deep path's window never grows). Otherwise
+ * slow path never holds more than it can deliver before the fast one could. Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
  * the eligible set only while no non-backup subflow is active and live, for repairs too.
  * With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on a subflow other than
