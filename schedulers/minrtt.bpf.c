@@ -13,7 +13,8 @@
  * later-arriving subflow: what arrives late makes the receiver hold everything behind it.
  * Backup subflows carry data only while no non-backup subflow is active (joined, not stale)
  * and delivering (not stopped, below): a busy primary is not a reason to touch a metered
- * backup link. A connection with only its first subflow skips all of this (ms_pick_first).
+ * backup link. A send decision on a connection with only its first subflow, which can send,
+ * skips the scan (ms_pick_first).
  *
  * Failure detection (policies.bpf.h, ms_path_stalled in sched_model.h): a subflow with data
  * in flight on which nothing has been delivered (no ACK or SACK of new data) for twice its

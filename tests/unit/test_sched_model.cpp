@@ -206,8 +206,7 @@ TEST_CASE("lags: a degraded path's held data arrives far later than the best pat
     CHECK_FALSE(ms_path_lags(&none, &a, 100'000));
     // A healthy deep path beside a fast one (50 Mbit/s at 100 ms, its queue in the bottleneck
     // at one BDP: srtt 150 ms; beside 50 Mbit/s at 4 ms): what it holds arrives ~200 ms after
-    // the fast path's, by nature, and it delivers: not lagging (the sweep's 4 + 100 ms
-    // points re-sent up to 12% of a transfer when this counted).
+    // the fast path's, by nature, and it delivers: not lagging.
     ms_path fast = path(50, 4, 0, true), deep = path(50, 100, 200'000, true);
     deep.srtt_us = 150'000;
     CHECK(ms_path_hold_ns(&deep) > ms_path_hold_ns(&fast) + 100'000'000ull);

@@ -12,8 +12,9 @@
  * calls (and reads only their tunables), and the arithmetic they share
  * (include/mptcp_sched/sched_model.h) is global functions the verifier checks once each,
  * which keeps a scheduler that dispatches between all policies (ms_rules) quick to load.
- * Every policy's send decision starts with ms_pick_first: while a connection has only its
- * first subflow there is nothing to choose, and the decision costs a few field reads.
+ * Every policy's send decision but round-robin's starts with ms_pick_first: while a
+ * connection has only its first subflow there is nothing to choose, and the decision costs
+ * a few field reads.
  */
 #ifndef MPTCP_SCHED_POLICIES_BPF_H
 #define MPTCP_SCHED_POLICIES_BPF_H
@@ -165,9 +166,11 @@ static __always_inline __u32 ms_extra_subflows(struct mptcp_sock *msk)
  * A connection with only its first subflow - its path manager added none - leaves nothing
  * to choose: a send decision then skips the scan and the model (most short connections
  * end before a second subflow joins, and a decision is cheapest when it reads least). The
- * first subflow takes a burst if it can send, which is what every policy decides with one
- * subflow; else the decision waits. MS_MORE: the connection may have more subflows, or
- * this is a repair (ms_repair's rules apply to one subflow too): decide in full.
+ * first subflow takes a burst if it can send, which is what the earliest-arrival,
+ * interactive and redundant policies decide with one subflow (round-robin keeps its
+ * quantum and does not use this). MS_MORE: the connection may have more subflows, the first
+ * cannot send (the full decision then waits or finds another, whatever the path manager's
+ * count says), or this is a repair (ms_repair's rules apply to one subflow too).
  */
 static __always_inline int ms_pick_first(struct mptcp_sock *msk, struct ms_conn_state *st,
 					 enum ms_decision kind)
@@ -179,12 +182,8 @@ static __always_inline int ms_pick_first(struct mptcp_sock *msk, struct ms_conn_
 	sf = bpf_mptcp_subflow_ctx(msk->first);
 	if (!sf)
 		return MS_MORE;
-	if (!mptcp_subflow_active(sf))
-		return ms_commit_one(msk, st, kind, NULL, 0);
-	if (!bpf_sk_stream_memory_free(sf)) {
-		ms_count(MS_CNT_WAITED);
-		return -EAGAIN;
-	}
+	if (!ms_can_send(sf))
+		return MS_MORE;
 	return ms_commit_one(msk, st, kind, sf, ms_burst(msk, MS_SEND_BURST));
 }
 
@@ -415,11 +414,9 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	bool waiting = false, goes_on;
 	struct ms_rr_pick pick;
 	struct ms_scan sc;
-	int ret = ms_pick_first(msk, st, kind);
 	__u64 now_us;
+	int ret;
 
-	if (ret != MS_MORE)
-		return ret;
 	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	now_us = ms_now_us();
