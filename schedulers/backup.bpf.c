@@ -20,7 +20,9 @@
  * or the peer's MP_PRIO). A dead primary is noticed by the stall test (about 100 ms on a
  * 20 ms path), long before the kernel's stale marking (net.mptcp.stale_loss_cnt RTOs); the
  * repair then re-sends its unacknowledged data on the backup when the connection's
- * retransmit timer fires.
+ * retransmit timer fires: while the backup is idle and the primary dead no send decision
+ * runs to see the stop earlier (with other primaries busy, one does, and asks for the
+ * repair at once: ms_ask_repair).
  *
  * Fails: with -EAGAIN, marking nothing, when no primary can send now and at least one is
  * still active and delivering, or when nothing at all can send.

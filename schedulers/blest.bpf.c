@@ -21,7 +21,7 @@
  * where the receive buffer limits, it keeps the slow path from blocking the fast one.
  * Backup subflows carry data only while no non-backup subflow is active and delivering. Failure detection
  * and repairs are ms_minrtt's (a subflow that stopped delivering is unavailable; its data
- * is re-sent on a live one when the retransmit timer fires).
+ * is re-sent on a live one as soon as the stop is seen, ms_ask_repair).
  *
  * Tunables: `blest_lambda_pct` (default 100): the paper's lambda, the safety factor on X;
  * raise it to be more careful with the slower path (the paper adapts lambda at run time

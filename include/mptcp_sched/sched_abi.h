@@ -76,6 +76,9 @@ enum ms_counter {
 				 * of the set instead of waiting for it */
 	MS_CNT_TAIL_COPIED,	/* ms_interactive: tails of what the application wrote sent on
 				 * a second subflow as well */
+	MS_CNT_REPAIR_ASKED,	/* send decisions that found a subflow stopped beside a live
+				 * one and asked the core to repair now (ms_ask_repair), once
+				 * per stop */
 	MS_CNT_NR,
 };
 
@@ -135,6 +138,8 @@ struct ms_conn_state {
 				 * first (a hint, checked against its subflow_id) */
 	__u64 first_tick;	/* jiffies of the first decision */
 	__u64 last_tick;	/* ... of the latest decision */
+	__u64 repair_asked_us;	/* when the latest stop an early repair was asked for began
+				 * (its subflow's last delivery, ms_now_us clock); 0: none */
 	struct ms_subflow sf[MS_SUBFLOW_ROWS];
 };
 

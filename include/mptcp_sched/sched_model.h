@@ -270,6 +270,7 @@ struct ms_scan {
 	__u32 best_id, roomy_id, idle_id, second_id;	/* subflow ids */
 	__u32 stalled;		/* an active subflow has stopped, of any class: a stopped backup
 				 * too holds data that needs repairing */
+	__u64 stall_age_us;	/* with stalled: since_delivery_us of the one that stopped last */
 	__u64 best_t, roomy_t, second_t;	/* their arrival times, ns */
 	__u64 worst_hold;	/* ms_path_hold_ns of worst */
 	struct ms_path best_p, roomy_p, worst_p;
@@ -296,6 +297,26 @@ static inline bool ms_scan_before(__u32 cls, __u64 t, __u32 have_cls, __u64 have
 	return cls < have_cls || (cls == have_cls && t < have_t);
 }
 
+/* A subflow that stopped (@p), of any class: its data needs repairing. */
+static inline void ms_scan_note_stop(struct ms_scan *s, const struct ms_path *p)
+{
+	if (!s->stalled || p->since_delivery_us < s->stall_age_us)
+		s->stall_age_us = p->since_delivery_us;
+	s->stalled = 1;
+}
+
+/* A subflow that is not active (it cannot send: its interface went down and TCP cut its
+ * MSS to nothing, it is closing) is no candidate, but if it stopped with data in flight
+ * (ms_path_stalled with @stall_floor_us) that data needs repairing as much as a live
+ * one's. */
+MS_MODEL_FN int ms_scan_add_inactive(struct ms_scan *s MS_NONNULL,
+				     const struct ms_path *p MS_NONNULL, __u64 stall_floor_us)
+{
+	if (stall_floor_us && ms_path_stalled(p, stall_floor_us))
+		ms_scan_note_stop(s, p);
+	return 0;
+}
+
 /* ms_scan_add's @flags */
 #define MS_SCAN_BACKUP 1U	/* the subflow is a backup */
 #define MS_SCAN_ROOM 2U		/* its send buffer has room */
@@ -313,7 +334,7 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 	__u64 t = ms_path_arrival_ns(p, p->mss), hold;
 
 	if (stall_floor_us && ms_path_stalled(p, stall_floor_us)) {
-		s->stalled = 1;
+		ms_scan_note_stop(s, p);
 		cls += MS_CLASS_STALLED_PRIMARY;
 	}
 	if (ms_scan_before(cls, t, s->best_class, s->best_t)) {

@@ -130,7 +130,7 @@ nlohmann::json to_json(const KernelStatus& st)
         json items = json::array();
         for (const auto& it : st.bpf->items)
             items.push_back({{"name", it.name}, {"kind", it.kind}, {"present", it.present},
-                             {"detail", it.detail}});
+                             {"optional", it.optional}, {"detail", it.detail}});
         b["pieces"] = items;
         b["missing"] = st.bpf->missing();
         b["error"] = nullptr;
@@ -182,7 +182,7 @@ std::string render_status(const KernelStatus& st)
       << (st.bpf_sched_supported() ? "supported" : "MISSING") << "\n";
     if (st.bpf) {
         for (const auto& it : st.bpf->items)
-            o << "  [" << (it.present ? "ok" : "--") << "] " << it.kind << " " << it.name
+            o << "  [" << (it.present ? "ok" : it.optional ? "no" : "--") << "] " << it.kind << " " << it.name
               << ": " << it.detail << "\n";
         if (!st.bpf->kfunc_tags)
             o << "  (this BTF has no bpf_kfunc tags; kfuncs are recognised by name)\n";

@@ -24,10 +24,20 @@ const std::vector<std::string>& required_kfuncs()
     return names;
 }
 
+const std::vector<OptionalKfunc>& optional_kfuncs()
+{
+    static const std::vector<OptionalKfunc> v = {
+        {"bpf_mptcp_sched_retrans_in",
+         "a stopped subflow's data is repaired as soon as the stop is seen (vmtest patch 0008)",
+         "repairs wait for the connection's retransmit timer (an RTO after its last progress)"},
+    };
+    return v;
+}
+
 bool BpfSchedProbe::supported() const
 {
     for (const auto& it : items)
-        if (!it.present)
+        if (!it.present && !it.optional)
             return false;
     return !items.empty();
 }
@@ -36,7 +46,7 @@ std::vector<std::string> BpfSchedProbe::missing() const
 {
     std::vector<std::string> out;
     for (const auto& it : items)
-        if (!it.present)
+        if (!it.present && !it.optional)
             out.push_back(it.name);
     return out;
 }
@@ -114,7 +124,7 @@ Result<BpfSchedProbe> probe_btf_file(const std::string& path)
     iter.detail = iter.present ? "subflow iterator state" : "no subflow iterator type";
     p.items.push_back(iter);
 
-    for (const auto& name : required_kfuncs()) {
+    auto kfunc = [&](const std::string& name) {
         ProbeItem k{name, "kfunc", false, ""};
         int id = btf__find_by_name_kind(btf.get(), name.c_str(), BTF_KIND_FUNC);
         if (id <= 0) {
@@ -126,6 +136,14 @@ Result<BpfSchedProbe> probe_btf_file(const std::string& path)
             k.present = true;
             k.detail = "in kernel BTF (no bpf_kfunc tags in this BTF to confirm registration)";
         }
+        return k;
+    };
+    for (const auto& name : required_kfuncs())
+        p.items.push_back(kfunc(name));
+    for (const auto& opt : optional_kfuncs()) {
+        ProbeItem k = kfunc(opt.name);
+        k.optional = true;
+        k.detail = std::string("optional: ") + (k.present ? opt.gives : opt.without);
         p.items.push_back(k);
     }
     return p;

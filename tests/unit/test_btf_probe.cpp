@@ -22,12 +22,20 @@ TEST_CASE("probe: a kernel with the full interface is supported", "[btf]")
     CHECK(p->missing().empty());
     CHECK(p->supported());
     // struct_ops registration + ops type + iterator type + every kfunc, each reported.
-    CHECK(p->items.size() == 3 + required_kfuncs().size());
+    CHECK(p->items.size() == 3 + required_kfuncs().size() + optional_kfuncs().size());
     for (const auto& k : required_kfuncs()) {
         const ProbeItem* it = item(*p, k);
         REQUIRE(it);
         CHECK(it->present);
         CHECK(it->kind == "kfunc");
+        CHECK_FALSE(it->optional);
+    }
+    for (const auto& k : optional_kfuncs()) {
+        const ProbeItem* it = item(*p, k.name);
+        REQUIRE(it);
+        CHECK(it->present);
+        CHECK(it->optional);
+        CHECK(it->detail == std::string("optional: ") + k.gives);
     }
 }
 
@@ -50,6 +58,24 @@ TEST_CASE("probe: a mainline-like kernel is unsupported, piece by piece", "[btf]
     CHECK_FALSE(item(*p, "bpf_iter_mptcp_subflow_new")->present);
     CHECK(item(*p, "bpf_mptcp_subflow_ctx")->detail == "not in kernel BTF");
     CHECK(missing.size() == 3 + required_kfuncs().size() - 1);  // all but mptcp_sched_ops
+    // An optional kfunc that is absent is reported, and is not what makes it unsupported.
+    const ProbeItem* opt = item(*p, optional_kfuncs().front().name);
+    REQUIRE(opt);
+    CHECK_FALSE(opt->present);
+    CHECK(opt->detail == std::string("optional: ") + optional_kfuncs().front().without);
+    for (const auto& m : missing)
+        CHECK(m != opt->name);
+}
+
+TEST_CASE("probe: an absent optional kfunc alone leaves the interface supported", "[btf]")
+{
+    auto p = probe_btf_file(FIXTURE_DIR "/btf_full.o");
+    REQUIRE(p);
+    for (auto& it : p->items)
+        if (it.optional)
+            it.present = false;
+    CHECK(p->supported());
+    CHECK(p->missing().empty());
 }
 
 TEST_CASE("probe: without bpf_kfunc tags, kfuncs are recognised by name", "[btf]")
@@ -83,5 +109,5 @@ TEST_CASE("probe: the running kernel's BTF, when present, parses", "[btf][host-b
     const ProbeItem* ops = item(*p, "mptcp_sched_ops");
     REQUIRE(ops);
     INFO("running kernel: supported=" << p->supported() << " missing=" << p->missing().size());
-    CHECK(p->items.size() == 3 + required_kfuncs().size());
+    CHECK(p->items.size() == 3 + required_kfuncs().size() + optional_kfuncs().size());
 }

@@ -314,6 +314,37 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     CHECK(s.stalled);
     CHECK(s.worst_p.srtt_us == slow.srtt_us);
     CHECK(ms_scan_live(&s));
+    CHECK(s.stall_age_us == 150'000);
+    // Two stopped: the age is that of the one that stopped last (a new stop is a new one
+    // to repair), whatever order they come in.
+    ms_path dead2 = dead;
+    dead2.since_delivery_us = 400'000;
+    for (int order = 0; order < 2; order++) {
+        ms_scan_init(&s);
+        ms_scan_add(&s, order ? &dead : &dead2, 1, kRoom, kFloor);
+        ms_scan_add(&s, order ? &dead2 : &dead, 4, kRoom, kFloor);
+        ms_scan_add(&s, &slow, 2, kRoom, kFloor);
+        CHECK(s.stall_age_us == 150'000);
+    }
+    // An inactive subflow (its interface went down) is no candidate, but one that stopped
+    // holding data is a stop to repair; one still within its bound, or holding nothing
+    // in flight, is not.
+    ms_scan_init(&s);
+    ms_scan_add(&s, &slow, 2, kRoom, kFloor);
+    ms_scan_add_inactive(&s, &dead, kFloor);
+    CHECK(s.stalled);
+    CHECK(s.stall_age_us == 150'000);
+    CHECK(s.best_id == 2);
+    CHECK(ms_scan_live(&s));
+    ms_path recent = dead, empty = dead;
+    recent.since_delivery_us = 90'000;
+    empty.packets_out = 0;
+    ms_scan_init(&s);
+    ms_scan_add(&s, &slow, 2, kRoom, kFloor);
+    ms_scan_add_inactive(&s, &recent, kFloor);
+    ms_scan_add_inactive(&s, &empty, kFloor);
+    ms_scan_add_inactive(&s, &dead, 0);
+    CHECK_FALSE(s.stalled);
 
     // Every active subflow stopped: the stopped primaries count again, not live.
     ms_path dead_backup = backup;

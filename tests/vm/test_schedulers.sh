@@ -160,6 +160,29 @@ check "backup: new data returns to the primary once it is back (>= 1 MB)" atleas
 echo "# backup BPF: $(bpf_cost bkup_get_send | awk '{print $1 " ns/call over " $2 " calls"}')"
 $M unload backup >/dev/null
 
+# ---- 4b. a busy path dies under bulk: where the kernel lets a scheduler ask for its
+# retransmission (the optional kfunc of patch 0008, reported by status), the send decision
+# that sees the stop asks for the repair at once. (An idle backup, as above, sees no send
+# decision while the primary is dead: its repair still waits for the retransmit timer.)
+if $M status --json | python3 -c "import json,sys; sys.exit(0 if any(p['name'] == 'bpf_mptcp_sched_retrans_in' and p['present'] for p in json.load(sys.stdin)['bpf_scheduler_interface']['pieces']) else 1)"; then
+    topo_up 20 10 20 10
+    load_use minrtt
+    xfer /tmp/ask.json 5009 $((24 << 20)) --wait-subflows 2 &
+    xpid=$!
+    wait_until 60 has_subflows 5009 2
+    # the failure's schedule (~1 s into the transfer) is the scenario, not a wait
+    sleep 1
+    ip -n ms-cli link set cli1 down
+    wait $xpid
+    check "minrtt: bulk survives path 1's interface going down, byte-exact" test $? = 0
+    asked=$($M stats --json | python3 -c "import json,sys; print(sum(s['counters']['repair_asked'] for s in json.load(sys.stdin) if s['scheduler'] == 'ms_minrtt'))")
+    echo "# minrtt, path 1 down under bulk: repair asked ${asked} time(s); longest receive gap $(json /tmp/ask.json "j['server'].get('max_recv_gap_s', 99)") s"
+    check "minrtt: the stop's repair was asked for when a send decision saw it (${asked})" atleast "$asked" 1
+    $M unload minrtt >/dev/null
+else
+    echo "# this kernel lacks bpf_mptcp_sched_retrans_in: repairs wait for the retransmit timer"
+fi
+
 # ---- 5. backup means backup: no scheduler but redundant sends on a backup subflow while
 # a primary is active, however busy the primary is (bulk, so it is saturated), with delay
 # + rate shaping and with rate-only shaping (no delay: the case that leaked most before).

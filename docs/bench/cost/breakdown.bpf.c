@@ -38,7 +38,7 @@ int BPF_PROG(x_get_send, struct mptcp_sock *msk)
 #elif VARIANT >= 3
 	struct ms_scan sc;
 
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false))
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false, ms_now_us()))
 		return -EAGAIN;
 #endif
 #if VARIANT == 4

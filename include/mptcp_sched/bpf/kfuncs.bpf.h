@@ -26,5 +26,9 @@ extern int bpf_iter_mptcp_subflow_new(struct bpf_iter_mptcp_subflow *it, struct 
 extern struct mptcp_subflow_context *
 bpf_iter_mptcp_subflow_next(struct bpf_iter_mptcp_subflow *it) __ksym;
 extern void bpf_iter_mptcp_subflow_destroy(struct bpf_iter_mptcp_subflow *it) __ksym;
+/* Optional (vmtest patch 0008; not in the development tree): run the connection's
+ * retransmission (get_retrans) within @usecs instead of at its retransmit timeout. Weak:
+ * NULL where the kernel lacks it, so test with bpf_ksym_exists() before calling. */
+extern int bpf_mptcp_sched_retrans_in(struct mptcp_sock *msk, __u32 usecs) __ksym __weak;
 
 #endif /* MPTCP_SCHED_KFUNCS_BPF_H */

@@ -196,21 +196,25 @@ static __always_inline __u64 ms_backlog(struct mptcp_sock *msk)
 }
 
 /* One pass over the active subflows into @out (ms_scan_add, sched_model.h: the eligible
- * class, best, roomy, idle; worst too with @worst). With @stall_floor_us (0: none),
- * subflows that stopped (ms_path_stalled with that floor) are eligible only when every
- * active one has. False: nothing is active. */
+ * class, best, roomy, idle; worst too with @worst), as they are at @now_us (ms_now_us).
+ * With @stall_floor_us (0: none), subflows that stopped (ms_path_stalled with that floor)
+ * are eligible only when every active one has, and an inactive subflow that stopped
+ * holding data counts as a stop too (ms_scan_add_inactive). False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
-					__u64 stall_floor_us, bool worst)
+					__u64 stall_floor_us, bool worst, __u64 now_us)
 {
 	struct mptcp_subflow_context *sf;
-	__u64 now_us = ms_now_us();
 
 	ms_scan_init(out);
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		struct ms_path p = {};
 
-		if (!mptcp_subflow_active(sf) || !ms_path_of(sf, &p, now_us))
+		if (!ms_path_of(sf, &p, now_us))
 			continue;
+		if (!mptcp_subflow_active(sf)) {
+			ms_scan_add_inactive(out, &p, stall_floor_us);
+			continue;
+		}
 		ms_scan_add(out, &p, sf->subflow_id,
 			    (ms_is_backup(sf) ? MS_SCAN_BACKUP : 0) |
 			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0) |
@@ -254,7 +258,7 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 {
 	bool live, stuck, use_idle;
 
-	if (!ms_scan_all(msk, sc, MS_REPAIR_STALL_FLOOR_US, true))
+	if (!ms_scan_all(msk, sc, MS_REPAIR_STALL_FLOOR_US, true, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	live = ms_scan_live(sc);
 	/* stopped, or so far behind (a degraded path) that its data arrives much later */
@@ -271,8 +275,41 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 			    ms_burst(msk, MS_SEND_BURST));
 }
 
+/*
+ * A send decision's scan (@sc, at @now_us) found a subflow stopped beside a live one: what
+ * it holds will not arrive, and the receiver delivers nothing past it. Ask the core to
+ * run the repair (get_retrans: ms_repair, which re-sends it on a live subflow) now,
+ * instead of when the connection's retransmit timer fires - an RTO (at least 200 ms)
+ * after its last progress, which is most of the gap an application sees when a path
+ * dies. Once per stop, known by when the stopped subflow last delivered (the one that
+ * stopped last, with several): later decisions see the same stop and leave the repair to
+ * the timer, as without the kfunc. Needs @st (where that is remembered) and a kernel with
+ * bpf_mptcp_sched_retrans_in (vmtest patch 0008); without either, repairs wait for the
+ * timer. MS_ASK_REPAIR 0 turns it off (to measure what it brings).
+ */
+#ifndef MS_ASK_REPAIR
+#define MS_ASK_REPAIR 1
+#endif
+
+static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn_state *st,
+					  const struct ms_scan *sc, __u64 now_us)
+{
+	__u64 stopped_at;
+
+	if (!MS_ASK_REPAIR || !sc->stalled || !ms_scan_live(sc) || !st ||
+	    !bpf_ksym_exists(bpf_mptcp_sched_retrans_in))
+		return;
+	stopped_at = now_us - sc->stall_age_us;
+	if (st->repair_asked_us == stopped_at)
+		return;
+	if (bpf_mptcp_sched_retrans_in(msk, 0))
+		return;		/* nothing outstanding, or closing */
+	st->repair_asked_us = stopped_at;
+	ms_count(MS_CNT_REPAIR_ASKED);
+}
+
 /* Send-buffer room kept free in a live subflow while another one has stopped with data in
- * flight: the repair of that data (ms_repair, when the retransmit timer fires) can only go
+ * flight: the repair of that data (ms_repair) can only go
  * out on a subflow with room - the core drops a retransmission's marks on a full one and
  * waits for the next timeout - and new data sent meanwhile reaches the application only
  * after the repair anyway. */
@@ -362,14 +399,17 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_co
 			      enum ms_decision kind, __u32 blest_lambda)
 {
 	struct ms_scan sc;
+	__u64 now_us;
 	int ret = ms_pick_first(msk, st, kind);
 
 	if (ret != MS_MORE)
 		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false))
+	now_us = ms_now_us();
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false, now_us))
 		return ms_commit_one(msk, st, kind, NULL, 0);
+	ms_ask_repair(msk, st, &sc, now_us);
 	return ms_arrival_send(msk, st, kind, blest_lambda, &sc, MS_SEND_BURST);
 }
 
@@ -417,9 +457,10 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	__u64 now_us;
 	int ret;
 
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false))
-		return ms_commit_one(msk, st, kind, NULL, 0);
 	now_us = ms_now_us();
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false, now_us))
+		return ms_commit_one(msk, st, kind, NULL, 0);
+	ms_ask_repair(msk, st, &sc, now_us);
 
 	ms_rr_init(&pick);
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
@@ -517,14 +558,17 @@ MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct m
 	__u64 backlog = ms_backlog(msk), tail;
 	struct ms_scan sc;
 	__u32 burst, seg, cap;
+	__u64 now_us;
 	int ret = ms_pick_first(msk, st, kind);
 
 	if (ret != MS_MORE)
 		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false))
+	now_us = ms_now_us();
+	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false, now_us))
 		return ms_commit_one(msk, st, kind, NULL, 0);
+	ms_ask_repair(msk, st, &sc, now_us);
 	seg = ms_data_seg(msk, sc.best_p.mss);
 	tail = ms_tail_bytes(backlog, seg, tail_segs);
 	if (!tail)

@@ -15,6 +15,8 @@ struct ProbeItem {
     std::string kind;     // "struct_ops", "struct", "kfunc"
     bool present = false;
     std::string detail;   // why it counts as missing, or how presence was established
+    bool optional = false;   // an extension the schedulers use where present (missing
+                             // ones do not make the interface unsupported)
 };
 
 struct BpfSchedProbe {
@@ -28,6 +30,13 @@ struct BpfSchedProbe {
 
 // The pieces, in the order they are reported.
 const std::vector<std::string>& required_kfuncs();
+// Optional kfuncs, reported after the required pieces: name and what it brings.
+struct OptionalKfunc {
+    const char* name;
+    const char* gives;     // what the schedulers do with it
+    const char* without;   // what they do without it
+};
+const std::vector<OptionalKfunc>& optional_kfuncs();
 inline constexpr const char* kStructOpsValueType = "bpf_struct_ops_mptcp_sched_ops";
 
 // Reads BTF from a raw BTF file (/sys/kernel/btf/vmlinux) or an ELF object with .BTF.

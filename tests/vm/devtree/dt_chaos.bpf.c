@@ -2,7 +2,9 @@
 /* A scheduler that does everything wrong, at random, on every call: it marks a random
  * subset of the subflows (ready or not, closed or not), returns a random value (0, a
  * negative errno, an out-of-range negative, a positive), sets a random send burst (0,
- * negative, tiny, huge), and on retransmission runs the stale check on a random subflow.
+ * negative, tiny, huge), on retransmission runs the stale check on a random subflow, and,
+ * where the kernel has it (our patch 0008), asks for a retransmission at random delays,
+ * from both decisions.
  * The core must keep every connection correct: data delivered byte-exact or the
  * connection reset cleanly, no WARNING, no stall.
  */
@@ -10,12 +12,16 @@
 
 char _license[] SEC("license") = "GPL";
 
+/* Ours, not the development tree's: weak, absent there. */
+extern int bpf_mptcp_sched_retrans_in(struct mptcp_sock *msk, __u32 usecs) __ksym __weak;
+
 /* Calls, to show the test that the chaos ran. */
 __u64 dt_chaos_calls;
 
 static const int rets[] = { 0, 0, 0, -11 /* EAGAIN */, -22, -4096, -100000, 1, 0x7fffffff,
 			    -0x7fffffff - 1 };
 static const int bursts[] = { 0, -1, -0x7fffffff - 1, 1, 1400, 65428, 0x7fffffff, -65428 };
+static const __u32 delays[] = { 0, 1, 1000, 200000, 0xffffffff };
 
 static __always_inline int dt_chaos(struct mptcp_sock *msk, bool retrans)
 {
@@ -39,6 +45,8 @@ static __always_inline int dt_chaos(struct mptcp_sock *msk, bool retrans)
 	}
 	if (r & 0x100)
 		msk->snd_burst = bursts[(r >> 12) % (sizeof(bursts) / sizeof(bursts[0]))];
+	if ((r & 0x200) && bpf_ksym_exists(bpf_mptcp_sched_retrans_in))
+		bpf_mptcp_sched_retrans_in(msk, delays[(r >> 20) % (sizeof(delays) / sizeof(delays[0]))]);
 	return rets[r % (sizeof(rets) / sizeof(rets[0]))];
 }
 
