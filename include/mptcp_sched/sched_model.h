@@ -270,7 +270,9 @@ struct ms_scan {
 	__u32 best_id, roomy_id, idle_id, second_id;	/* subflow ids */
 	__u32 stalled;		/* an active subflow has stopped, of any class: a stopped backup
 				 * too holds data that needs repairing */
-	__u64 stall_age_us;	/* with stalled: since_delivery_us of the one that stopped last */
+	__u32 stopped;		/* a subflow has stopped, active (stalled) or not: the data it
+				 * holds needs repairing */
+	__u64 stall_age_us;	/* with stopped: since_delivery_us of the one that stopped last */
 	__u64 best_t, roomy_t, second_t;	/* their arrival times, ns */
 	__u64 worst_hold;	/* ms_path_hold_ns of worst */
 	struct ms_path best_p, roomy_p, worst_p;
@@ -297,22 +299,25 @@ static inline bool ms_scan_before(__u32 cls, __u64 t, __u32 have_cls, __u64 have
 	return cls < have_cls || (cls == have_cls && t < have_t);
 }
 
-/* A subflow that stopped (@p), of any class: its data needs repairing. */
+/* A subflow that stopped (@p), active or not: its data needs repairing. */
 static inline void ms_scan_note_stop(struct ms_scan *s, const struct ms_path *p)
 {
-	if (!s->stalled || p->since_delivery_us < s->stall_age_us)
+	if (!s->stopped || p->since_delivery_us < s->stall_age_us)
 		s->stall_age_us = p->since_delivery_us;
-	s->stalled = 1;
+	s->stopped = 1;
 }
 
 /* A subflow that is not active (it cannot send: its interface went down and TCP cut its
- * MSS to nothing, it is closing) is no candidate, but if it stopped with data in flight
- * (ms_path_stalled with @stall_floor_us) that data needs repairing as much as a live
- * one's. */
+ * MSS to nothing, the kernel marked it stale, it is closing) is no candidate, but if it
+ * stopped with data in flight (ms_path_stalled with @stall_floor_us) that data needs
+ * repairing as much as a live one's: it is a stop (stopped), though not `stalled` - it
+ * takes no class and live subflows keep no room back for it (a stale subflow stays so
+ * for good). One that never had an RTT sample is not a stop: a join whose SYN is in
+ * flight (it has delivered nothing yet, ever). */
 MS_MODEL_FN int ms_scan_add_inactive(struct ms_scan *s MS_NONNULL,
 				     const struct ms_path *p MS_NONNULL, __u64 stall_floor_us)
 {
-	if (stall_floor_us && ms_path_stalled(p, stall_floor_us))
+	if (stall_floor_us && p->srtt_us && ms_path_stalled(p, stall_floor_us))
 		ms_scan_note_stop(s, p);
 	return 0;
 }
@@ -335,6 +340,7 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 
 	if (stall_floor_us && ms_path_stalled(p, stall_floor_us)) {
 		ms_scan_note_stop(s, p);
+		s->stalled = 1;
 		cls += MS_CLASS_STALLED_PRIMARY;
 	}
 	if (ms_scan_before(cls, t, s->best_class, s->best_t)) {

@@ -143,7 +143,8 @@ Result<BpfSchedProbe> probe_btf_file(const std::string& path)
     for (const auto& opt : optional_kfuncs()) {
         ProbeItem k = kfunc(opt.name);
         k.optional = true;
-        k.detail = std::string("optional: ") + (k.present ? opt.gives : opt.without);
+        k.detail = std::string("optional: ") + (k.present ? opt.gives : opt.without) +
+                   (k.present && !p.kfunc_tags ? " (" + k.detail + ")" : "");
         p.items.push_back(k);
     }
     return p;

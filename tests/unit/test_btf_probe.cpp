@@ -85,6 +85,12 @@ TEST_CASE("probe: without bpf_kfunc tags, kfuncs are recognised by name", "[btf]
     CHECK_FALSE(p->kfunc_tags);
     CHECK(p->supported());
     CHECK(item(*p, "mptcp_wnd_end")->detail.find("no bpf_kfunc tags") != std::string::npos);
+    // ... the optional one too, and its detail says both what it gives and how it was found
+    const ProbeItem* opt = item(*p, optional_kfuncs().front().name);
+    REQUIRE(opt);
+    CHECK(opt->present);
+    CHECK(opt->detail.find(optional_kfuncs().front().gives) != std::string::npos);
+    CHECK(opt->detail.find("no bpf_kfunc tags") != std::string::npos);
 }
 
 TEST_CASE("probe: missing or unreadable BTF is an error that says so", "[btf]")

@@ -314,6 +314,7 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     CHECK(s.stalled);
     CHECK(s.worst_p.srtt_us == slow.srtt_us);
     CHECK(ms_scan_live(&s));
+    CHECK(s.stopped);
     CHECK(s.stall_age_us == 150'000);
     // Two stopped: the age is that of the one that stopped last (a new stop is a new one
     // to repair), whatever order they come in.
@@ -332,19 +333,25 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     ms_scan_init(&s);
     ms_scan_add(&s, &slow, 2, kRoom, kFloor);
     ms_scan_add_inactive(&s, &dead, kFloor);
-    CHECK(s.stalled);
+    CHECK(s.stopped);
+    CHECK_FALSE(s.stalled);    // no class, no room kept back for it
     CHECK(s.stall_age_us == 150'000);
     CHECK(s.best_id == 2);
     CHECK(ms_scan_live(&s));
-    ms_path recent = dead, empty = dead;
+    ms_path recent = dead, empty = dead, joining{};
     recent.since_delivery_us = 90'000;
     empty.packets_out = 0;
+    // a join whose SYN is out: one packet, no RTT sample, "delivered" never (the clock)
+    joining.packets_out = 1;
+    joining.mss = 1448;
+    joining.since_delivery_us = 5'000'000'000ULL;
     ms_scan_init(&s);
     ms_scan_add(&s, &slow, 2, kRoom, kFloor);
     ms_scan_add_inactive(&s, &recent, kFloor);
     ms_scan_add_inactive(&s, &empty, kFloor);
+    ms_scan_add_inactive(&s, &joining, kFloor);
     ms_scan_add_inactive(&s, &dead, 0);
-    CHECK_FALSE(s.stalled);
+    CHECK_FALSE(s.stopped);
 
     // Every active subflow stopped: the stopped primaries count again, not live.
     ms_path dead_backup = backup;

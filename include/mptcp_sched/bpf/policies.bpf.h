@@ -262,7 +262,7 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	live = ms_scan_live(sc);
 	/* stopped, or so far behind (a degraded path) that its data arrives much later */
-	stuck = sc->stalled || (MS_REPAIR_LAG_SLACK_US &&
+	stuck = sc->stopped || (MS_REPAIR_LAG_SLACK_US &&
 			       ms_path_lags(&sc->worst_p, &sc->best_p, MS_REPAIR_LAG_SLACK_US));
 	use_idle = live && !stuck;
 	if (use_idle ? !ms_scan_has_idle(sc) : !ms_scan_has_roomy(sc)) {
@@ -275,6 +275,15 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 			    ms_burst(msk, MS_SEND_BURST));
 }
 
+/* Send-buffer room kept free in a live subflow while another one has stopped with data in
+ * flight: the repair of that data (ms_repair) can only go
+ * out on a subflow with room - the core drops a retransmission's marks on a full one and
+ * waits for the next timeout - and new data sent meanwhile reaches the application only
+ * after the repair anyway. */
+#ifndef MS_REPAIR_RESERVE
+#define MS_REPAIR_RESERVE MS_SEND_BURST
+#endif
+
 /*
  * A send decision's scan (@sc, at @now_us) found a subflow stopped beside a live one: what
  * it holds will not arrive, and the receiver delivers nothing past it. Ask the core to
@@ -283,7 +292,12 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
  * after its last progress, which is most of the gap an application sees when a path
  * dies. Once per stop, known by when the stopped subflow last delivered (the one that
  * stopped last, with several): later decisions see the same stop and leave the repair to
- * the timer, as without the kfunc. Needs @st (where that is remembered) and a kernel with
+ * the timer, as without the kfunc. For a stalled (still active) subflow, only once a live
+ * subflow has MS_REPAIR_RESERVE of send-buffer room (the repair goes out only where there
+ * is room; a repair run without it would decline and leave the data to the timer): until
+ * then the decisions keep that room back (ms_repair_room) and ask later. For an inactive
+ * one no room is kept back (it may be inactive for good), so it asks at once. Needs @st
+ * (where that is remembered) and a kernel with
  * bpf_mptcp_sched_retrans_in (vmtest patch 0008); without either, repairs wait for the
  * timer. MS_ASK_REPAIR 0 turns it off (to measure what it brings).
  */
@@ -296,26 +310,20 @@ static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn
 {
 	__u64 stopped_at;
 
-	if (!MS_ASK_REPAIR || !sc->stalled || !ms_scan_live(sc) || !st ||
+	if (!MS_ASK_REPAIR || !sc->stopped || !ms_scan_live(sc) || !st ||
 	    !bpf_ksym_exists(bpf_mptcp_sched_retrans_in))
 		return;
 	stopped_at = now_us - sc->stall_age_us;
 	if (st->repair_asked_us == stopped_at)
+		return;
+	if (sc->stalled && (!ms_scan_has_roomy(sc) ||
+			    sc->roomy_p.sndbuf_free < MS_REPAIR_RESERVE))
 		return;
 	if (bpf_mptcp_sched_retrans_in(msk, 0))
 		return;		/* nothing outstanding, or closing */
 	st->repair_asked_us = stopped_at;
 	ms_count(MS_CNT_REPAIR_ASKED);
 }
-
-/* Send-buffer room kept free in a live subflow while another one has stopped with data in
- * flight: the repair of that data (ms_repair) can only go
- * out on a subflow with room - the core drops a retransmission's marks on a full one and
- * waits for the next timeout - and new data sent meanwhile reaches the application only
- * after the repair anyway. */
-#ifndef MS_REPAIR_RESERVE
-#define MS_REPAIR_RESERVE MS_SEND_BURST
-#endif
 
 /* With MS_REPAIR_QUEUE_CAP, also at most this many bytes queued unsent in that subflow
  * meanwhile: a repair re-sent there waits behind them. 0: no cap. */
