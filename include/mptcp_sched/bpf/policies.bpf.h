@@ -320,7 +320,7 @@ static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn
 			    sc->roomy_p.sndbuf_free < MS_REPAIR_RESERVE))
 		return;
 	if (bpf_mptcp_sched_retrans_in(msk, 0))
-		return;		/* nothing outstanding, or closing */
+		return;		/* nothing to re-send, closed, or one asked already */
 	st->repair_asked_us = stopped_at;
 	ms_count(MS_CNT_REPAIR_ASKED);
 }
