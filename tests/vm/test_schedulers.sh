@@ -21,6 +21,8 @@ target() {
 }
 within() { python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if $2 <= v <= $3 else 1)" "$1"; }
 atleast() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" "$1" "$2"; }
+# counter SCHED NAME: scheduler SCHED's counter NAME (`stats --json`), 0 when not loaded.
+counter() { $M stats --json | python3 -c "import json,sys; print(sum(s['counters'][sys.argv[2]] for s in json.load(sys.stdin) if s['scheduler'] == sys.argv[1]))" "$1" "$2"; }
 use() { $M set "$1" --netns ms-cli >/dev/null && $M set "$1" --netns ms-srv >/dev/null; }
 # load_use NAME: load NAME and select it in both netns, as a check: a scheduler that fails
 # to load would otherwise leave the kernel's default to pass the checks in its place.
@@ -175,7 +177,7 @@ if $M status --json | python3 -c "import json,sys; sys.exit(0 if any(p['name'] =
     ip -n ms-cli link set cli1 down
     wait $xpid
     check "minrtt: bulk survives path 1's interface going down, byte-exact" test $? = 0
-    asked=$($M stats --json | python3 -c "import json,sys; print(sum(s['counters']['repair_asked'] for s in json.load(sys.stdin) if s['scheduler'] == 'ms_minrtt'))")
+    asked=$(counter ms_minrtt repair_asked)
     echo "# minrtt, path 1 down under bulk: repair asked ${asked} time(s); longest receive gap $(json /tmp/ask.json "j['server'].get('max_recv_gap_s', 99)") s"
     check "minrtt: the stop's repair was asked for when a send decision saw it (${asked})" atleast "$asked" 1
     $M unload minrtt >/dev/null
@@ -218,7 +220,7 @@ done
 topo_up 20 10 20 10
 load_use interactive
 check "interactive: 4 MiB is byte-exact" xfer /tmp/int.json 5300 $((4 << 20)) --wait-subflows 2
-tails=$($M stats --json | python3 -c "import json,sys; print(sum(s['counters']['tail_copied'] for s in json.load(sys.stdin) if s['scheduler']=='ms_inter'))")
+tails=$(counter ms_inter tail_copied)
 wire=$(json /tmp/int.json "round(100.0 * sum(s.get('bytes_sent', 0) for s in j['subflows']) / j['sent'], 1)")
 echo "# interactive: $tails tail(s) copied on a second subflow; ${wire}% of the payload on the wire"
 check "interactive: it copied at least one tail (the transfer's end)" test "$tails" -ge 1

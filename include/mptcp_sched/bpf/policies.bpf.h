@@ -325,6 +325,18 @@ static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn
 	ms_count(MS_CNT_REPAIR_ASKED);
 }
 
+/* A send decision's scan (ms_scan_all with the single-path policies' stall floor, at
+ * @now_us) and, when it finds a stop, the early repair (ms_ask_repair). False: nothing is
+ * active. */
+static __always_inline bool ms_scan_send(struct mptcp_sock *msk, struct ms_conn_state *st,
+					 struct ms_scan *sc, __u64 now_us)
+{
+	if (!ms_scan_all(msk, sc, MS_STALL_FLOOR_US, false, now_us))
+		return false;
+	ms_ask_repair(msk, st, sc, now_us);
+	return true;
+}
+
 /* With MS_REPAIR_QUEUE_CAP, also at most this many bytes queued unsent in that subflow
  * meanwhile: a repair re-sent there waits behind them. 0: no cap. */
 #ifndef MS_REPAIR_QUEUE_CAP
@@ -407,17 +419,14 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_co
 			      enum ms_decision kind, __u32 blest_lambda)
 {
 	struct ms_scan sc;
-	__u64 now_us;
 	int ret = ms_pick_first(msk, st, kind);
 
 	if (ret != MS_MORE)
 		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	now_us = ms_now_us();
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false, now_us))
+	if (!ms_scan_send(msk, st, &sc, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	ms_ask_repair(msk, st, &sc, now_us);
 	return ms_arrival_send(msk, st, kind, blest_lambda, &sc, MS_SEND_BURST);
 }
 
@@ -466,9 +475,8 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	int ret;
 
 	now_us = ms_now_us();
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false, now_us))
+	if (!ms_scan_send(msk, st, &sc, now_us))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	ms_ask_repair(msk, st, &sc, now_us);
 
 	ms_rr_init(&pick);
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
@@ -566,17 +574,14 @@ MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct m
 	__u64 backlog = ms_backlog(msk), tail;
 	struct ms_scan sc;
 	__u32 burst, seg, cap;
-	__u64 now_us;
 	int ret = ms_pick_first(msk, st, kind);
 
 	if (ret != MS_MORE)
 		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	now_us = ms_now_us();
-	if (!ms_scan_all(msk, &sc, MS_STALL_FLOOR_US, false, now_us))
+	if (!ms_scan_send(msk, st, &sc, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
-	ms_ask_repair(msk, st, &sc, now_us);
 	seg = ms_data_seg(msk, sc.best_p.mss);
 	tail = ms_tail_bytes(backlog, seg, tail_segs);
 	if (!tail)
