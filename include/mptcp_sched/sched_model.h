@@ -119,14 +119,19 @@ MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best MS_NONNULL, const s
 }
 
 /* A path is degraded when its smoothed RTT is more than this many times the lowest RTT it
- * showed (TCP's rtt_min, a minimum over five minutes): its delay jumped, or its rate fell
- * and a queue built up. A healthy path under bulk load stays well below: a queue of one BDP
- * in the bottleneck doubles its RTT. */
+ * showed (TCP's rtt_min, a minimum over five minutes), and more than MS_DEGRADED_MIN_US
+ * above it: its delay jumped, or its rate fell and a queue built up. A healthy path under
+ * bulk load stays well below: a queue of one BDP in the bottleneck doubles its RTT. The
+ * absolute margin is for paths whose lowest RTT is a few ms, where a queue of tens of ms
+ * is already four times it (a 10 Mbit/s path at 4 ms with its bottleneck's queue full:
+ * ~40 ms); taking such a path for degraded re-sent healthy data (ms_path_lags). */
 #define MS_DEGRADED_RTT_X 4
+#define MS_DEGRADED_MIN_US 100000ULL
 
 MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
 {
-	return p->min_rtt_us && p->srtt_us > (__u64)MS_DEGRADED_RTT_X * p->min_rtt_us;
+	return p->min_rtt_us && p->srtt_us > (__u64)MS_DEGRADED_RTT_X * p->min_rtt_us &&
+	       p->srtt_us > p->min_rtt_us + MS_DEGRADED_MIN_US;
 }
 
 /*

@@ -216,6 +216,14 @@ TEST_CASE("lags: a degraded path's held data arrives far later than the best pat
     deep.srtt_us = 500'000;
     CHECK(ms_path_degraded(&deep));
     CHECK(ms_path_lags(&deep, &fast, 100'000));
+    // A 10 Mbit/s path at 4 ms with its bottleneck's queue full (40 ms): ten times its
+    // minimum but only 36 ms above it - healthy, not degraded; nor does it lag.
+    ms_path shallow = path(10, 4, 100'000, true);
+    shallow.srtt_us = 40'000;
+    CHECK_FALSE(ms_path_degraded(&shallow));
+    CHECK_FALSE(ms_path_lags(&shallow, &fast, 100'000));
+    shallow.srtt_us = 150'000;   // 146 ms above: degraded
+    CHECK(ms_path_degraded(&shallow));
     // No RTT sample yet (rtt_min unknown): never degraded.
     deep.min_rtt_us = 0;
     CHECK_FALSE(ms_path_degraded(&deep));
