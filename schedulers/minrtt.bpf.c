@@ -29,9 +29,9 @@
  * arrives first, as it does when a subflow still
  * delivers but what it holds would arrive more than four RTTs of the best subflow (at least
  * 100 ms) after what the best one holds and its RTT is more than four times its minimum
- * and 100 ms above it (ms_path_lags: a path whose rate fell or delay jumped; a healthy path that is merely
- * deeper does not count: TCP delivers what it holds, and a copy would take the fast path's
- * capacity). Otherwise the subflows holding data are still delivering and TCP repairs their
+ * and 100 ms above it (ms_path_lags: a path whose rate fell or delay jumped; a healthy
+ * path that is merely deeper, or a shallow one with its bottleneck's queue full, does not
+ * count: TCP delivers what it holds, and a copy would take the fast path's capacity). Otherwise the subflows holding data are still delivering and TCP repairs their
  * losses, so only an idle subflow re-sends (as the kernel's default does). The kernel's own
  * stale marking (net.mptcp.stale_loss_cnt retransmit timeouts) comes several RTOs later.
  *
