@@ -26,13 +26,14 @@
  * offers bpf_mptcp_sched_retrans_in: vmtest patch 0008) instead of when the connection's
  * retransmit timer fires, an RTO after its last progress. A repair re-sends a stopped
  * subflow's unacknowledged data on the live subflow with send-buffer room where it
- * arrives first, as it does when a subflow still
- * delivers but what it holds would arrive more than four RTTs of the best subflow (at least
- * 100 ms) after what the best one holds and its RTT is more than four times its minimum
- * and 100 ms above it (ms_path_lags: a path whose rate fell or delay jumped; a healthy
- * path that is merely deeper, or a shallow one with its bottleneck's queue full, does not
- * count: TCP delivers what it holds, and a copy would take the fast path's capacity). Otherwise the subflows holding data are still delivering and TCP repairs their
- * losses, so only an idle subflow re-sends (as the kernel's default does). The kernel's own
+ * arrives first, as it does when a subflow still delivers but what it holds would arrive
+ * more than four RTTs of the best subflow (at least 100 ms) after what the best one holds
+ * and its RTT is more than four times its minimum and 100 ms above it (ms_path_lags: a
+ * path whose rate fell or delay jumped; a healthy path that is merely deeper, or a shallow
+ * one with its bottleneck's queue full, does not count: TCP delivers what it holds, and a
+ * copy would take the fast path's capacity). Otherwise the subflows holding data are still
+ * delivering and TCP repairs their losses, so only an idle subflow re-sends (as the
+ * kernel's default does). The kernel's own
  * stale marking (net.mptcp.stale_loss_cnt retransmit timeouts) comes several RTOs later.
  *
  * Why not plain lowest srtt (this scheduler's first version): it ignored the queue a

@@ -36,10 +36,7 @@ const std::vector<OptionalKfunc>& optional_kfuncs()
 
 bool BpfSchedProbe::supported() const
 {
-    for (const auto& it : items)
-        if (!it.present && !it.optional)
-            return false;
-    return !items.empty();
+    return !items.empty() && missing().empty();
 }
 
 std::vector<std::string> BpfSchedProbe::missing() const

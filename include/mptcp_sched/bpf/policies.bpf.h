@@ -276,10 +276,9 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 }
 
 /* Send-buffer room kept free in a live subflow while another one has stopped with data in
- * flight: the repair of that data (ms_repair) can only go
- * out on a subflow with room - the core drops a retransmission's marks on a full one and
- * waits for the next timeout - and new data sent meanwhile reaches the application only
- * after the repair anyway. */
+ * flight: the repair of that data (ms_repair) can only go out on a subflow with room - the
+ * core drops a retransmission's marks on a full one and waits for the next timeout - and
+ * new data sent meanwhile reaches the application only after the repair anyway. */
 #ifndef MS_REPAIR_RESERVE
 #define MS_REPAIR_RESERVE MS_SEND_BURST
 #endif
@@ -297,9 +296,9 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
  * is room; a repair run without it would decline and leave the data to the timer): until
  * then the decisions keep that room back (ms_repair_room) and ask later. For an inactive
  * one no room is kept back (it may be inactive for good), so it asks at once. Needs @st
- * (where that is remembered) and a kernel with
- * bpf_mptcp_sched_retrans_in (vmtest patch 0008); without either, repairs wait for the
- * timer. MS_ASK_REPAIR 0 turns it off (to measure what it brings).
+ * (where that is remembered) and a kernel with bpf_mptcp_sched_retrans_in (vmtest patch
+ * 0008); without either, repairs wait for the timer. MS_ASK_REPAIR 0 turns it off (to
+ * measure what it brings).
  */
 #ifndef MS_ASK_REPAIR
 #define MS_ASK_REPAIR 1
