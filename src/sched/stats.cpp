@@ -96,31 +96,54 @@ void apply_filter(std::vector<ConnStats>& conns, const StatsFilter& f)
     }
 }
 
+// The per-CPU counters pinned in @pin_dir, summed over CPUs.
+static Result<std::array<uint64_t, MS_CNT_NR>> sum_counters(const std::string& pin_dir)
+{
+    const int ncpu = libbpf_num_possible_cpus();
+    if (ncpu <= 0)
+        return fail_msg("failed to count possible CPUs", -ncpu);
+    auto counters = open_pinned_map(pin_dir + "/" MS_PIN_COUNTERS);
+    if (!counters)
+        return std::unexpected(counters.error());
+    std::array<uint64_t, MS_CNT_NR> sum{};
+    std::vector<uint64_t> percpu(ncpu);
+    for (uint32_t k = 0; k < MS_CNT_NR; k++) {
+        if (bpf_map_lookup_elem(counters->fd.get(), &k, percpu.data()) == 0)
+            for (uint64_t v : percpu)
+                sum[k] += v;
+    }
+    return sum;
+}
+
+Result<std::array<uint64_t, MS_CNT_NR>> read_counters(const Paths& paths, const std::string& name)
+{
+    auto loaded = list_loaded(paths);
+    if (!loaded)
+        return std::unexpected(loaded.error());
+    for (const auto& s : *loaded)
+        if (s.name == name) {
+            if (!s.has_stats)
+                return fail_msg(name + " keeps no statistics", ENOENT);
+            return sum_counters(s.pin_dir);
+        }
+    return fail_msg(name + " is not loaded by mptcp-sched", ENOENT);
+}
+
 Result<std::vector<SchedulerStats>> read_stats(const Paths& paths, const StatsFilter& filter)
 {
     auto loaded = list_loaded(paths);
     if (!loaded)
         return std::unexpected(loaded.error());
     std::vector<SchedulerStats> out;
-    const int ncpu = libbpf_num_possible_cpus();
-    if (ncpu <= 0)
-        return fail_msg("failed to count possible CPUs", -ncpu);
-
     for (const auto& s : *loaded) {
         if (!s.has_stats)   // no ms_conn_state pin: a user scheduler without our statistics
             continue;
         SchedulerStats st;
         st.name = s.name;
-
-        auto counters = open_pinned_map(s.pin_dir + "/" MS_PIN_COUNTERS);
+        auto counters = sum_counters(s.pin_dir);
         if (!counters)
             return std::unexpected(counters.error());
-        std::vector<uint64_t> percpu(ncpu);
-        for (uint32_t k = 0; k < MS_CNT_NR; k++) {
-            if (bpf_map_lookup_elem(counters->fd.get(), &k, percpu.data()) == 0)
-                for (uint64_t v : percpu)
-                    st.counters[k] += v;
-        }
+        st.counters = *counters;
 
         auto states = read_conn_states(s.pin_dir + "/" MS_PIN_CONN_STATE);
         if (!states)

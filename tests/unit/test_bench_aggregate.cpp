@@ -244,3 +244,34 @@ TEST_CASE("bench aggregation: churn compares connections/s with the default's")
         }
     CHECK(judged);
 }
+
+TEST_CASE("bench aggregation: a scheduler's own counters, medians over the runs that read them")
+{
+    const auto s = three_paths();
+    ScenarioRuns runs;
+    runs.single_path = {{bulk(40)}, {bulk(30)}, {}};
+    auto counted = [](double goodput, uint64_t waited, uint64_t stalled) {
+        RunFigures r = bulk(goodput);
+        r.counters = {{"waited", waited}, {"stalled", stalled}, {"blest_waited", 0}};
+        return r;
+    };
+    runs.schedulers["default"] = {bulk(70), bulk(72)};   // the kernel's: no counters
+    runs.schedulers["minrtt"] = {counted(60, 10, 0), counted(61, 30, 0), counted(62, 20, 4),
+                                 bulk(63)};              // the last run could not read them
+    auto r = aggregate_scenario(s, {"default", "minrtt"}, runs);
+    const auto& m = r.schedulers["minrtt"].counters;
+    REQUIRE(m.size() == 3);
+    CHECK(m.at("waited").median == 20);
+    CHECK(m.at("waited").n == 3);
+    CHECK(m.at("stalled").max == 4);
+    CHECK(r.schedulers["default"].counters.empty());
+
+    r.chart = "";
+    const json j = to_json(r);
+    CHECK(j["schedulers"]["minrtt"]["counters"]["waited"] == spread(20, 10, 30, 3));
+    CHECK_FALSE(j["schedulers"]["default"].contains("counters"));
+    // The report names the counters with a median above 0, under the scheduler's row.
+    const std::string table = render_bench_table(json{{"scenarios", {j}}});
+    CHECK_THAT(table, ContainsSubstring("counters per run (medians): waited 20\n"));
+    CHECK_THAT(table, !ContainsSubstring("blest_waited"));
+}

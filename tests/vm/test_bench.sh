@@ -29,6 +29,10 @@ check "equal: round-robin puts 20-80% of the bytes on each path" \
     test "$(json $R "all(20 <= p['median'] <= 80 for p in $S[0]['schedulers']['roundrobin']['path_share_pct'])")" = True
 check "equal: BPF decision cost measured for round-robin" test "$(json $R "$S[0]['schedulers']['roundrobin']['decision_ns']['median'] > 0")" = True
 check "equal: no BPF cost for the in-kernel default" test "$(json $R "$S[0]['schedulers']['default']['decision_ns']")" = None
+check "equal: round-robin's own counters over the run: its decisions, its connection" \
+    test "$(json $R "$S[0]['schedulers']['roundrobin']['counters']['get_send']['median'] > 0 and $S[0]['schedulers']['roundrobin']['counters']['conn_new']['median'] >= 1")" = True
+check "equal: no counters for the in-kernel default" test "$(json $R "'counters' in $S[0]['schedulers']['default']")" = False
+check "the table shows them under the scheduler's row" grep -q "counters per run (medians): .*get_send" /tmp/bench.txt
 check "equal: sender CPU per KiB measured" test "$(json $R "$S[0]['schedulers']['default']['cpu_ns_per_kib']['median'] > 0")" = True
 check "failover: the connections survived path 0 failing (runs ok)" \
     test "$(json $R "all(f['runs_ok'] == 1 for f in $S[1]['schedulers'].values())")" = True

@@ -65,6 +65,7 @@
 #include "mptcp_sched/base/json_util.h"
 #include "mptcp_sched/path/rtnl.h"
 #include "mptcp_sched/sched/schedulers.h"
+#include "mptcp_sched/sched/stats.h"
 #include "mptcp_sched/base/sysctl.h"
 #include "mptcp_sched/diag/trace.h"
 
@@ -1377,6 +1378,11 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                     return std::unexpected(r.error());
                 }
                 auto c0 = get_send_stats();
+                // the scheduler's own counters (none for the default, or without our stats)
+                std::optional<std::array<uint64_t, MS_CNT_NR>> k0;
+                if (sched != "default")
+                    if (auto k = read_counters(o.paths, registered_name(sched)))
+                        k0 = *k;
                 std::string timeline;
                 if (o.timeline && round == 0) {
                     ::mkdir((o.out_dir + "/timelines").c_str(), 0755);
@@ -1387,6 +1393,11 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 auto c1 = get_send_stats();
                 per[sched].back().decision_ns_total = c1.first - c0.first;
                 per[sched].back().decision_count = c1.second - c0.second;
+                if (k0)
+                    if (auto k1 = read_counters(o.paths, registered_name(sched)))
+                        for (uint32_t k = 0; k < MS_CNT_NR; k++)
+                            per[sched].back().counters[counter_name(static_cast<ms_counter>(k))] =
+                                (*k1)[k] - (*k0)[k];
                 progress(outcome(per[sched].back(), s));
             }
         }

@@ -23,6 +23,7 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
     std::vector<double> gp, gap, p50, p99, p999, wire, cpu, cost_ns, ofo, cps, reinj;
     std::vector<double> left, idle, stats_ms, optmem;   // where measured (>= 0)
     std::vector<std::vector<double>> share(s.paths.size());
+    std::map<std::string, std::vector<double>> counters;
     BenchFigures f;
     f.kind = s.workload.kind;
     for (const auto& r : runs) {
@@ -49,6 +50,8 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
                 to->push_back(v);
         for (size_t i = 0; i < share.size() && i < r.path_share_pct.size(); i++)
             share[i].push_back(r.path_share_pct[i]);
+        for (const auto& [name, v] : r.counters)
+            counters[name].push_back(static_cast<double>(v));
         if (scheduler && r.decision_count)
             cost_ns.push_back(static_cast<double>(r.decision_ns_total) /
                               static_cast<double>(r.decision_count));
@@ -74,6 +77,8 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
     f.has_decision = scheduler;
     if (!cost_ns.empty())
         f.decision_ns = spread_of(cost_ns);
+    for (const auto& [name, v] : counters)
+        f.counters[name] = spread_of(v);
     return f;
 }
 
@@ -171,6 +176,12 @@ json to_json(const BenchFigures& f)
     j["path_share_pct"] = sh;
     if (f.has_decision)
         j["decision_ns"] = f.decision_ns ? to_json(*f.decision_ns) : json();
+    if (!f.counters.empty()) {
+        json c = json::object();
+        for (const auto& [name, v] : f.counters)
+            c[name] = to_json(v);
+        j["counters"] = c;
+    }
     if (f.efficiency_pct)
         j["efficiency_pct"] = to_json(*f.efficiency_pct);
     if (f.vs_best_single_pct)

@@ -177,6 +177,14 @@ std::string render_bench_table(const json& results)
                               sp("max_gap_ms", 0).c_str(), sp("reinject_pct", 2).c_str(), cost.c_str(),
                               fmt(fig(f, "cpu_ns_per_kib"), 0).c_str(), share.c_str());
             out += line;
+            std::string counted;   // the scheduler's counters with a median above 0
+            if (f.contains("counters") && f["counters"].is_object())
+                for (const auto& [k, v] : f["counters"].items())
+                    if (v.is_object() && v["median"].get<double>() > 0)
+                        counted += (counted.empty() ? "" : ", ") + k + " " +
+                                   fmt(v["median"].get<double>(), 0);
+            if (!counted.empty())
+                out += "      counters per run (medians): " + counted + "\n";
             if (!f["errors"].empty())
                 out += "      errors: " + f["errors"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
         };

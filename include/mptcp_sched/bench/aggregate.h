@@ -44,6 +44,10 @@ struct RunFigures {
     // The struct_ops get_send programs over the run (run_time_ns, run_cnt deltas); a
     // count of 0: no decision measured.
     uint64_t decision_ns_total = 0, decision_count = 0;
+    // The scheduler's own counters over the run (enum ms_counter by counter_name: waited,
+    // stalled, reinjected...): empty for the kernel's default and schedulers without our
+    // statistics.
+    std::map<std::string, uint64_t> counters;
 };
 
 // The runs of one scenario, as the bench made them.
@@ -71,6 +75,8 @@ struct BenchFigures {
     // Schedulers only: the decision cost per get_send call (nullopt: none measured).
     bool has_decision = false;
     std::optional<Spread> decision_ns;
+    // Schedulers with our statistics: each counter over the runs that read it.
+    std::map<std::string, Spread> counters;
     // Schedulers, bulk and rate, with a single-path sum: goodput as % of that sum, and the
     // median as % of the best single path.
     std::optional<Spread> efficiency_pct;

@@ -46,6 +46,11 @@ struct StatsFilter {
 
 Result<std::vector<SchedulerStats>> read_stats(const Paths& paths, const StatsFilter& filter = {});
 
+// Only the counters (summed over CPUs) of the scheduler loaded by us under @name (its
+// registered name): what the bench reads before and after each run. ENOENT: not loaded by
+// us, or it keeps no statistics.
+Result<std::array<uint64_t, MS_CNT_NR>> read_counters(const Paths& paths, const std::string& name);
+
 // Keeps the connections FILTER asks for (pure; exposed for tests).
 void apply_filter(std::vector<ConnStats>& conns, const StatsFilter& filter);
 
