@@ -1394,8 +1394,9 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 per[sched].back().decision_ns_total = c1.first - c0.first;
                 per[sched].back().decision_count = c1.second - c0.second;
                 if (k0)
-                    if (auto k1 = read_counters(o.paths, registered_name(sched)))
-                        for (uint32_t k = 0; k < MS_CNT_NR; k++)
+                    if (auto k1 = read_counters(o.paths, registered_name(sched));
+                        k1 && std::equal(k0->begin(), k0->end(), k1->begin(), std::less_equal<>()))
+                        for (uint32_t k = 0; k < MS_CNT_NR; k++)   // none went backwards
                             per[sched].back().counters[counter_name(static_cast<ms_counter>(k))] =
                                 (*k1)[k] - (*k0)[k];
                 progress(outcome(per[sched].back(), s));
