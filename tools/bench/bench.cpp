@@ -1379,9 +1379,10 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 }
                 auto c0 = get_send_stats();
                 // the scheduler's own counters (none for the default, or without our stats)
+                const std::string reg = sched == "default" ? "" : registered_name(sched);
                 std::optional<std::array<uint64_t, MS_CNT_NR>> k0;
-                if (sched != "default")
-                    if (auto k = read_counters(o.paths, registered_name(sched)))
+                if (!reg.empty())
+                    if (auto k = read_counters(o.paths, reg))
                         k0 = *k;
                 std::string timeline;
                 if (o.timeline && round == 0) {
@@ -1394,7 +1395,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 per[sched].back().decision_ns_total = c1.first - c0.first;
                 per[sched].back().decision_count = c1.second - c0.second;
                 if (k0)
-                    if (auto k1 = read_counters(o.paths, registered_name(sched));
+                    if (auto k1 = read_counters(o.paths, reg);
                         k1 && std::equal(k0->begin(), k0->end(), k1->begin(), std::less_equal<>()))
                         for (uint32_t k = 0; k < MS_CNT_NR; k++)   // none went backwards
                             per[sched].back().counters[counter_name(static_cast<ms_counter>(k))] =
