@@ -28,7 +28,7 @@
  * subflow's unacknowledged data on the live subflow with send-buffer room where it
  * arrives first, as it does when a subflow still delivers but what it holds would arrive
  * more than four RTTs of the best subflow (at least 100 ms) after what the best one holds
- * and its RTT is more than four times its minimum and 100 ms above it (ms_path_lags: a
+ * and its RTT is more than six times its minimum and 100 ms above it (ms_path_lags: a
  * path whose rate fell or delay jumped; a healthy path that is merely deeper, or a shallow
  * one with its bottleneck's queue full, does not count: TCP delivers what it holds, and a
  * copy would take the fast path's capacity). Otherwise the subflows holding data are still

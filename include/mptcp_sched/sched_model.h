@@ -121,11 +121,14 @@ MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best MS_NONNULL, const s
 /* A path is degraded when its smoothed RTT is more than this many times the lowest RTT it
  * showed (TCP's rtt_min, a minimum over five minutes), and more than MS_DEGRADED_MIN_US
  * above it: its delay jumped, or its rate fell and a queue built up. A healthy path under
- * bulk load stays well below: a queue of one BDP in the bottleneck doubles its RTT. The
- * absolute margin is for paths whose lowest RTT is a few ms, where a queue of tens of ms
- * is already four times it (a 10 Mbit/s path at 4 ms with its bottleneck's queue full:
- * ~40 ms); taking such a path for degraded re-sent healthy data (ms_path_lags). */
-#define MS_DEGRADED_RTT_X 4
+ * bulk load stays below: a bottleneck queue of one BDP doubles its RTT, two triple it, and
+ * the smoothed RTT overshoots that while the window grows - at 4x, a healthy 10 Mbit/s
+ * 100 ms path beside a 4 ms one passed the test in some rounds and re-sent up to 14% of a
+ * transfer (docs/bench/sweep/README.md, "counters"). The absolute margin is for paths whose
+ * lowest RTT is a few ms, where a queue of tens of ms is already many times it (a
+ * 10 Mbit/s path at 4 ms with its bottleneck's queue full: ~40 ms); taking such a path for
+ * degraded re-sent healthy data (ms_path_lags). */
+#define MS_DEGRADED_RTT_X 6
 #define MS_DEGRADED_MIN_US 100000ULL
 
 MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)

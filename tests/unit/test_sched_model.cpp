@@ -212,8 +212,15 @@ TEST_CASE("lags: a degraded path's held data arrives far later than the best pat
     CHECK(ms_path_hold_ns(&deep) > ms_path_hold_ns(&fast) + 100'000'000ull);
     CHECK_FALSE(ms_path_degraded(&deep));
     CHECK_FALSE(ms_path_lags(&deep, &fast, 100'000));
-    // The same path after its delay jumped to 500 ms: degraded, and it lags.
-    deep.srtt_us = 500'000;
+    // Its smoothed RTT overshooting to 450 ms while the window grows (a queue of two BDPs
+    // and more; seen on the sweep's 100 ms path): still healthy, no re-send.
+    deep.srtt_us = 450'000;
+    CHECK_FALSE(ms_path_degraded(&deep));
+    CHECK_FALSE(ms_path_lags(&deep, &fast, 100'000));
+    // The same path after its delay jumped past six times its minimum: degraded, and it lags.
+    deep.srtt_us = 600'000;
+    CHECK_FALSE(ms_path_degraded(&deep));   // six times: not more than
+    deep.srtt_us = 700'000;
     CHECK(ms_path_degraded(&deep));
     CHECK(ms_path_lags(&deep, &fast, 100'000));
     // A 10 Mbit/s path at 4 ms with its bottleneck's queue full (40 ms): ten times its

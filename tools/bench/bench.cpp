@@ -1210,6 +1210,25 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
     return f;
 }
 
+// The scheduler's counters after a run that began at @before. A connection is counted
+// released when its socket is freed, which follows the close by a round trip or more
+// (both ends' DATA_FINs; an orphaned socket waits for its subflows): wait a little for
+// every connection the run made to be released, so that a run's conn_new and
+// conn_released agree unless one really was not.
+Result<std::array<uint64_t, MS_CNT_NR>> read_counters_settled(
+    const Paths& paths, const std::string& name, const std::array<uint64_t, MS_CNT_NR>& before)
+{
+    const auto deadline = Clock::now() + std::chrono::seconds(3);
+    for (;;) {
+        auto k = read_counters(paths, name);
+        if (!k || (*k)[MS_CNT_CONN_RELEASED] - before[MS_CNT_CONN_RELEASED] >=
+                      (*k)[MS_CNT_CONN_NEW] - before[MS_CNT_CONN_NEW] ||
+            Clock::now() > deadline || interrupted())
+            return k;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
 // One progress line for a finished run.
 std::string outcome(const RunFigures& f, const BenchScenario& s)
 {
@@ -1395,7 +1414,7 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 per[sched].back().decision_ns_total = c1.first - c0.first;
                 per[sched].back().decision_count = c1.second - c0.second;
                 if (k0)
-                    if (auto k1 = read_counters(o.paths, reg);
+                    if (auto k1 = read_counters_settled(o.paths, reg, *k0);
                         k1 && std::equal(k0->begin(), k0->end(), k1->begin(), std::less_equal<>()))
                         for (uint32_t k = 0; k < MS_CNT_NR; k++)   // none went backwards
                             per[sched].back().counters[counter_name(static_cast<ms_counter>(k))] =

@@ -75,7 +75,7 @@ static __always_inline __u32 ms_burst(struct mptcp_sock *msk, __u32 max)
 #define MS_REPAIR_STALL_FLOOR_US MS_STALL_FLOOR_US
 #endif
 /* A repair also re-sends what a live subflow holds when the subflow is degraded (its RTT
- * more than four times its minimum and 100 ms above it) and what it holds would arrive
+ * more than six times its minimum and 100 ms above it) and what it holds would arrive
  * more than four of the best subflow's RTTs, at least this long, after what the best one
  * holds (ms_path_lags). 0: off. */
 #ifndef MS_REPAIR_LAG_SLACK_US
