@@ -10,7 +10,9 @@
  * that still holds a quantum or more unsent from its earlier turns misses its turn, and
  * one more than twice as slow (srtt) as the fastest-arriving subflow - or any other one
  * while the receiver's window holds the backlog back - takes only what it can deliver
- * before that one could deliver the backlog (mptcp_sched/bpf/policies.bpf.h, ms_pick_rr).
+ * before that one could deliver the backlog, and while the window limits only if the
+ * fastest one still finds room for what it sends until the turn's data is acknowledged
+ * (mptcp_sched/bpf/policies.bpf.h, ms_pick_rr; sched_model.h, ms_rr_limit).
  * Backup subflows take turns only while no non-backup subflow is active and delivering.
  * Retransmissions go to the earliest-arrival subflow instead (as ms_minrtt): a rotation
  * there would only delay the repair.
@@ -19,8 +21,9 @@
  * time (what people use it for: testing paths, spreading load). On unequal paths the turn
  * skipping makes each path's share follow its capacity, so the slow path no longer paces
  * the whole connection, but bytes still alternate between paths of different delay: the
- * receiver reorders more than with ms_minrtt, and a receive-buffer-limited connection
- * does worse (see README "Built-in schedulers" for the measured ratios).
+ * receiver reorders more than with ms_minrtt. Where the receiver's window limits, a much
+ * slower path misses most turns (it keeps one segment a turn while idle): the window, not
+ * an even split, decides (see README "Built-in schedulers" for the measured ratios).
  *
  * Fails: with -EAGAIN, marking nothing, when no subflow is active with send-buffer room; a
  * subflow without room is skipped, never marked (marking one made early round-robin

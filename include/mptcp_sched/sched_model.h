@@ -171,6 +171,24 @@ MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast MS_NONNULL, const s
 }
 
 /*
+ * Whether a burst of @burst bytes on @slow leaves the connection's window to @fast: the
+ * burst holds @wnd_room's bytes from when it is sent until its data ack is back at the
+ * sender - its arrival on @slow (ms_path_arrival_ns) and the ack's way back, half a round
+ * trip - and meanwhile @fast goes on sending at its rate. If that does not fit in the room
+ * left after the burst, the window closes and the connection stops until the ack comes
+ * (a timeline of 50 + 50 Mbit/s 4 + 100 ms with a one-BDP window: ~100 ms without
+ * goodput after every such burst). BLEST's test (above) asks the same up to the burst's
+ * arrival only; for the window the round trip counts.
+ */
+MS_MODEL_FN bool ms_wnd_hold_ok(const struct ms_path *fast MS_NONNULL, const struct ms_path *slow MS_NONNULL,
+				__u64 wnd_room, __u32 burst)
+{
+	__u64 t = ms_path_arrival_ns(slow, burst) + (__u64)slow->srtt_us * MS_NSEC_PER_USEC / 2;
+
+	return wnd_room > burst && ms_path_bytes_in(fast, t) <= wnd_room - burst;
+}
+
+/*
  * Failure detection. A subflow with data in flight on which nothing has been delivered (no
  * ACK or SACK of new data) for longer than its stall bound has stopped: a blackholed path,
  * an interface gone, a path whose delay jumped far beyond what its RTT said. The bound is
@@ -469,11 +487,16 @@ MS_MODEL_FN int ms_rr_add(struct ms_rr_pick *r MS_NONNULL, __u32 id, __u32 last,
  * as far as the window lets out). Paths of similar delay keep their turns otherwise
  * (spilling by arrival time there would turn round-robin into min-RTT), but a window
  * smaller than what is waiting is shared by arrival, or one turn on a slow path could hold
- * all of it. An idle subflow always takes its turn, to refresh a stale RTT sample: a
- * whole quantum with an open window, at least a segment while the window limits.
+ * all of it. While the window limits, a turn of up to @quantum bytes on such a subflow
+ * must also leave the best one room for what it sends while the turn holds the window
+ * (ms_wnd_hold_ok): the spill budget alone let a 100 ms path beside a 4 ms one take a
+ * budget per turn, and each turn stopped the connection for about the deep path's RTT
+ * (0.67-0.70x the default at one BDP; docs/bench/sweep/README.md). An idle subflow always
+ * takes its turn, to refresh a stale RTT sample: a whole quantum with an open window, at
+ * least a segment while the window limits.
  */
 MS_MODEL_FN __u64 ms_rr_limit(const struct ms_path *p MS_NONNULL, const struct ms_path *best MS_NONNULL,
-			      __u32 flags, __u64 waiting)
+			      __u32 flags, __u64 waiting, __u32 quantum)
 {
 	__u64 budget;
 
@@ -483,6 +506,9 @@ MS_MODEL_FN __u64 ms_rr_limit(const struct ms_path *p MS_NONNULL, const struct m
 	    (ms_path_idle(p) || (__u64)p->srtt_us <= 2ULL * best->srtt_us))
 		return ~0ULL;
 	budget = ms_spill_budget(best, p, waiting);
+	if ((flags & MS_RR_WND_LIMITED) && budget >= p->mss &&
+	    !ms_wnd_hold_ok(best, p, waiting, budget < quantum ? (__u32)budget : quantum))
+		budget = 0;
 	if (ms_path_idle(p) && budget < p->mss)
 		return p->mss ? p->mss : 1;
 	return budget;

@@ -451,24 +451,64 @@ TEST_CASE("round-robin's turn: whole for similar paths, bounded where a slow one
     // 75 Mbit/s and 25 Mbit/s, both 4 ms RTT, both busy: similar delay, so with a window
     // that lets the backlog out each keeps a whole quantum per turn.
     ms_path fast = path(75, 4, 20'000, true), slow = path(25, 4, 20'000, true);
-    CHECK(ms_rr_limit(&slow, &fast, 0, 4'000'000) == ~0ULL);
+    CHECK(ms_rr_limit(&slow, &fast, 0, 4'000'000, kBurst) == ~0ULL);
     // A receiver's window of 40 kB (one BDP) holding back a 4 MB backlog: the slow path
     // takes only what it delivers before the fast one could deliver its queue and those
     // 40 kB, far less than a quantum.
-    const uint64_t b = ms_rr_limit(&slow, &fast, MS_RR_WND_LIMITED, 40'000);
+    const uint64_t b = ms_rr_limit(&slow, &fast, MS_RR_WND_LIMITED, 40'000, kBurst);
     CHECK(b == ms_spill_budget(&fast, &slow, 40'000));
     CHECK(b < kBurst);
     // The best subflow and an idle one always take their turn whole.
-    CHECK(ms_rr_limit(&fast, &fast, MS_RR_BEST | MS_RR_WND_LIMITED, 40'000) == ~0ULL);
+    CHECK(ms_rr_limit(&fast, &fast, MS_RR_BEST | MS_RR_WND_LIMITED, 40'000, kBurst) == ~0ULL);
     ms_path idle = path(25, 4, 0, false);
-    CHECK(ms_rr_limit(&idle, &fast, 0, 40'000) == ~0ULL);
+    CHECK(ms_rr_limit(&idle, &fast, 0, 40'000, kBurst) == ~0ULL);
     // ... but while the window limits, an idle one gets its budget, at least a segment.
-    const uint64_t idle_lim = ms_rr_limit(&idle, &fast, MS_RR_WND_LIMITED, 40'000);
+    const uint64_t idle_lim = ms_rr_limit(&idle, &fast, MS_RR_WND_LIMITED, 40'000, kBurst);
     CHECK(idle_lim >= idle.mss);
     CHECK(idle_lim < kBurst);
     ms_path idle_deep = path(25, 100, 0, false);
-    CHECK(ms_rr_limit(&idle_deep, &fast, MS_RR_WND_LIMITED, 1'000) == idle_deep.mss);
+    CHECK(ms_rr_limit(&idle_deep, &fast, MS_RR_WND_LIMITED, 1'000, kBurst) == idle_deep.mss);
     // More than twice as slow (srtt): bounded even with an open window.
     ms_path far = path(25, 100, 20'000, true);
-    CHECK(ms_rr_limit(&far, &fast, 0, 40'000) == ms_spill_budget(&fast, &far, 40'000));
+    CHECK(ms_rr_limit(&far, &fast, 0, 40'000, kBurst) == ms_spill_budget(&fast, &far, 40'000));
+}
+
+TEST_CASE("window hold: a burst on a slow path holds the window for its round trip", "[model]")
+{
+    // 50 + 50 Mbit/s at 4 + 100 ms: a 64 KiB burst on the deep path holds the window for
+    // ~110 ms (its arrival and the ack's way back); the fast path sends ~690 kB meanwhile.
+    ms_path fast = path(50, 4, 0, true), deep = path(50, 100, 0, true);
+    CHECK_FALSE(ms_wnd_hold_ok(&fast, &deep, 650'000, kBurst));
+    CHECK(ms_wnd_hold_ok(&fast, &deep, 2'000'000, kBurst));
+    // BLEST's test counts only the arrival (~60 ms, ~370 kB): it lets the burst go into a
+    // one-BDP window that then closes.
+    CHECK(ms_blest_slow_ok(&fast, &deep, 650'000, kBurst, 100));
+    // Two 4 ms paths: the fast one sends ~40 kB while a burst on the other is out.
+    ms_path twin = path(50, 4, 0, true);
+    CHECK(ms_wnd_hold_ok(&fast, &twin, 200'000, kBurst));
+    // No room beyond the burst: never.
+    CHECK_FALSE(ms_wnd_hold_ok(&fast, &twin, kBurst, kBurst));
+}
+
+TEST_CASE("round-robin's turn: while the window limits, a slower path's turn must leave the window to the best",
+          "[model]")
+{
+    // 50 + 50 Mbit/s at 4 + 100 ms, the receiver's window one BDP (650 kB), 400 kB of it
+    // free: the spill budget alone would give the 100 ms path a turn; it would hold the
+    // window for its round trip, while the 4 ms path fills it. No turn.
+    ms_path fast = path(50, 4, 0, true), deep = path(50, 100, 100'000, true);
+    const uint64_t room = 400'000;
+    REQUIRE(ms_spill_budget(&fast, &deep, room) >= deep.mss);
+    CHECK(ms_rr_limit(&deep, &fast, MS_RR_WND_LIMITED, room, kBurst) == 0);
+    // Idle, it still gets a segment (its RTT sample stays fresh).
+    ms_path deep_idle = path(50, 100, 0, false);
+    CHECK(ms_rr_limit(&deep_idle, &fast, MS_RR_WND_LIMITED, room, kBurst) == deep_idle.mss);
+    // Not window-limited (the backlog fits): the spill budget alone, as before.
+    CHECK(ms_rr_limit(&deep, &fast, 0, room, kBurst) == ms_spill_budget(&fast, &deep, room));
+    // Two paths of equal delay with the window limiting: what the best path sends while a
+    // turn on the other one is out (~4 ms) fits in the room, so the turn is kept.
+    ms_path twin = path(50, 4, 20'000, true);
+    const uint64_t lim = ms_rr_limit(&twin, &fast, MS_RR_WND_LIMITED, room, kBurst);
+    CHECK(lim == ms_spill_budget(&fast, &twin, room));
+    CHECK(lim >= twin.mss);
 }

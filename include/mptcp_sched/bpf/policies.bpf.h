@@ -443,7 +443,8 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_co
  * best subflow could deliver the backlog (as much of it as the window lets out), and then
  * gets at most what it delivers in that time (the bound ms_minrtt spills by;
  * ms_rr_limit): a quantum on a slow path must not hold a small window that the fast one
- * could have used. An idle subflow (nothing in flight or queued) always takes its turn:
+ * could have used. While the window limits, its turn must also leave the best one the
+ * room it fills until the turn's data ack is back (ms_wnd_hold_ok), or it misses the turn. An idle subflow (nothing in flight or queued) always takes its turn:
  * otherwise a path whose only RTT sample is stale and high would never be used again to
  * correct it. A path that does not keep up misses turns, so on unequal paths each one's
  * share follows its capacity and no path builds a queue that the receiver must wait for.
@@ -486,7 +487,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 		    !ms_path_of(sf, &p, now_us))
 			continue;
 		limit = ms_rr_limit(&p, &sc.best_p, wnd_flag | (id == sc.best_id ? MS_RR_BEST : 0),
-				    waiting_bytes);
+				    waiting_bytes, quantum);
 		if (!bpf_sk_stream_memory_free(sf) || p.unsent >= quantum || limit < p.mss) {
 			waiting = true;
 			continue;
