@@ -172,9 +172,10 @@ MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast MS_NONNULL, const s
 
 /*
  * Whether a burst of @burst bytes on @slow leaves the connection's window to @fast: the
- * burst holds @wnd_room's bytes from when it is sent until its data ack is back at the
- * sender - its arrival on @slow (ms_path_arrival_ns) and the ack's way back, half a round
- * trip - and meanwhile @fast goes on sending at its rate. If that does not fit in the room
+ * burst takes its share of @wnd_room (the MPTCP-level send window left) from when it is
+ * sent until its data ack is back at the sender - its arrival on @slow
+ * (ms_path_arrival_ns) and the ack's way back, half a round trip - and meanwhile @fast
+ * goes on sending at its rate. If that does not fit in the room
  * left after the burst, the window closes and the connection stops until the ack comes
  * (a timeline of 50 + 50 Mbit/s 4 + 100 ms with a one-BDP window: ~100 ms without
  * goodput after every such burst). BLEST's test (above) asks the same up to the burst's
@@ -491,7 +492,7 @@ MS_MODEL_FN int ms_rr_add(struct ms_rr_pick *r MS_NONNULL, __u32 id, __u32 last,
  * must also leave the best one room for what it sends while the turn holds the window
  * (ms_wnd_hold_ok): the spill budget alone let a 100 ms path beside a 4 ms one take a
  * budget per turn, and each turn stopped the connection for about the deep path's RTT
- * (0.67-0.70x the default at one BDP; docs/bench/sweep/README.md). An idle subflow always
+ * (0.67-0.76x the default at one BDP; docs/bench/sweep/README.md). An idle subflow always
  * takes its turn, to refresh a stale RTT sample: a whole quantum with an open window, at
  * least a segment while the window limits.
  */

@@ -483,7 +483,7 @@ TEST_CASE("window hold: a burst on a slow path holds the window for its round tr
     // BLEST's test counts only the arrival (~60 ms, ~370 kB): it lets the burst go into a
     // one-BDP window that then closes.
     CHECK(ms_blest_slow_ok(&fast, &deep, 650'000, kBurst, 100));
-    // Two 4 ms paths: the fast one sends ~40 kB while a burst on the other is out.
+    // Two 4 ms paths: the fast one sends ~90 kB while a burst on the other is out (~15 ms).
     ms_path twin = path(50, 4, 0, true);
     CHECK(ms_wnd_hold_ok(&fast, &twin, 200'000, kBurst));
     // No room beyond the burst: never.
@@ -506,7 +506,7 @@ TEST_CASE("round-robin's turn: while the window limits, a slower path's turn mus
     // Not window-limited (the backlog fits): the spill budget alone, as before.
     CHECK(ms_rr_limit(&deep, &fast, 0, room, kBurst) == ms_spill_budget(&fast, &deep, room));
     // Two paths of equal delay with the window limiting: what the best path sends while a
-    // turn on the other one is out (~4 ms) fits in the room, so the turn is kept.
+    // turn on the other one is out fits in the room, so the turn is kept.
     ms_path twin = path(50, 4, 20'000, true);
     const uint64_t lim = ms_rr_limit(&twin, &fast, MS_RR_WND_LIMITED, room, kBurst);
     CHECK(lim == ms_spill_budget(&fast, &twin, room));
