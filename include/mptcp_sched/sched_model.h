@@ -137,6 +137,13 @@ MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
 	       p->srtt_us > p->min_rtt_us + MS_DEGRADED_MIN_US;
 }
 
+/* Whether @x bytes fit in the send window @wnd_room once a burst of @burst bytes has
+ * taken its share. */
+static inline bool ms_wnd_fits(__u64 wnd_room, __u32 burst, __u64 x)
+{
+	return wnd_room > burst && x <= wnd_room - burst;
+}
+
 /*
  * BLEST's test (Ferlin, Alay, Mehani, Boreli: "BLEST: Blocking Estimation-based MPTCP
  * Scheduler for Heterogeneous Networks", IFIP Networking 2016), in arrival-time form:
@@ -167,7 +174,7 @@ MS_MODEL_FN bool ms_blest_slow_ok(const struct ms_path *fast MS_NONNULL, const s
 			growth = (__u64)fast->mss * rtts * (rtts - 1) / 2;
 	}
 	x = (x + growth) * lambda_pct / 100;
-	return wnd_room > burst && x <= wnd_room - burst;
+	return ms_wnd_fits(wnd_room, burst, x);
 }
 
 /*
@@ -186,7 +193,7 @@ MS_MODEL_FN bool ms_wnd_hold_ok(const struct ms_path *fast MS_NONNULL, const str
 {
 	__u64 t = ms_path_arrival_ns(slow, burst) + (__u64)slow->srtt_us * MS_NSEC_PER_USEC / 2;
 
-	return wnd_room > burst && ms_path_bytes_in(fast, t) <= wnd_room - burst;
+	return ms_wnd_fits(wnd_room, burst, ms_path_bytes_in(fast, t));
 }
 
 /*
