@@ -446,8 +446,9 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_co
  * could have used. While the window limits, its turn must also leave the best one the
  * room it fills until the turn's data ack is back (ms_wnd_hold_ok), or it misses the
  * turn. An idle subflow (nothing in flight or queued) always takes its turn: otherwise a
- * path whose only RTT sample is stale and high would never be used again to correct it. A path that does not keep up misses turns, so on unequal paths each one's
- * share follows its capacity and no path builds a queue that the receiver must wait for.
+ * path whose only RTT sample is stale and high would never be used again to correct it.
+ * A path that does not keep up misses turns, so on unequal paths each one's share follows
+ * its capacity and no path builds a queue that the receiver must wait for.
  * When no subflow qualifies the decision waits for acks. Backup subflows take turns only
  * while no non-backup subflow is active and delivering (the scan's eligible class); within
  * that set a stopped subflow is not skipped, it just fails to keep up and misses its
