@@ -116,6 +116,18 @@ struct ms_subflow {
  * have existed, the row chosen least recently is reused (rows_reused counts it). */
 #define MS_SUBFLOW_ROWS 8
 
+/* A subflow's measured delivery rate (policy state, not a statistic): the windowed
+ * maximum of TCP's rate samples (ms_rate_replaces, sched_model.h), kept for the scan's
+ * window-limited arrival (ms_path_wnd_arrival_ns). Slot subflow_id % MS_RATE_SLOTS;
+ * a slot found holding another subflow's id starts over. */
+struct ms_rate_slot {
+	__u32 subflow_id;	/* 0 = free */
+	__u32 kBps;		/* kB/s (1000 bytes) */
+	__u64 stamp_us;		/* when it was sampled (ms_now_us clock) */
+};
+
+#define MS_RATE_SLOTS 8
+
 /*
  * Everything a scheduler keeps for one connection, in the socket storage of the MPTCP
  * socket (map ms_conn_state): its policy state and its statistics. The kernel frees it
@@ -140,6 +152,7 @@ struct ms_conn_state {
 	__u64 last_tick;	/* ... of the latest decision */
 	__u64 repair_asked_us;	/* when the latest stop an early repair was asked for began
 				 * (its subflow's last delivery, ms_now_us clock); 0: none */
+	struct ms_rate_slot rate[MS_RATE_SLOTS];
 	struct ms_subflow sf[MS_SUBFLOW_ROWS];
 };
 

@@ -41,6 +41,8 @@ struct ms_path {
 	__u32 unsent;		/* bytes queued in the subflow, not yet sent */
 	__u32 rttvar_us;	/* TCP's RTT variance term (rttvar_us): RTO = srtt + rttvar */
 	__u32 min_rtt_us;	/* the lowest RTT sample of the last minutes (TCP's rtt_min; 0: none) */
+	__u32 rate_kBps;	/* its measured delivery rate in kB/s (1000 bytes): the windowed
+				 * maximum of TCP's rate samples (ms_rate_replaces); 0: none */
 	__u64 since_delivery_us;	/* us since an ACK or SACK last delivered data on it, or
 				 * since it began sending after being idle (tcp delivered_mstamp) */
 	__u64 sndbuf_free;	/* bytes its send buffer can still take (sk_sndbuf - queued) */
@@ -79,6 +81,66 @@ MS_MODEL_FN __u64 ms_path_send_delay_ns(const struct ms_path *p MS_NONNULL, __u3
 MS_MODEL_FN __u64 ms_path_arrival_ns(const struct ms_path *p MS_NONNULL, __u32 burst)
 {
 	return ms_path_send_delay_ns(p, burst) + (__u64)p->srtt_us * MS_NSEC_PER_USEC / 2;
+}
+
+/*
+ * The measured delivery rate is a windowed maximum of TCP's rate samples (tcp_rate.c:
+ * segments delivered over the interval they took, one sample per ACK), as BBR keeps its
+ * bottleneck bandwidth: a sample replaces the kept maximum when it is at least as high, or
+ * when the maximum is older than MS_RATE_WINDOW_RTTS smoothed RTTs (at least
+ * MS_RATE_WINDOW_MIN_US). A path given less than it could carry samples what it was given,
+ * so the maximum keeps what it delivered when it was busy; one whose capacity fell forgets
+ * the old rate within the window. Whether @sample replaces @max, kept @age_us ago.
+ */
+#define MS_RATE_WINDOW_RTTS 10
+#define MS_RATE_WINDOW_MIN_US 200000ULL
+
+static inline bool ms_rate_replaces(__u32 max, __u64 age_us, __u32 sample, __u32 srtt_us)
+{
+	__u64 window = (__u64)MS_RATE_WINDOW_RTTS * srtt_us;
+
+	if (window < MS_RATE_WINDOW_MIN_US)
+		window = MS_RATE_WINDOW_MIN_US;
+	return sample && (sample >= max || age_us > window);
+}
+
+/*
+ * Arrival of a segment handed over now while the receiver's window limits the connection.
+ * The congestion windows grew above that window before it limited, so
+ * ms_path_arrival_ns's send delay is zero and its only queue signal is the smoothed RTT,
+ * a round trip late: at 50 + 50 Mbit/s, 4 + 20 ms RTT with a one-BDP window the 4 ms path
+ * held the whole window (srtt 20 ms: its own queue) while the idle 20 ms path ranked
+ * behind it by a stale srtt (docs/bench/sweep/README.md). Here the path's bottleneck holds
+ * what the path was given (in flight and unsent, plus this segment) beyond one
+ * bandwidth-delay product at its measured rate (rate_kBps) and lowest RTT; the segment
+ * waits for that to drain, then half the lowest RTT. That moves with every byte handed
+ * over, so the window's marginal byte leaves a path with a standing queue as soon as
+ * another one delivers sooner.
+ *
+ * Only for a path with data in flight whose smoothed RTT confirms the queue, at more than
+ * MS_QUEUE_RTT_X times its lowest (a bottleneck queue of one BDP doubles it); otherwise
+ * ms_path_arrival_ns. A path the window starves samples a rate below its capacity, and
+ * under load an RTT sits above its lowest by processing delay alone: the held bytes over
+ * that rate then read as a queue that is not there, and an idle path would rank at half
+ * its lowest RTT beside a busy one at half its smoothed RTT (with the model for every
+ * path, 75 + 25 and 90 + 10 Mbit/s at 4 + 4 ms moved 11-15% of the bytes to the slower
+ * path, for 0.71-0.98x of the goodput). Without a rate sample or a lowest RTT, the same.
+ */
+#define MS_QUEUE_RTT_X 2
+
+MS_MODEL_FN __u64 ms_path_wnd_arrival_ns(const struct ms_path *p MS_NONNULL)
+{
+	__u64 held = (__u64)p->packets_out * p->mss + p->unsent + p->mss;
+	__u64 pipe_ns = (__u64)p->min_rtt_us * MS_NSEC_PER_USEC, drain_ns;
+
+	if (!p->rate_kBps || !p->min_rtt_us || !p->packets_out ||
+	    p->srtt_us <= (__u64)MS_QUEUE_RTT_X * p->min_rtt_us)
+		return ms_path_arrival_ns(p, p->mss);
+	/* held < 2^34: the product stays below 2^54 */
+	if (held > (1ULL << 34))
+		held = 1ULL << 34;
+	drain_ns = held * MS_USEC_PER_SEC / p->rate_kBps;	/* ns = bytes / (kB/s) * 1e6 */
+	return (drain_ns > pipe_ns ? drain_ns - pipe_ns : 0) + pipe_ns / 2;
 }
 
 /* Bytes @p delivers in @ns at its delivery rate. */
@@ -361,6 +423,8 @@ MS_MODEL_FN int ms_scan_add_inactive(struct ms_scan *s MS_NONNULL,
 #define MS_SCAN_ROOM 2U		/* its send buffer has room */
 #define MS_SCAN_WORST 4U	/* keep the worst (what a repair needs; a send decision does not
 				 * pay for ms_path_hold_ns) */
+#define MS_SCAN_WND_LIMITED 8U	/* the receiver's window holds back part of the backlog: rank
+				 * by ms_path_wnd_arrival_ns */
 
 /* Adds an active subflow: its model @p, @id and @flags. With @stall_floor_us (0: no stall
  * test) a subflow that stopped (ms_path_stalled with that floor) falls in a stalled
@@ -370,7 +434,8 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 {
 	__u32 cls = flags & MS_SCAN_BACKUP ? MS_CLASS_BACKUP : MS_CLASS_PRIMARY;
 	bool room = flags & MS_SCAN_ROOM;
-	__u64 t = ms_path_arrival_ns(p, p->mss), hold;
+	__u64 t = flags & MS_SCAN_WND_LIMITED ? ms_path_wnd_arrival_ns(p) : ms_path_arrival_ns(p, p->mss);
+	__u64 hold;
 
 	if (stall_floor_us && ms_path_stalled(p, stall_floor_us)) {
 		ms_scan_note_stop(s, p);

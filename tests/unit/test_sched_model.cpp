@@ -512,3 +512,104 @@ TEST_CASE("round-robin's turn: while the window limits, a slower path's turn mus
     CHECK(lim == ms_spill_budget(&fast, &twin, room));
     CHECK(lim >= twin.mss);
 }
+
+TEST_CASE("measured rate: a windowed maximum of the samples", "[model]")
+{
+    // A higher (or equal) sample replaces the maximum at once, a lower one does not ...
+    CHECK(ms_rate_replaces(5'000, 0, 6'000, 20'000));
+    CHECK(ms_rate_replaces(5'000, 0, 5'000, 20'000));
+    CHECK_FALSE(ms_rate_replaces(5'000, 150'000, 1'000, 20'000));
+    // ... until the maximum is older than ten smoothed RTTs, at least 200 ms.
+    CHECK(ms_rate_replaces(5'000, 200'001, 1'000, 20'000));
+    CHECK_FALSE(ms_rate_replaces(5'000, 900'000, 1'000, 100'000));
+    CHECK(ms_rate_replaces(5'000, 1'000'001, 1'000, 100'000));
+    // No sample (0) never replaces anything; the first one always does.
+    CHECK_FALSE(ms_rate_replaces(5'000, 10'000'000, 0, 20'000));
+    CHECK(ms_rate_replaces(0, 0, 1, 20'000));
+}
+
+TEST_CASE("window-limited arrival: what the bottleneck holds beyond the pipe, then half the lowest RTT",
+          "[model]")
+{
+    // 50 Mbit/s (6.25 MB/s), lowest RTT 4 ms: a pipe of 25 kB. The congestion window grew
+    // far above what is in flight, as when the receiver's window limits.
+    ms_path p = path(50, 4, 0, false);
+    p.cwnd = 1000;
+    p.rate_kBps = 6'250;
+    p.srtt_us = 19'000;   // a standing queue: more than twice the lowest RTT
+    // 123 kB held (as the 4 ms path did at 50 + 50 Mbit/s 4 + 20 ms with a 1x BDP window):
+    // (123 kB + this segment) / 6.25 MB/s - 4 ms + 2 ms, about 17.9 ms, whatever srtt says.
+    p.packets_out = 85;
+    uint64_t t = ms_path_wnd_arrival_ns(&p);
+    CHECK(t > 17'800'000);
+    CHECK(t < 18'000'000);
+    // Unsent bytes in the subflow wait too, at the measured rate.
+    p.unsent = 62'500;   // 10 ms more
+    CHECK(ms_path_wnd_arrival_ns(&p) - t == 10'000'000);
+    // Within the pipe: no queue, half the lowest RTT.
+    p.unsent = 0;
+    p.packets_out = 10;   // 14.5 kB
+    CHECK(ms_path_wnd_arrival_ns(&p) == 2'000'000);
+    // A smoothed RTT up to twice the lowest does not confirm a queue: the usual model.
+    p.packets_out = 85;
+    p.srtt_us = 8'000;
+    CHECK(ms_path_wnd_arrival_ns(&p) == ms_path_arrival_ns(&p, p.mss));
+    // Nor does the stale smoothed RTT of a path with nothing in flight.
+    p.srtt_us = 19'000;
+    p.packets_out = 0;
+    CHECK(ms_path_wnd_arrival_ns(&p) == ms_path_arrival_ns(&p, p.mss));
+    // Without a measured rate or a lowest RTT, the same.
+    p.packets_out = 85;
+    p.rate_kBps = 0;
+    CHECK(ms_path_wnd_arrival_ns(&p) == ms_path_arrival_ns(&p, p.mss));
+    p.rate_kBps = 6'250;
+    p.min_rtt_us = 0;
+    CHECK(ms_path_wnd_arrival_ns(&p) == ms_path_arrival_ns(&p, p.mss));
+}
+
+TEST_CASE("scan while the window limits: the marginal byte goes to the path without a queue",
+          "[model]")
+{
+    // 50 + 50 Mbit/s, 4 + 20 ms with a one-BDP window: the 4 ms path holds 123 kB (srtt
+    // 19 ms: its own queue), the 20 ms path idles with a stale srtt of 22.7 ms.
+    ms_path fast = path(50, 4, 0, false), slow = path(50, 20, 0, false);
+    fast.cwnd = slow.cwnd = 1000;
+    fast.packets_out = 85;
+    fast.srtt_us = 19'000;
+    slow.srtt_us = 22'700;
+    fast.rate_kBps = slow.rate_kBps = 6'250;
+    constexpr uint32_t kRoom = MS_SCAN_ROOM;
+    ms_scan s;
+
+    // By the smoothed RTTs the fast path ranks first (9.5 against 11.35 ms) ...
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 1, kRoom, 0);
+    ms_scan_add(&s, &slow, 2, kRoom, 0);
+    CHECK(s.best_id == 1);
+    // ... while the window limits, the idle one does (10 ms against ~17.9).
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_WND_LIMITED, 0);
+    ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_WND_LIMITED, 0);
+    CHECK(s.best_id == 2);
+    // Once the fast path holds no more than its pipe, it is first again.
+    fast.packets_out = 15;
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_WND_LIMITED, 0);
+    ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_WND_LIMITED, 0);
+    CHECK(s.best_id == 1);
+    // Equal lowest RTTs, no queue the RTT confirms (75 + 25 Mbit/s, 4 + 4 ms; the fast path
+    // at 5 ms with what the window lets it hold, the idle slower one at a stale 8.5 ms):
+    // the measured rates do not move the fast path's bytes, though they read low.
+    fast = path(75, 4, 0, false);
+    slow = path(25, 4, 0, false);
+    fast.cwnd = slow.cwnd = 1000;
+    fast.packets_out = 30;   // 43 kB
+    fast.srtt_us = 5'000;
+    slow.srtt_us = 8'500;    // stale
+    fast.rate_kBps = 5'000;
+    slow.rate_kBps = 1'250;
+    ms_scan_init(&s);
+    ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_WND_LIMITED, 0);
+    ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_WND_LIMITED, 0);
+    CHECK(s.best_id == 1);
+}

@@ -110,6 +110,13 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 	p->packets_out = tp->packets_out;
 	p->unsent = tp->write_seq - tp->snd_nxt;
 	p->rttvar_us = tp->rttvar_us;
+	/* TCP's latest rate sample in kB/s (bytes per ms); ms_rate_track turns it into the
+	 * windowed maximum. At most 2^32 - 1 kB/s (34 Tbit/s). */
+	if (tp->rate_interval_us) {
+		__u64 kBps = (__u64)tp->rate_delivered * p->mss * 1000 / tp->rate_interval_us;
+
+		p->rate_kBps = kBps > 0xffffffffULL ? 0xffffffffU : (__u32)kBps;
+	}
 	/* ~0U until the first RTT sample */
 	p->min_rtt_us = tp->rtt_min.s[0].v == ~0U ? 0 : tp->rtt_min.s[0].v;
 	/* TCP also sets delivered_mstamp when a subflow starts sending after being idle, so a
@@ -195,14 +202,47 @@ static __always_inline __u64 ms_backlog(struct mptcp_sock *msk)
 	return b > 0 ? (__u64)b : 0;
 }
 
+/* @p (subflow @id, at @now_us) holds TCP's latest rate sample in rate_kBps: fold it into
+ * the windowed maximum kept in @st (ms_rate_replaces) and leave that in rate_kBps instead.
+ * Without @st: no measured rate (0). */
+static __always_inline void ms_rate_track(struct ms_conn_state *st, __u32 id,
+					  struct ms_path *p, __u64 now_us)
+{
+	struct ms_rate_slot *slot;
+
+	/* @st may be NULL: keep the compiler from taking the slot's address (which the
+	 * verifier refuses on a pointer not yet checked) before the check, out of the loop */
+	barrier_var(st);
+	if (!st) {
+		p->rate_kBps = 0;
+		return;
+	}
+	slot = &st->rate[id % MS_RATE_SLOTS];
+	if (slot->subflow_id != id) {
+		slot->subflow_id = id;
+		slot->kBps = 0;
+		slot->stamp_us = now_us;
+	}
+	if (ms_rate_replaces(slot->kBps, now_us - slot->stamp_us, p->rate_kBps, p->srtt_us)) {
+		slot->kBps = p->rate_kBps;
+		slot->stamp_us = now_us;
+	}
+	p->rate_kBps = slot->kBps;
+}
+
 /* One pass over the active subflows into @out (ms_scan_add, sched_model.h: the eligible
  * class, best, roomy, idle; worst too with @worst), as they are at @now_us (ms_now_us).
  * With @stall_floor_us (0: none), subflows that stopped (ms_path_stalled with that floor)
  * are eligible only when every active one has, and an inactive subflow that stopped
- * holding data counts as a stop too (ms_scan_add_inactive). False: nothing is active. */
-static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *out,
-					__u64 stall_floor_us, bool worst, __u64 now_us)
+ * holding data counts as a stop too (ms_scan_add_inactive). Each subflow's measured rate is
+ * kept in @st (ms_rate_track; may be NULL: none), and while the receiver's window holds
+ * back part of the backlog the scan ranks by it (MS_SCAN_WND_LIMITED). False: nothing is
+ * active. */
+static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_state *st,
+					struct ms_scan *out, __u64 stall_floor_us, bool worst,
+					__u64 now_us)
 {
+	__u32 wnd_limited = ms_wnd_room(msk) < ms_backlog(msk) ? MS_SCAN_WND_LIMITED : 0;
 	struct mptcp_subflow_context *sf;
 
 	ms_scan_init(out);
@@ -211,6 +251,7 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *
 
 		if (!ms_path_of(sf, &p, now_us))
 			continue;
+		ms_rate_track(st, sf->subflow_id, &p, now_us);
 		if (!mptcp_subflow_active(sf)) {
 			ms_scan_add_inactive(out, &p, stall_floor_us);
 			continue;
@@ -218,7 +259,7 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_scan *
 		ms_scan_add(out, &p, sf->subflow_id,
 			    (ms_is_backup(sf) ? MS_SCAN_BACKUP : 0) |
 			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0) |
-			    (worst ? MS_SCAN_WORST : 0), stall_floor_us);
+			    (worst ? MS_SCAN_WORST : 0) | wnd_limited, stall_floor_us);
 	}
 	if (out->stalled)
 		ms_count(MS_CNT_STALLED);
@@ -258,7 +299,7 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 {
 	bool live, stuck, use_idle;
 
-	if (!ms_scan_all(msk, sc, MS_REPAIR_STALL_FLOOR_US, true, ms_now_us()))
+	if (!ms_scan_all(msk, st, sc, MS_REPAIR_STALL_FLOOR_US, true, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	live = ms_scan_live(sc);
 	/* stopped, or so far behind (a degraded path) that its data arrives much later */
@@ -330,7 +371,7 @@ static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn
 static __always_inline bool ms_scan_send(struct mptcp_sock *msk, struct ms_conn_state *st,
 					 struct ms_scan *sc, __u64 now_us)
 {
-	if (!ms_scan_all(msk, sc, MS_STALL_FLOOR_US, false, now_us))
+	if (!ms_scan_all(msk, st, sc, MS_STALL_FLOOR_US, false, now_us))
 		return false;
 	ms_ask_repair(msk, st, sc, now_us);
 	return true;

@@ -104,6 +104,8 @@ struct tcp_sock {
 	u32 rttvar_us;
 	struct minmax rtt_min;	/* windowed minimum RTT, us: s[0].v is the minimum */
 	u64 delivered_mstamp;	/* tcp_clock_us() (CLOCK_MONOTONIC) of the latest delivery */
+	u32 rate_delivered;	/* the latest rate sample: segments delivered ... */
+	u32 rate_interval_us;	/* ... over this interval (0: no sample) */
 };
 
 /* net/mptcp/protocol.h */
