@@ -8,7 +8,13 @@
  * With empty queues that is the lowest-RTT path, so application-limited traffic stays on
  * the fastest path; a saturated fast path hands bursts to a slower one exactly when the
  * slower one would deliver them sooner, so bulk transfers aggregate and a slow path never
- * holds more than it can deliver before the fast one could. When the chosen subflow's send
+ * holds more than it can deliver before the fast one could. While the receiver's window
+ * holds back part of what the application wrote, the congestion windows say little (they
+ * grew above it) and a smoothed RTT shows a queue a round trip late: a subflow with data in
+ * flight whose srtt is more than twice its lowest then ranks by what its bottleneck holds
+ * beyond one BDP at its measured rate (a windowed maximum of TCP's rate samples, kept per
+ * subflow in the connection's state) and lowest RTT (ms_path_wnd_arrival_ns), so the
+ * window's next bytes go to a path without a standing queue. When the chosen subflow's send
  * buffer is full the decision waits (the core asks again on the next ack) rather than use a
  * later-arriving subflow: what arrives late makes the receiver hold everything behind it.
  * Backup subflows carry data only while no non-backup subflow is active (joined, not stale)

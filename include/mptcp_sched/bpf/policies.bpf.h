@@ -235,14 +235,15 @@ static __always_inline void ms_rate_track(struct ms_conn_state *st, __u32 id,
  * With @stall_floor_us (0: none), subflows that stopped (ms_path_stalled with that floor)
  * are eligible only when every active one has, and an inactive subflow that stopped
  * holding data counts as a stop too (ms_scan_add_inactive). Each subflow's measured rate is
- * kept in @st (ms_rate_track; may be NULL: none), and while the receiver's window holds
- * back part of the backlog the scan ranks by it (MS_SCAN_WND_LIMITED). False: nothing is
- * active. */
+ * kept in @st (ms_rate_track; may be NULL: none), and with @by_queue, while the receiver's
+ * window holds back part of the backlog, the scan ranks by it (MS_SCAN_WND_LIMITED).
+ * False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_state *st,
 					struct ms_scan *out, __u64 stall_floor_us, bool worst,
-					__u64 now_us)
+					bool by_queue, __u64 now_us)
 {
-	__u32 wnd_limited = ms_wnd_room(msk) < ms_backlog(msk) ? MS_SCAN_WND_LIMITED : 0;
+	__u32 wnd_limited = by_queue && ms_wnd_room(msk) < ms_backlog(msk) ?
+			    MS_SCAN_WND_LIMITED : 0;
 	struct mptcp_subflow_context *sf;
 
 	ms_scan_init(out);
@@ -299,7 +300,7 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 {
 	bool live, stuck, use_idle;
 
-	if (!ms_scan_all(msk, st, sc, MS_REPAIR_STALL_FLOOR_US, true, ms_now_us()))
+	if (!ms_scan_all(msk, st, sc, MS_REPAIR_STALL_FLOOR_US, true, true, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	live = ms_scan_live(sc);
 	/* stopped, or so far behind (a degraded path) that its data arrives much later */
@@ -365,13 +366,13 @@ static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn
 	ms_count(MS_CNT_REPAIR_ASKED);
 }
 
-/* A send decision's scan (ms_scan_all with the single-path policies' stall floor, at
- * @now_us) and, when it finds a stop, the early repair (ms_ask_repair). False: nothing is
- * active. */
+/* A send decision's scan (ms_scan_all with the single-path policies' stall floor and
+ * @by_queue, at @now_us) and, when it finds a stop, the early repair (ms_ask_repair).
+ * False: nothing is active. */
 static __always_inline bool ms_scan_send(struct mptcp_sock *msk, struct ms_conn_state *st,
-					 struct ms_scan *sc, __u64 now_us)
+					 struct ms_scan *sc, bool by_queue, __u64 now_us)
 {
-	if (!ms_scan_all(msk, st, sc, MS_STALL_FLOOR_US, false, now_us))
+	if (!ms_scan_all(msk, st, sc, MS_STALL_FLOOR_US, false, by_queue, now_us))
 		return false;
 	ms_ask_repair(msk, st, sc, now_us);
 	return true;
@@ -449,6 +450,8 @@ wait:
  * slow path never holds more than it can deliver before the fast one could. Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
  * the eligible set only while no non-backup subflow is active and live, for repairs too.
+ * While the receiver's window holds back part of the backlog, a subflow whose smoothed RTT
+ * shows a standing queue ranks by its measured rate instead (ms_path_wnd_arrival_ns).
  * With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on a subflow other than
  * the best must also pass BLEST's send-window test (ms_blest_slow_ok), else the decision
  * waits. A subflow that stopped (ms_path_stalled: data in flight, nothing delivered for
@@ -465,7 +468,7 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_co
 		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	if (!ms_scan_send(msk, st, &sc, ms_now_us()))
+	if (!ms_scan_send(msk, st, &sc, true, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	return ms_arrival_send(msk, st, kind, blest_lambda, &sc, MS_SEND_BURST);
 }
@@ -517,7 +520,11 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	int ret;
 
 	now_us = ms_now_us();
-	if (!ms_scan_send(msk, st, &sc, now_us))
+	/* ranked by smoothed RTTs: the turn limits (ms_rr_limit) take the best for the fast
+	 * path, and ranked by queue the best turned to the deep path whenever the fast one
+	 * queued (50 + 50 Mbit/s 4 + 100 ms, one BDP: 0.83x against 0.99x;
+	 * docs/bench/sweep/README.md) */
+	if (!ms_scan_send(msk, st, &sc, false, now_us))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 
 	ms_rr_init(&pick);
@@ -622,7 +629,7 @@ MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct m
 		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	if (!ms_scan_send(msk, st, &sc, ms_now_us()))
+	if (!ms_scan_send(msk, st, &sc, true, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	seg = ms_data_seg(msk, sc.best_p.mss);
 	tail = ms_tail_bytes(backlog, seg, tail_segs);
