@@ -124,7 +124,8 @@ static inline bool ms_rate_replaces(__u32 max, __u64 age_us, __u32 sample, __u32
  * that rate then read as a queue that is not there, and an idle path would rank at half
  * its lowest RTT beside a busy one at half its smoothed RTT (with the model for every
  * path, 75 + 25 and 90 + 10 Mbit/s at 4 + 4 ms moved 11-15% of the bytes to the slower
- * path, for 0.71-0.98x of the goodput). Without a rate sample or a lowest RTT, the same.
+ * path, for 0.71-0.98x of the goodput that ranking by srtt had). Without a rate sample or
+ * a lowest RTT, the same.
  */
 #define MS_QUEUE_RTT_X 2
 
@@ -434,7 +435,8 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 {
 	__u32 cls = flags & MS_SCAN_BACKUP ? MS_CLASS_BACKUP : MS_CLASS_PRIMARY;
 	bool room = flags & MS_SCAN_ROOM;
-	__u64 t = flags & MS_SCAN_WND_LIMITED ? ms_path_wnd_arrival_ns(p) : ms_path_arrival_ns(p, p->mss);
+	__u64 t = flags & MS_SCAN_WND_LIMITED ? ms_path_wnd_arrival_ns(p) :
+						 ms_path_arrival_ns(p, p->mss);
 	__u64 hold;
 
 	if (stall_floor_us && ms_path_stalled(p, stall_floor_us)) {
