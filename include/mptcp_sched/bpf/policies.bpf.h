@@ -110,13 +110,6 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 	p->packets_out = tp->packets_out;
 	p->unsent = tp->write_seq - tp->snd_nxt;
 	p->rttvar_us = tp->rttvar_us;
-	/* TCP's latest rate sample in kB/s (bytes per ms); ms_rate_track turns it into the
-	 * windowed maximum. At most 2^32 - 1 kB/s (34 Tbit/s). */
-	if (tp->rate_interval_us) {
-		__u64 kBps = (__u64)tp->rate_delivered * p->mss * 1000 / tp->rate_interval_us;
-
-		p->rate_kBps = kBps > 0xffffffffULL ? 0xffffffffU : (__u32)kBps;
-	}
 	/* ~0U until the first RTT sample */
 	p->min_rtt_us = tp->rtt_min.s[0].v == ~0U ? 0 : tp->rtt_min.s[0].v;
 	/* TCP also sets delivered_mstamp when a subflow starts sending after being idle, so a
@@ -202,20 +195,28 @@ static __always_inline __u64 ms_backlog(struct mptcp_sock *msk)
 	return b > 0 ? (__u64)b : 0;
 }
 
-/* @p (subflow @id, at @now_us) holds TCP's latest rate sample in rate_kBps: fold it into
- * the windowed maximum kept in @st (ms_rate_replaces) and leave that in rate_kBps instead.
- * Without @st: no measured rate (0). */
-static __always_inline void ms_rate_track(struct ms_conn_state *st, __u32 id,
-					  struct ms_path *p, __u64 now_us)
+/* Fold @sf's latest TCP rate sample (in kB/s, bytes per ms; at most 2^32 - 1 kB/s, 34
+ * Tbit/s) into the windowed maximum kept in @st (ms_rate_replaces) and leave that in @p's
+ * rate_kBps (@p as ms_path_of filled it, at @now_us). Without @st: no measured rate (0). */
+static __always_inline void ms_rate_track(struct ms_conn_state *st,
+					  struct mptcp_subflow_context *sf, struct ms_path *p,
+					  __u64 now_us)
 {
+	struct tcp_sock *tp = ms_tcp(sf);
 	struct ms_rate_slot *slot;
+	__u32 id = sf->subflow_id, sample = 0;
 
 	/* @st may be NULL: keep the compiler from taking the slot's address (which the
 	 * verifier refuses on a pointer not yet checked) before the check, out of the loop */
 	barrier_var(st);
-	if (!st) {
+	if (!st || !tp) {
 		p->rate_kBps = 0;
 		return;
+	}
+	if (tp->rate_interval_us) {
+		__u64 kBps = (__u64)tp->rate_delivered * p->mss * 1000 / tp->rate_interval_us;
+
+		sample = kBps > 0xffffffffULL ? 0xffffffffU : (__u32)kBps;
 	}
 	slot = &st->rate[id % MS_RATE_SLOTS];
 	if (slot->subflow_id != id) {
@@ -223,8 +224,8 @@ static __always_inline void ms_rate_track(struct ms_conn_state *st, __u32 id,
 		slot->kBps = 0;
 		slot->stamp_us = now_us;
 	}
-	if (ms_rate_replaces(slot->kBps, now_us - slot->stamp_us, p->rate_kBps, p->srtt_us)) {
-		slot->kBps = p->rate_kBps;
+	if (ms_rate_replaces(slot->kBps, now_us - slot->stamp_us, sample, p->srtt_us)) {
+		slot->kBps = sample;
 		slot->stamp_us = now_us;
 	}
 	p->rate_kBps = slot->kBps;
@@ -234,9 +235,10 @@ static __always_inline void ms_rate_track(struct ms_conn_state *st, __u32 id,
  * class, best, roomy, idle; worst too with @worst), as they are at @now_us (ms_now_us).
  * With @stall_floor_us (0: none), subflows that stopped (ms_path_stalled with that floor)
  * are eligible only when every active one has, and an inactive subflow that stopped
- * holding data counts as a stop too (ms_scan_add_inactive). Each subflow's measured rate is
- * kept in @st (ms_rate_track; may be NULL: none), and with @by_queue, while the receiver's
- * window holds back part of the backlog, the scan ranks by it (MS_SCAN_WND_LIMITED).
+ * holding data counts as a stop too (ms_scan_add_inactive). With @by_queue each subflow's
+ * measured rate is kept in @st (ms_rate_track; may be NULL: none) and, while the
+ * receiver's window holds back part of the backlog, the scan ranks by it
+ * (MS_SCAN_WND_LIMITED); without, no rate is read or kept (nothing would use it).
  * False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_state *st,
 					struct ms_scan *out, __u64 stall_floor_us, bool worst,
@@ -252,7 +254,8 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_s
 
 		if (!ms_path_of(sf, &p, now_us))
 			continue;
-		ms_rate_track(st, sf->subflow_id, &p, now_us);
+		if (by_queue)
+			ms_rate_track(st, sf, &p, now_us);
 		if (!mptcp_subflow_active(sf)) {
 			ms_scan_add_inactive(out, &p, stall_floor_us);
 			continue;
