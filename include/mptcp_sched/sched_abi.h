@@ -118,7 +118,7 @@ struct ms_subflow {
 
 /* A subflow's measured delivery rate (policy state, not a statistic): the windowed
  * maximum of TCP's rate samples (ms_rate_replaces, sched_model.h), kept for the scan's
- * window-limited arrival (ms_path_wnd_arrival_ns). Slot subflow_id % MS_RATE_SLOTS;
+ * queue arrival (ms_path_queue_arrival_ns). Slot subflow_id % MS_RATE_SLOTS;
  * a slot found holding another subflow's id starts over. */
 struct ms_rate_slot {
 	__u32 subflow_id;	/* 0 = free */

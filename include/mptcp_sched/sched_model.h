@@ -48,8 +48,13 @@ struct ms_path {
 	__u64 sndbuf_free;	/* bytes its send buffer can still take (sk_sndbuf - queued) */
 };
 
-/* Delivery rate in bytes per second: one congestion window per round trip; 0 = unknown
- * (no RTT sample yet), otherwise at least 1. */
+/* Delivery rate in bytes per second: one congestion window per round trip, but never more
+ * than the path's measured rate (rate_kBps, where kept): a window per smoothed RTT runs
+ * ahead of a path whose window grew faster than its RTT followed, or whose smoothed RTT
+ * dipped for a sample while its bottleneck still held a queue - at 75 + 25 Mbit/s,
+ * 4 + 100 ms it read 58 Mbit/s on the 25 Mbit/s path, which was then handed 1.2 MB it
+ * delivered half a second later, and the fast path idled behind it
+ * (docs/bench/sweep/README.md). 0 = unknown (no RTT sample yet), otherwise at least 1. */
 MS_MODEL_FN __u64 ms_path_rate(const struct ms_path *p MS_NONNULL)
 {
 	__u64 window = (__u64)p->cwnd * p->mss, rate;
@@ -60,6 +65,8 @@ MS_MODEL_FN __u64 ms_path_rate(const struct ms_path *p MS_NONNULL)
 		rate = window / p->srtt_us * MS_USEC_PER_SEC;
 	else
 		rate = window * MS_USEC_PER_SEC / p->srtt_us;
+	if (p->rate_kBps && rate > (__u64)p->rate_kBps * 1000)
+		rate = (__u64)p->rate_kBps * 1000;
 	return rate ? rate : 1;
 }
 
@@ -105,38 +112,43 @@ static inline bool ms_rate_replaces(__u32 max, __u64 age_us, __u32 sample, __u32
 }
 
 /*
- * Arrival of a segment handed over now while the receiver's window limits the connection.
- * The congestion windows grew above that window before it limited, so
- * ms_path_arrival_ns's send delay is zero and its only queue signal is the smoothed RTT,
- * a round trip late: at 50 + 50 Mbit/s, 4 + 20 ms RTT with a one-BDP window the 4 ms path
- * held the whole window (srtt 20 ms: its own queue) while the idle 20 ms path ranked
- * behind it by a stale srtt (docs/bench/sweep/README.md). Here the path's bottleneck holds
- * what the path was given (in flight and unsent, plus this segment) beyond one
- * bandwidth-delay product at its measured rate (rate_kBps) and lowest RTT; the segment
- * waits for that to drain, then half the lowest RTT. That moves with every byte handed
- * over, so the window's marginal byte leaves a path with a standing queue as soon as
- * another one delivers sooner.
+ * Arrival with the bottleneck's queue counted. ms_path_arrival_ns's only queue signal is
+ * the smoothed RTT, a round trip late, and its rate (a window per smoothed RTT) runs ahead
+ * of the path while the window grows faster than the RTT follows: at 50 + 50 Mbit/s,
+ * 4 + 20 ms RTT with a one-BDP receive window the 4 ms path held the whole window (srtt
+ * 20 ms: its own queue) while the idle 20 ms path ranked behind it by a stale srtt; at
+ * 90 + 10 Mbit/s a 10 Mbit/s path read 18-20 Mbit/s and took bursts that arrived a round
+ * trip later than estimated, which the receiver waited for (docs/bench/sweep/README.md).
+ * Here a path's bottleneck holds what the path was given (in flight and unsent, plus
+ * @burst) beyond one bandwidth-delay product at its measured rate (rate_kBps) and lowest
+ * RTT; the burst's last byte waits for that to drain, then half the lowest RTT. That moves
+ * with every byte handed over.
  *
  * Only for a path with data in flight whose smoothed RTT confirms the queue, at more than
- * MS_QUEUE_RTT_X times its lowest (a bottleneck queue of one BDP doubles it); otherwise
- * ms_path_arrival_ns. A path the window starves samples a rate below its capacity, and
- * under load an RTT sits above its lowest by processing delay alone: the held bytes over
- * that rate then read as a queue that is not there, and an idle path would rank at half
- * its lowest RTT beside a busy one at half its smoothed RTT (with the model for every
- * path, 75 + 25 and 90 + 10 Mbit/s at 4 + 4 ms moved 11-15% of the bytes to the slower
- * path, for 0.71-0.98x of the goodput that ranking by srtt had). Without a rate sample or
- * a lowest RTT, the same.
+ * MS_QUEUE_RTT_X times its lowest (a bottleneck queue of one BDP doubles it): a path the
+ * window starves samples a rate below its capacity, and under load an RTT sits above its
+ * lowest by processing delay alone, so the held bytes over that rate would read as a queue
+ * that is not there, and an idle path would rank at half its lowest RTT beside a busy one
+ * at half its smoothed RTT (with the model for every path, 75 + 25 and 90 + 10 Mbit/s at
+ * 4 + 4 ms moved 11-15% of the bytes to the slower path, for 0.71-0.98x of the goodput
+ * that ranking by srtt had). Otherwise, and without a rate sample or a lowest RTT,
+ * ms_path_arrival_ns.
  */
 #define MS_QUEUE_RTT_X 2
 
-MS_MODEL_FN __u64 ms_path_wnd_arrival_ns(const struct ms_path *p MS_NONNULL)
+static inline bool ms_path_queued(const struct ms_path *p)
 {
-	__u64 held = (__u64)p->packets_out * p->mss + p->unsent + p->mss;
+	return p->rate_kBps && p->min_rtt_us && p->packets_out &&
+	       p->srtt_us > (__u64)MS_QUEUE_RTT_X * p->min_rtt_us;
+}
+
+MS_MODEL_FN __u64 ms_path_queue_arrival_ns(const struct ms_path *p MS_NONNULL, __u32 burst)
+{
+	__u64 held = (__u64)p->packets_out * p->mss + p->unsent + burst;
 	__u64 pipe_ns = (__u64)p->min_rtt_us * MS_NSEC_PER_USEC, drain_ns;
 
-	if (!p->rate_kBps || !p->min_rtt_us || !p->packets_out ||
-	    p->srtt_us <= (__u64)MS_QUEUE_RTT_X * p->min_rtt_us)
-		return ms_path_arrival_ns(p, p->mss);
+	if (!ms_path_queued(p))
+		return ms_path_arrival_ns(p, burst);
 	/* held < 2^34: the product stays below 2^54 */
 	if (held > (1ULL << 34))
 		held = 1ULL << 34;
@@ -157,6 +169,19 @@ MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p MS_NONNULL, __u64 ns)
 	return us * rate / MS_USEC_PER_SEC;
 }
 
+/* Bytes @p delivers in @ns: at its measured rate where ms_path_queue_arrival_ns drains
+ * by it, else ms_path_bytes_in. */
+MS_MODEL_FN __u64 ms_path_queue_bytes_in(const struct ms_path *p MS_NONNULL, __u64 ns)
+{
+	__u64 us = ns / MS_NSEC_PER_USEC;
+
+	if (!ms_path_queued(p))
+		return ms_path_bytes_in(p, ns);
+	if (us > 16 * MS_USEC_PER_SEC)	/* as ms_path_bytes_in */
+		us = 16 * MS_USEC_PER_SEC;
+	return us * p->rate_kBps / 1000;	/* kB/s = bytes per ms */
+}
+
 /*
  * How many bytes @cand may take so that they all arrive before @best - the subflow where
  * the next segment arrives first, but whose send buffer is full - could have delivered what
@@ -165,20 +190,29 @@ MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p MS_NONNULL, __u64 ns)
  * worth using: if the best path alone will be busy with it for longer than @cand needs to
  * deliver a burst, the burst on @cand arrives earlier than it would have on @best. It is
  * also the bound that keeps @cand from holding bytes the receiver would wait for. ECF
- * (Lim et al., CoNEXT 2017) asks the same question in round trips. 0: do not use @cand.
+ * (Lim et al., CoNEXT 2017) asks the same question in round trips. With @by_queue both
+ * paths' times and @cand's bytes count their bottleneck queues at the measured rate where
+ * the smoothed RTT confirms one (ms_path_queue_arrival_ns): at 90 + 10 Mbit/s, 4 + 4 ms
+ * with an autotuned buffer that took minrtt from 0.95-1.00x to 1.01-1.07x the default in
+ * two runs. Not while the receiver's window limits: there the fast path's samples read
+ * what the window let it carry, and 75 + 25 Mbit/s 4 + 4 ms with a one-BDP buffer fell
+ * from 1.45x to 1.36x (docs/bench/sweep/README.md). 0: do not use @cand.
  */
 MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best MS_NONNULL, const struct ms_path *cand MS_NONNULL,
-				  __u64 backlog)
+				  __u64 backlog, __u32 by_queue)
 {
 	__u64 best_done, cand_start;
 
 	if (backlog > 0xffffffffULL)
 		backlog = 0xffffffffULL;
-	best_done = ms_path_arrival_ns(best, (__u32)backlog);
-	cand_start = ms_path_arrival_ns(cand, 0);
-	if (best_done <= cand_start)
-		return 0;
-	return ms_path_bytes_in(cand, best_done - cand_start);
+	if (!by_queue) {
+		best_done = ms_path_arrival_ns(best, (__u32)backlog);
+		cand_start = ms_path_arrival_ns(cand, 0);
+		return best_done > cand_start ? ms_path_bytes_in(cand, best_done - cand_start) : 0;
+	}
+	best_done = ms_path_queue_arrival_ns(best, (__u32)backlog);
+	cand_start = ms_path_queue_arrival_ns(cand, 0);
+	return best_done > cand_start ? ms_path_queue_bytes_in(cand, best_done - cand_start) : 0;
 }
 
 /* A path is degraded when its smoothed RTT is more than this many times the lowest RTT it
@@ -424,8 +458,8 @@ MS_MODEL_FN int ms_scan_add_inactive(struct ms_scan *s MS_NONNULL,
 #define MS_SCAN_ROOM 2U		/* its send buffer has room */
 #define MS_SCAN_WORST 4U	/* keep the worst (what a repair needs; a send decision does not
 				 * pay for ms_path_hold_ns) */
-#define MS_SCAN_WND_LIMITED 8U	/* the receiver's window holds back part of the backlog: rank
-				 * by ms_path_wnd_arrival_ns */
+#define MS_SCAN_BY_QUEUE 8U	/* rank by ms_path_queue_arrival_ns (the subflow's measured
+				 * rate is in @p) */
 
 /* Adds an active subflow: its model @p, @id and @flags. With @stall_floor_us (0: no stall
  * test) a subflow that stopped (ms_path_stalled with that floor) falls in a stalled
@@ -435,8 +469,8 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 {
 	__u32 cls = flags & MS_SCAN_BACKUP ? MS_CLASS_BACKUP : MS_CLASS_PRIMARY;
 	bool room = flags & MS_SCAN_ROOM;
-	__u64 t = flags & MS_SCAN_WND_LIMITED ? ms_path_wnd_arrival_ns(p) :
-						 ms_path_arrival_ns(p, p->mss);
+	__u64 t = flags & MS_SCAN_BY_QUEUE ? ms_path_queue_arrival_ns(p, p->mss) :
+					      ms_path_arrival_ns(p, p->mss);
 	__u64 hold;
 
 	if (stall_floor_us && ms_path_stalled(p, stall_floor_us)) {
@@ -580,7 +614,7 @@ MS_MODEL_FN __u64 ms_rr_limit(const struct ms_path *p MS_NONNULL, const struct m
 	if (!(flags & MS_RR_WND_LIMITED) &&
 	    (ms_path_idle(p) || (__u64)p->srtt_us <= 2ULL * best->srtt_us))
 		return ~0ULL;
-	budget = ms_spill_budget(best, p, waiting);
+	budget = ms_spill_budget(best, p, waiting, 0);
 	if ((flags & MS_RR_WND_LIMITED) && budget >= p->mss &&
 	    !ms_wnd_hold_ok(best, p, waiting, budget < quantum ? (__u32)budget : quantum))
 		budget = 0;

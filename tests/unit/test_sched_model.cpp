@@ -37,6 +37,28 @@ TEST_CASE("delivery rate is one window per round trip", "[model]")
     CHECK(ms_path_send_delay_ns(&none, kBurst) == 0);   // no sample: probe it
 }
 
+TEST_CASE("delivery rate: never more than the path was measured to deliver", "[model]")
+{
+    // 75 + 25 Mbit/s, 4 + 100 ms: the 25 Mbit/s path (3.125 MB/s) with cwnd 732 and a
+    // smoothed RTT dipped to 146 ms reads 7.26 MB/s (58 Mbit/s) by its window ...
+    ms_path deep = path(25, 100, 0, true);
+    deep.cwnd = 732;
+    deep.srtt_us = 146'000;
+    CHECK(ms_path_rate(&deep) > 7'000'000);
+    // ... its measured rate caps that, and with it what it is given and when it delivers.
+    const uint64_t t_window = ms_path_arrival_ns(&deep, 1'000'000);
+    deep.rate_kBps = 3'125;
+    CHECK(ms_path_rate(&deep) == 3'125'000);
+    CHECK(ms_path_arrival_ns(&deep, 1'000'000) > t_window);
+    CHECK(ms_path_bytes_in(&deep, 100'000'000) == 312'500);   // 100 ms at 3.125 MB/s
+    // A measured rate above the window's changes nothing: the window limits what it sends.
+    deep.srtt_us = 400'000;
+    const uint64_t by_window = ms_path_rate(&deep);
+    CHECK(by_window < 3'125'000);
+    deep.rate_kBps = 0;
+    CHECK(ms_path_rate(&deep) == by_window);
+}
+
 TEST_CASE("an idle path sends at once; a busy one after its queue drains", "[model]")
 {
     ms_path idle = path(50, 10, 0, false);
@@ -117,19 +139,19 @@ TEST_CASE("spill: a second path is used only for what the best one cannot delive
     ms_path fast = path(50, 10, 180'000, true), slow = path(50, 100, 0, false);
     // Nothing else waiting: the fast path's queue is done in ~34 ms, before a segment on
     // the slow path could arrive (50 ms): no spill.
-    CHECK(ms_spill_budget(&fast, &slow, 0) == 0);
+    CHECK(ms_spill_budget(&fast, &slow, 0, 0) == 0);
     // 600 kB more waiting: the fast path needs ~130 ms, so the slow one may take what it
     // delivers in the ~80 ms left: ~500 kB at 6.25 MB/s, and not more.
-    const uint64_t b = ms_spill_budget(&fast, &slow, 600'000);
+    const uint64_t b = ms_spill_budget(&fast, &slow, 600'000, 0);
     CHECK(b > 400'000);
     CHECK(b < 560'000);
     // What the slow path already holds counts against it.
     ms_path slow_loaded = path(50, 100, 400'000, true);
-    CHECK(ms_spill_budget(&fast, &slow_loaded, 600'000) < b / 2);
+    CHECK(ms_spill_budget(&fast, &slow_loaded, 600'000, 0) < b / 2);
     // An unmeasured path (no RTT yet) may take up to what the best one needs anyway.
     ms_path fresh{};
     fresh.mss = 1448;
-    CHECK(ms_spill_budget(&fast, &fresh, 600'000) == 0);   // no rate: no estimate of bytes
+    CHECK(ms_spill_budget(&fast, &fresh, 600'000, 0) == 0);   // no rate: no estimate of bytes
 }
 
 TEST_CASE("stall: no delivery for twice the RTT, within [floor, RTO], with data in flight",
@@ -456,7 +478,7 @@ TEST_CASE("round-robin's turn: whole for similar paths, bounded where a slow one
     // takes only what it delivers before the fast one could deliver its queue and those
     // 40 kB, far less than a quantum.
     const uint64_t b = ms_rr_limit(&slow, &fast, MS_RR_WND_LIMITED, 40'000, kBurst);
-    CHECK(b == ms_spill_budget(&fast, &slow, 40'000));
+    CHECK(b == ms_spill_budget(&fast, &slow, 40'000, 0));
     CHECK(b < kBurst);
     // The best subflow and an idle one always take their turn whole.
     CHECK(ms_rr_limit(&fast, &fast, MS_RR_BEST | MS_RR_WND_LIMITED, 40'000, kBurst) == ~0ULL);
@@ -470,7 +492,7 @@ TEST_CASE("round-robin's turn: whole for similar paths, bounded where a slow one
     CHECK(ms_rr_limit(&idle_deep, &fast, MS_RR_WND_LIMITED, 1'000, kBurst) == idle_deep.mss);
     // More than twice as slow (srtt): bounded even with an open window.
     ms_path far = path(25, 100, 20'000, true);
-    CHECK(ms_rr_limit(&far, &fast, 0, 40'000, kBurst) == ms_spill_budget(&fast, &far, 40'000));
+    CHECK(ms_rr_limit(&far, &fast, 0, 40'000, kBurst) == ms_spill_budget(&fast, &far, 40'000, 0));
 }
 
 TEST_CASE("window hold: a burst on a slow path holds the window for its round trip", "[model]")
@@ -498,18 +520,18 @@ TEST_CASE("round-robin's turn: while the window limits, a slower path's turn mus
     // window for its round trip, while the 4 ms path fills it. No turn.
     ms_path fast = path(50, 4, 0, true), deep = path(50, 100, 100'000, true);
     const uint64_t room = 400'000;
-    REQUIRE(ms_spill_budget(&fast, &deep, room) >= deep.mss);
+    REQUIRE(ms_spill_budget(&fast, &deep, room, 0) >= deep.mss);
     CHECK(ms_rr_limit(&deep, &fast, MS_RR_WND_LIMITED, room, kBurst) == 0);
     // Idle, it still gets a segment (its RTT sample stays fresh).
     ms_path deep_idle = path(50, 100, 0, false);
     CHECK(ms_rr_limit(&deep_idle, &fast, MS_RR_WND_LIMITED, room, kBurst) == deep_idle.mss);
     // Not window-limited (the backlog fits): the spill budget alone, as before.
-    CHECK(ms_rr_limit(&deep, &fast, 0, room, kBurst) == ms_spill_budget(&fast, &deep, room));
+    CHECK(ms_rr_limit(&deep, &fast, 0, room, kBurst) == ms_spill_budget(&fast, &deep, room, 0));
     // Two paths of equal delay with the window limiting: what the best path sends while a
     // turn on the other one is out fits in the room, so the turn is kept.
     ms_path twin = path(50, 4, 20'000, true);
     const uint64_t lim = ms_rr_limit(&twin, &fast, MS_RR_WND_LIMITED, room, kBurst);
-    CHECK(lim == ms_spill_budget(&fast, &twin, room));
+    CHECK(lim == ms_spill_budget(&fast, &twin, room, 0));
     CHECK(lim >= twin.mss);
 }
 
@@ -528,7 +550,7 @@ TEST_CASE("measured rate: a windowed maximum of the samples", "[model]")
     CHECK(ms_rate_replaces(0, 0, 1, 20'000));
 }
 
-TEST_CASE("window-limited arrival: what the bottleneck holds beyond the pipe, then half the lowest RTT",
+TEST_CASE("queue arrival: what the bottleneck holds beyond the pipe, then half the lowest RTT",
           "[model]")
 {
     // 50 Mbit/s (6.25 MB/s), lowest RTT 4 ms: a pipe of 25 kB. The congestion window grew
@@ -540,34 +562,74 @@ TEST_CASE("window-limited arrival: what the bottleneck holds beyond the pipe, th
     // 123 kB held (as the 4 ms path did at 50 + 50 Mbit/s 4 + 20 ms with a 1x BDP window):
     // (123 kB + this segment) / 6.25 MB/s - 4 ms + 2 ms, about 17.9 ms, whatever srtt says.
     p.packets_out = 85;
-    uint64_t t = ms_path_wnd_arrival_ns(&p);
+    uint64_t t = ms_path_queue_arrival_ns(&p, p.mss);
     CHECK(t > 17'800'000);
     CHECK(t < 18'000'000);
     // Unsent bytes in the subflow wait too, at the measured rate.
     p.unsent = 62'500;   // 10 ms more
-    CHECK(ms_path_wnd_arrival_ns(&p) - t == 10'000'000);
+    CHECK(ms_path_queue_arrival_ns(&p, p.mss) - t == 10'000'000);
     // Within the pipe: no queue, half the lowest RTT.
     p.unsent = 0;
     p.packets_out = 10;   // 14.5 kB
-    CHECK(ms_path_wnd_arrival_ns(&p) == 2'000'000);
+    CHECK(ms_path_queue_arrival_ns(&p, p.mss) == 2'000'000);
     // A smoothed RTT up to twice the lowest does not confirm a queue: the usual model.
     p.packets_out = 85;
     p.srtt_us = 8'000;
-    CHECK(ms_path_wnd_arrival_ns(&p) == ms_path_arrival_ns(&p, p.mss));
+    CHECK(ms_path_queue_arrival_ns(&p, p.mss) == ms_path_arrival_ns(&p, p.mss));
     // Nor does the stale smoothed RTT of a path with nothing in flight.
     p.srtt_us = 19'000;
     p.packets_out = 0;
-    CHECK(ms_path_wnd_arrival_ns(&p) == ms_path_arrival_ns(&p, p.mss));
+    CHECK(ms_path_queue_arrival_ns(&p, p.mss) == ms_path_arrival_ns(&p, p.mss));
     // Without a measured rate or a lowest RTT, the same.
     p.packets_out = 85;
     p.rate_kBps = 0;
-    CHECK(ms_path_wnd_arrival_ns(&p) == ms_path_arrival_ns(&p, p.mss));
+    CHECK(ms_path_queue_arrival_ns(&p, p.mss) == ms_path_arrival_ns(&p, p.mss));
     p.rate_kBps = 6'250;
     p.min_rtt_us = 0;
-    CHECK(ms_path_wnd_arrival_ns(&p) == ms_path_arrival_ns(&p, p.mss));
+    CHECK(ms_path_queue_arrival_ns(&p, p.mss) == ms_path_arrival_ns(&p, p.mss));
 }
 
-TEST_CASE("scan while the window limits: the marginal byte goes to the path without a queue",
+TEST_CASE("spill by queue: a deep path's allowance counts its queue at its measured rate",
+          "[model]")
+{
+    // 90 + 10 Mbit/s, 4 + 100 ms, autotuned (the sender's buffer limits): the 10 Mbit/s
+    // path's window grew faster than its smoothed RTT followed (cwnd 296, srtt 250 ms: a
+    // window per srtt reads 13.7 Mbit/s) while it holds 429 kB, 343 ms at its 1.25 MB/s.
+    ms_path fast = path(90, 4, 0, false), deep = path(10, 100, 0, false);
+    fast.cwnd = 250;
+    fast.packets_out = 240;
+    fast.srtt_us = 30'000;
+    fast.unsent = 800'000;
+    fast.rate_kBps = 11'250;
+    deep.cwnd = 296;
+    deep.packets_out = 296;
+    deep.srtt_us = 250'000;   // more than twice its lowest (100 ms): a queue
+    deep.rate_kBps = 1'250;
+    const uint64_t backlog = 1'000'000;
+
+    // The smoothed-RTT model (what the budget uses while the receiver's window limits)
+    // hands the deep path bytes; counted by its queue it is 293 ms out and gets none ...
+    CHECK(ms_spill_budget(&fast, &deep, backlog, 0) > 0);
+    CHECK(ms_spill_budget(&fast, &deep, backlog, 1) == 0);
+    // ... until the fast path's queue and the backlog take longer than that: then what the
+    // deep path delivers in the difference, at its measured rate (1.25 kB per ms).
+    const uint64_t best_done = ms_path_queue_arrival_ns(&fast, 3'500'000);
+    const uint64_t deep_start = ms_path_queue_arrival_ns(&deep, 0);
+    REQUIRE(best_done > deep_start);
+    CHECK(ms_spill_budget(&fast, &deep, 3'500'000, 1) ==
+          (best_done - deep_start) / 1'000 * 1'250 / 1'000);
+    // A deep path whose smoothed RTT does not confirm a queue keeps the usual model, and
+    // so does one without a measured rate (roundrobin keeps none).
+    deep.srtt_us = 190'000;
+    CHECK(ms_spill_budget(&fast, &deep, 3'500'000, 1) ==
+          ms_path_bytes_in(&deep, best_done - ms_path_arrival_ns(&deep, 0)));
+    deep.srtt_us = 250'000;
+    deep.rate_kBps = 0;
+    CHECK(ms_spill_budget(&fast, &deep, 3'500'000, 1) ==
+          ms_path_bytes_in(&deep, best_done - ms_path_arrival_ns(&deep, 0)));
+}
+
+TEST_CASE("scan by queue: the marginal byte goes to the path without a queue",
           "[model]")
 {
     // 50 + 50 Mbit/s, 4 + 20 ms with a one-BDP window: the 4 ms path holds 123 kB (srtt
@@ -586,16 +648,16 @@ TEST_CASE("scan while the window limits: the marginal byte goes to the path with
     ms_scan_add(&s, &fast, 1, kRoom, 0);
     ms_scan_add(&s, &slow, 2, kRoom, 0);
     CHECK(s.best_id == 1);
-    // ... while the window limits, the idle one does (10 ms against ~17.9).
+    // ... by queue, the idle one does (10 ms against ~17.9).
     ms_scan_init(&s);
-    ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_WND_LIMITED, 0);
-    ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_WND_LIMITED, 0);
+    ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_BY_QUEUE, 0);
+    ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_BY_QUEUE, 0);
     CHECK(s.best_id == 2);
     // Once the fast path holds no more than its pipe, it is first again.
     fast.packets_out = 15;
     ms_scan_init(&s);
-    ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_WND_LIMITED, 0);
-    ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_WND_LIMITED, 0);
+    ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_BY_QUEUE, 0);
+    ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_BY_QUEUE, 0);
     CHECK(s.best_id == 1);
     // Equal lowest RTTs, no queue the RTT confirms (75 + 25 Mbit/s, 4 + 4 ms; the fast path
     // at 5 ms with what the window lets it hold, the idle slower one at a stale 8.5 ms):
@@ -609,7 +671,7 @@ TEST_CASE("scan while the window limits: the marginal byte goes to the path with
     fast.rate_kBps = 5'000;
     slow.rate_kBps = 1'250;
     ms_scan_init(&s);
-    ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_WND_LIMITED, 0);
-    ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_WND_LIMITED, 0);
+    ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_BY_QUEUE, 0);
+    ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_BY_QUEUE, 0);
     CHECK(s.best_id == 1);
 }

@@ -236,16 +236,15 @@ static __always_inline void ms_rate_track(struct ms_conn_state *st,
  * With @stall_floor_us (0: none), subflows that stopped (ms_path_stalled with that floor)
  * are eligible only when every active one has, and an inactive subflow that stopped
  * holding data counts as a stop too (ms_scan_add_inactive). With @by_queue each subflow's
- * measured rate is kept in @st (ms_rate_track; may be NULL: none) and, while the
- * receiver's window holds back part of the backlog, the scan ranks by it
- * (MS_SCAN_WND_LIMITED); without, no rate is read or kept (nothing would use it).
+ * measured rate is kept in @st (ms_rate_track; may be NULL: none) and the scan ranks by
+ * arrival with the bottleneck's queue at that rate (MS_SCAN_BY_QUEUE); without, no rate is
+ * read or kept (nothing would use it) and the scan ranks by the smoothed-RTT model.
  * False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_state *st,
 					struct ms_scan *out, __u64 stall_floor_us, bool worst,
 					bool by_queue, __u64 now_us)
 {
-	__u32 wnd_limited = by_queue && ms_wnd_room(msk) < ms_backlog(msk) ?
-			    MS_SCAN_WND_LIMITED : 0;
+	__u32 queue = by_queue ? MS_SCAN_BY_QUEUE : 0;
 	struct mptcp_subflow_context *sf;
 
 	ms_scan_init(out);
@@ -263,7 +262,7 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_s
 		ms_scan_add(out, &p, sf->subflow_id,
 			    (ms_is_backup(sf) ? MS_SCAN_BACKUP : 0) |
 			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0) |
-			    (worst ? MS_SCAN_WORST : 0) | wnd_limited, stall_floor_us);
+			    (worst ? MS_SCAN_WORST : 0) | queue, stall_floor_us);
 	}
 	if (out->stalled)
 		ms_count(MS_CNT_STALLED);
@@ -415,7 +414,7 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 					   struct ms_scan *sc, __u32 burst_cap)
 {
 	__u32 burst = burst_cap < MS_SEND_BURST ? burst_cap : MS_SEND_BURST;
-	__u64 room = ms_wnd_room(msk), budget;
+	__u64 room = ms_wnd_room(msk), backlog, budget;
 
 	if (room < burst)	/* as ms_burst */
 		burst = (__u32)room;
@@ -428,7 +427,8 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 	}
 	if (sc->roomy_id == sc->best_id)
 		return ms_commit_id(msk, st, kind, sc->best_id, burst);
-	budget = ms_spill_budget(&sc->best_p, &sc->roomy_p, ms_backlog(msk));
+	backlog = ms_backlog(msk);
+	budget = ms_spill_budget(&sc->best_p, &sc->roomy_p, backlog, room >= backlog);
 	if (budget < sc->roomy_p.mss)
 		goto wait;
 	if (budget < burst)
@@ -453,8 +453,9 @@ wait:
  * slow path never holds more than it can deliver before the fast one could. Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
  * the eligible set only while no non-backup subflow is active and live, for repairs too.
- * While the receiver's window holds back part of the backlog, a subflow whose smoothed RTT
- * shows a standing queue ranks by its measured rate instead (ms_path_wnd_arrival_ns).
+ * A subflow whose smoothed RTT shows a standing queue ranks by its measured rate instead
+ * (ms_path_queue_arrival_ns), and so counts in that budget unless the receiver's window
+ * limits.
  * With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on a subflow other than
  * the best must also pass BLEST's send-window test (ms_blest_slow_ok), else the decision
  * waits. A subflow that stopped (ms_path_stalled: data in flight, nothing delivered for
