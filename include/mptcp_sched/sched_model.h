@@ -156,10 +156,10 @@ MS_MODEL_FN __u64 ms_path_queue_arrival_ns(const struct ms_path *p MS_NONNULL, _
 	return (drain_ns > pipe_ns ? drain_ns - pipe_ns : 0) + pipe_ns / 2;
 }
 
-/* Bytes @p delivers in @ns at its delivery rate. */
-MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p MS_NONNULL, __u64 ns)
+/* Bytes delivered in @ns at @rate bytes per second. */
+static inline __u64 ms_bytes_at(__u64 ns, __u64 rate)
 {
-	__u64 us = ns / MS_NSEC_PER_USEC, rate = ms_path_rate(p);
+	__u64 us = ns / MS_NSEC_PER_USEC;
 
 	/* us * rate stays in 64 bits for intervals up to 16 s at rates up to 1 TB/s */
 	if (us > 16 * MS_USEC_PER_SEC)
@@ -169,17 +169,19 @@ MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p MS_NONNULL, __u64 ns)
 	return us * rate / MS_USEC_PER_SEC;
 }
 
+/* Bytes @p delivers in @ns at its delivery rate. */
+MS_MODEL_FN __u64 ms_path_bytes_in(const struct ms_path *p MS_NONNULL, __u64 ns)
+{
+	return ms_bytes_at(ns, ms_path_rate(p));
+}
+
 /* Bytes @p delivers in @ns: at its measured rate where ms_path_queue_arrival_ns drains
  * by it, else ms_path_bytes_in. */
 MS_MODEL_FN __u64 ms_path_queue_bytes_in(const struct ms_path *p MS_NONNULL, __u64 ns)
 {
-	__u64 us = ns / MS_NSEC_PER_USEC;
-
 	if (!ms_path_queued(p))
 		return ms_path_bytes_in(p, ns);
-	if (us > 16 * MS_USEC_PER_SEC)	/* as ms_path_bytes_in */
-		us = 16 * MS_USEC_PER_SEC;
-	return us * p->rate_kBps / 1000;	/* kB/s = bytes per ms */
+	return ms_bytes_at(ns, (__u64)p->rate_kBps * 1000);
 }
 
 /*
