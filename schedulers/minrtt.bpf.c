@@ -9,17 +9,19 @@
  * With empty queues that is the lowest-RTT path, so application-limited traffic stays on
  * the fastest path; a saturated fast path hands bursts to a slower one exactly when the
  * slower one would deliver them sooner, so bulk transfers aggregate and a slow path never
- * holds more than it can deliver before the fast one could. A smoothed RTT shows a queue a
+ * holds more than it can deliver before the fast one could deliver what it holds (and,
+ * while the receiver's window limits, what waits for it). A smoothed RTT shows a queue a
  * round trip late, and a window per smoothed RTT runs ahead of a path whose window grows
  * faster than its RTT follows: a subflow with data in flight whose srtt is more than twice
- * its lowest therefore ranks (and, unless the receiver's window limits, counts in a slower
- * path's allowance) by what its bottleneck holds beyond one BDP at its measured rate (a
- * windowed maximum of TCP's rate samples, kept per subflow in the connection's state) and
- * lowest RTT (ms_path_queue_arrival_ns), so the next bytes go to a path without a standing
- * queue and a deep path is not handed bursts it delivers a round trip later than
- * estimated. When the chosen subflow's send buffer is full the decision waits (the core
- * asks again on the next ack) rather than use a later-arriving subflow: what arrives late
- * makes the receiver hold everything behind it.
+ * its lowest, or which has more than two BDPs in flight (at its measured rate and lowest
+ * RTT: the srtt lags in slow start), therefore ranks (and, unless the receiver's window
+ * limits, counts in a slower path's allowance) by what its bottleneck holds beyond one BDP
+ * at its measured rate (a windowed maximum of TCP's rate samples, kept per subflow in the
+ * connection's state) and lowest RTT (ms_path_queue_arrival_ns), so the next bytes go to
+ * a path without a standing queue and a deep path is not handed bursts it delivers a
+ * round trip later than estimated. When the chosen subflow's send buffer is full the
+ * decision waits (the core asks again on the next ack) rather than use a later-arriving
+ * subflow: what arrives late makes the receiver hold everything behind it.
  * Backup subflows carry data only while no non-backup subflow is active (joined, not stale)
  * and delivering (not stopped, below): a busy primary is not a reason to touch a metered
  * backup link. A send decision on a connection with only its first subflow, which can send,

@@ -124,22 +124,32 @@ static inline bool ms_rate_replaces(__u32 max, __u64 age_us, __u32 sample, __u32
  * RTT; the burst's last byte waits for that to drain, then half the lowest RTT. That moves
  * with every byte handed over.
  *
- * Only for a path with data in flight whose smoothed RTT confirms the queue, at more than
- * MS_QUEUE_RTT_X times its lowest (a bottleneck queue of one BDP doubles it): a path the
- * window starves samples a rate below its capacity, and under load an RTT sits above its
- * lowest by processing delay alone, so the held bytes over that rate would read as a queue
- * that is not there, and an idle path would rank at half its lowest RTT beside a busy one
- * at half its smoothed RTT (with the model for every path, 75 + 25 and 90 + 10 Mbit/s at
- * 4 + 4 ms moved 11-15% of the bytes to the slower path, for 0.71-0.98x of the goodput
- * that ranking by srtt had). Otherwise, and without a rate sample or a lowest RTT,
- * ms_path_arrival_ns.
+ * Only for a path with data in flight that shows a standing queue (a bottleneck queue of
+ * one BDP doubles the RTT): its smoothed RTT is more than MS_QUEUE_RTT_X times its lowest,
+ * or it has more than MS_QUEUE_RTT_X bandwidth-delay products (at its measured rate and
+ * lowest RTT) in flight. Not every path: a path the window starves samples a rate below
+ * its capacity, and under load an RTT sits above its lowest by processing delay alone, so
+ * the held bytes over that rate would read as a queue that is not there, and an idle path
+ * would rank at half its lowest RTT beside a busy one at half its smoothed RTT (with the
+ * model for every path, 75 + 25 and 90 + 10 Mbit/s at 4 + 4 ms moved 11-15% of the bytes
+ * to the slower path, for 0.71-0.98x of the goodput that ranking by srtt had). Not the
+ * smoothed RTT alone: it shows the queue a round trip late, and a deep path in slow start
+ * doubles what it holds every round trip - at 75 + 25 Mbit/s, 4 + 100 ms it went from 0.4
+ * to 1.3 MB in flight in 0.3 s at a smoothed RTT of 104-204 ms, ranked first at half of
+ * that, and the transfer waited for it (with both tests and ms_spill_budget's, 90 + 10
+ * Mbit/s 4 + 100 ms went from 0.91x to 0.99x the default: docs/bench/sweep/README.md).
+ * Otherwise, and without a rate sample or a lowest RTT, ms_path_arrival_ns.
  */
 #define MS_QUEUE_RTT_X 2
 
 static inline bool ms_path_queued(const struct ms_path *p)
 {
+	/* kB/s * us / 1000 = bytes; a product of two u32 fits in 64 bits */
+	__u64 bdp = (__u64)p->rate_kBps * p->min_rtt_us / 1000;
+
 	return p->rate_kBps && p->min_rtt_us && p->packets_out &&
-	       p->srtt_us > (__u64)MS_QUEUE_RTT_X * p->min_rtt_us;
+	       (p->srtt_us > (__u64)MS_QUEUE_RTT_X * p->min_rtt_us ||
+		(__u64)p->packets_out * p->mss > MS_QUEUE_RTT_X * bdp);
 }
 
 MS_MODEL_FN __u64 ms_path_queue_arrival_ns(const struct ms_path *p MS_NONNULL, __u32 burst)
@@ -192,13 +202,22 @@ MS_MODEL_FN __u64 ms_path_queue_bytes_in(const struct ms_path *p MS_NONNULL, __u
  * worth using: if the best path alone will be busy with it for longer than @cand needs to
  * deliver a burst, the burst on @cand arrives earlier than it would have on @best. It is
  * also the bound that keeps @cand from holding bytes the receiver would wait for. ECF
- * (Lim et al., CoNEXT 2017) asks the same question in round trips. With @by_queue both
- * paths' times and @cand's bytes count their bottleneck queues at the measured rate where
- * the smoothed RTT confirms one (ms_path_queue_arrival_ns): at 90 + 10 Mbit/s, 4 + 4 ms
- * with an autotuned buffer that took minrtt from 0.95-1.00x to 1.01-1.07x the default in
- * two runs. Not while the receiver's window limits: there the fast path's samples read
- * what the window let it carry, and 75 + 25 Mbit/s 4 + 4 ms with a one-BDP buffer fell
- * from 1.45x to 1.36x (docs/bench/sweep/README.md). 0: do not use @cand.
+ * (Lim et al., CoNEXT 2017) asks the same question in round trips.
+ *
+ * With @by_queue (the caller's word that the receiver's window does not limit) both paths'
+ * times and @cand's bytes count their bottleneck queues at the measured rate where a path
+ * shows one (ms_path_queued, ms_path_queue_arrival_ns): at 90 + 10 Mbit/s, 4 + 4 ms with
+ * an autotuned buffer that took minrtt from 0.95-1.00x to 1.01-1.07x the default in two
+ * runs. And then only what @best already holds counts, not the backlog: an application
+ * that keeps writing refills the backlog, so the backlog let a deep path fill until its
+ * queue took as long as the fast path's whole send buffer (at 75 + 25 Mbit/s, 4 + 100 ms:
+ * 1.3-1.5 MB in flight, srtt 400-500 ms, where the default keeps ~600 kB and 190 ms), and
+ * the end of every transfer - and any loss on that path - waited for it (0.95x the
+ * default there over 29 rounds, 0.99x without it over 22). Not while the
+ * window limits: there the fast path's samples read what the window let it carry
+ * (75 + 25 Mbit/s 4 + 4 ms, one-BDP buffer: 1.36x with the queue model against 1.45x), and
+ * the backlog it cannot send is what the second path is for (docs/bench/sweep/README.md).
+ * 0: do not use @cand.
  */
 MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best MS_NONNULL, const struct ms_path *cand MS_NONNULL,
 				  __u64 backlog, __u32 by_queue)
@@ -212,7 +231,7 @@ MS_MODEL_FN __u64 ms_spill_budget(const struct ms_path *best MS_NONNULL, const s
 		cand_start = ms_path_arrival_ns(cand, 0);
 		return best_done > cand_start ? ms_path_bytes_in(cand, best_done - cand_start) : 0;
 	}
-	best_done = ms_path_queue_arrival_ns(best, (__u32)backlog);
+	best_done = ms_path_queue_arrival_ns(best, 0);
 	cand_start = ms_path_queue_arrival_ns(cand, 0);
 	return best_done > cand_start ? ms_path_queue_bytes_in(cand, best_done - cand_start) : 0;
 }

@@ -572,10 +572,17 @@ TEST_CASE("queue arrival: what the bottleneck holds beyond the pipe, then half t
     p.unsent = 0;
     p.packets_out = 10;   // 14.5 kB
     CHECK(ms_path_queue_arrival_ns(&p, p.mss) == 2'000'000);
-    // A smoothed RTT up to twice the lowest does not confirm a queue: the usual model.
-    p.packets_out = 85;
+    // A smoothed RTT up to twice the lowest with at most two pipes in flight (50 kB) does
+    // not show a queue: the usual model ...
     p.srtt_us = 8'000;
+    p.packets_out = 34;   // 49.2 kB
     CHECK(ms_path_queue_arrival_ns(&p, p.mss) == ms_path_arrival_ns(&p, p.mss));
+    // ... but more than two pipes in flight do, whatever the smoothed RTT says yet (it
+    // shows a queue a round trip late): the same arrival as with srtt 19 ms.
+    p.packets_out = 35;   // 50.7 kB
+    CHECK(ms_path_queue_arrival_ns(&p, p.mss) != ms_path_arrival_ns(&p, p.mss));
+    p.packets_out = 85;
+    CHECK(ms_path_queue_arrival_ns(&p, p.mss) == t);
     // Nor does the stale smoothed RTT of a path with nothing in flight.
     p.srtt_us = 19'000;
     p.packets_out = 0;
@@ -611,21 +618,30 @@ TEST_CASE("spill by queue: a deep path's allowance counts its queue at its measu
     // hands the deep path bytes; counted by its queue it is 293 ms out and gets none ...
     CHECK(ms_spill_budget(&fast, &deep, backlog, 0) > 0);
     CHECK(ms_spill_budget(&fast, &deep, backlog, 1) == 0);
-    // ... until the fast path's queue and the backlog take longer than that: then what the
-    // deep path delivers in the difference, at its measured rate (1.25 kB per ms).
-    const uint64_t best_done = ms_path_queue_arrival_ns(&fast, 3'500'000);
+    // ... and a backlog does not change that (an application that keeps writing refills
+    // it: counted, it let the deep path fill until its queue took as long as the fast
+    // path's whole send buffer) ...
+    CHECK(ms_spill_budget(&fast, &deep, 3'500'000, 1) == 0);
+    // ... only the fast path's own queue taking longer does: then what the deep path
+    // delivers in the difference, at its measured rate (1.25 kB per ms).
+    fast.unsent = 3'500'000;
+    const uint64_t best_done = ms_path_queue_arrival_ns(&fast, 0);
     const uint64_t deep_start = ms_path_queue_arrival_ns(&deep, 0);
     REQUIRE(best_done > deep_start);
-    CHECK(ms_spill_budget(&fast, &deep, 3'500'000, 1) ==
+    CHECK(ms_spill_budget(&fast, &deep, backlog, 1) ==
           (best_done - deep_start) / 1'000 * 1'250 / 1'000);
-    // A deep path whose smoothed RTT does not confirm a queue keeps the usual model, and
-    // so does one without a measured rate (roundrobin keeps none).
+    CHECK(ms_spill_budget(&fast, &deep, 0, 1) == ms_spill_budget(&fast, &deep, backlog, 1));
+    // A deep path with no sign of a queue (srtt up to twice its lowest, at most two BDPs -
+    // 250 kB - in flight) keeps the usual model, and so does one without a measured rate
+    // (roundrobin keeps none).
     deep.srtt_us = 190'000;
-    CHECK(ms_spill_budget(&fast, &deep, 3'500'000, 1) ==
+    deep.packets_out = 170;   // 246 kB
+    CHECK(ms_spill_budget(&fast, &deep, backlog, 1) ==
           ms_path_bytes_in(&deep, best_done - ms_path_arrival_ns(&deep, 0)));
+    deep.packets_out = 296;
     deep.srtt_us = 250'000;
     deep.rate_kBps = 0;
-    CHECK(ms_spill_budget(&fast, &deep, 3'500'000, 1) ==
+    CHECK(ms_spill_budget(&fast, &deep, backlog, 1) ==
           ms_path_bytes_in(&deep, best_done - ms_path_arrival_ns(&deep, 0)));
 }
 
@@ -659,16 +675,18 @@ TEST_CASE("scan by queue: the marginal byte goes to the path without a queue",
     ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_BY_QUEUE, 0);
     ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_BY_QUEUE, 0);
     CHECK(s.best_id == 1);
-    // Equal lowest RTTs, no queue the RTT confirms (75 + 25 Mbit/s, 4 + 4 ms; the fast path
-    // at 5 ms with what the window lets it hold, the idle slower one at a stale 8.5 ms):
-    // the measured rates do not move the fast path's bytes, though they read low.
+    // Equal lowest RTTs, no queue (75 + 25 Mbit/s, 4 + 4 ms; the fast path at 5 ms with
+    // what the window lets it hold, the idle slower one at a stale 8.5 ms): the measured
+    // rates do not move the fast path's bytes, though they read low (60 of 75 Mbit/s: a
+    // path the window starves samples what it lets through, 43 kB per 5 ms; in flight it
+    // has less than two BDPs at that rate, 60 kB).
     fast = path(75, 4, 0, false);
     slow = path(25, 4, 0, false);
     fast.cwnd = slow.cwnd = 1000;
     fast.packets_out = 30;   // 43 kB
     fast.srtt_us = 5'000;
     slow.srtt_us = 8'500;    // stale
-    fast.rate_kBps = 5'000;
+    fast.rate_kBps = 7'500;
     slow.rate_kBps = 1'250;
     ms_scan_init(&s);
     ms_scan_add(&s, &fast, 1, kRoom | MS_SCAN_BY_QUEUE, 0);

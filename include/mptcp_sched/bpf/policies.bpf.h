@@ -448,12 +448,14 @@ wait:
  * non-backup subflow where a segment handed over now arrives first: half its smoothed RTT
  * plus the time its queued bytes need at its delivery rate (sched_model.h), with a full
  * burst. If that subflow's send buffer is full, another subflow takes a burst only if it
- * would deliver it before the best one could have delivered its queue plus the
- * connection's backlog, and only as many bytes as fit in that time (ms_spill_budget): a
+ * would deliver it before the best one could have delivered its queue - plus the
+ * connection's backlog while the receiver's window limits (an application that keeps
+ * writing refills it) - and only as many bytes as fit in that time (ms_spill_budget): a
  * slow path never holds more than it can deliver before the fast one could. Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
  * the eligible set only while no non-backup subflow is active and live, for repairs too.
- * A subflow whose smoothed RTT shows a standing queue ranks by its measured rate instead
+ * A subflow that shows a standing queue (its smoothed RTT, or the bytes it has in flight
+ * at its measured rate: ms_path_queued) ranks by its measured rate instead
  * (ms_path_queue_arrival_ns), and so counts in that budget unless the receiver's window
  * limits.
  * With @blest_lambda (BLEST's lambda in percent; 0: off) a burst on a subflow other than
