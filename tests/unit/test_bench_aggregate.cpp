@@ -275,3 +275,44 @@ TEST_CASE("bench aggregation: a scheduler's own counters, medians over the runs 
     CHECK_THAT(table, ContainsSubstring("counters per run (medians): waited 20\n"));
     CHECK_THAT(table, !ContainsSubstring("blest_waited"));
 }
+
+TEST_CASE("bench aggregation: the headline figure and the worse of two runs (--timeline worst)")
+{
+    BenchScenario s = three_paths();
+    Headline h = headline_of(s);
+    CHECK(std::string(h.key) == "goodput_mbit");
+    CHECK_FALSE(h.lower_is_better);
+    CHECK(worse_run(bulk(40), bulk(80), h));
+    CHECK_FALSE(worse_run(bulk(80), bulk(40), h));
+    CHECK_FALSE(worse_run(bulk(40), bulk(40), h));   // equals: the first one stays
+    CHECK(worse_run(failed("x"), bulk(0.5), h));     // a failed run before any figure
+    CHECK_FALSE(worse_run(bulk(0.5), failed("x"), h));
+    CHECK_FALSE(worse_run(failed("x"), failed("y"), h));
+
+    // a path fails during the run: the longest receive gap, higher is worse
+    s.events.push_back(BenchEvent{});
+    h = headline_of(s);
+    CHECK(std::string(h.key) == "max_gap_ms");
+    RunFigures a = bulk(80), b = bulk(80);
+    a.max_gap_ms = 900;
+    b.max_gap_ms = 300;
+    CHECK(headline_value(a, h) == 900);
+    CHECK(worse_run(a, b, h));   // same goodput, the longer gap
+    CHECK_FALSE(worse_run(b, a, h));
+
+    RunFigures p = bulk(1), q = bulk(1);
+    p.p99_ms = 120;
+    q.p99_ms = 40;
+    h = headline_of(three_paths("rr", BenchWorkload::RequestResponse));
+    CHECK(std::string(h.key) == "p99_ms");
+    CHECK(worse_run(p, q, h));
+
+    p.conns_per_s = 300;
+    q.conns_per_s = 500;
+    h = headline_of(three_paths("c", BenchWorkload::Churn));
+    CHECK(std::string(h.key) == "conns_per_s");
+    CHECK(worse_run(p, q, h));
+    CHECK_FALSE(worse_run(q, p, h));
+    // many and rate are about goodput
+    CHECK(std::string(headline_of(three_paths("m", BenchWorkload::Many)).key) == "goodput_mbit");
+}

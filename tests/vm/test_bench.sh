@@ -54,7 +54,8 @@ check "--timeline: samples of both subflows with send rates" \
 
 # A sweep point: receiver buffer, heatmap, sweep table and targets.
 sw=$out-sweep
-$M bench sweep-r3-d5-bdp --sched default,blest --repeat 1 --time-scale 0.5 --out "$sw" > /tmp/sweep.txt 2>/dev/null
+$M bench sweep-r3-d5-bdp --sched default,blest --repeat 1 --time-scale 0.5 --timeline=all \
+    --out "$sw" > /tmp/sweep.txt 2>/dev/null
 check "sweep point: bench exits 0" test $? = 0
 sed 's/^/#   /' /tmp/sweep.txt
 check "sweep point: the receiver buffer is part of the scenario (100 kB = 1x BDP)" \
@@ -64,6 +65,8 @@ check "sweep point: the server namespace's tcp_rmem was limited during the run" 
 check "sweep point: a heatmap for blest" grep -q "blest: goodput / kernel default" $sw/sweep-blest.svg
 check "sweep point: the sweep table and its targets are printed" \
     bash -c "grep -q 'rate 3:1, RTT 1:5, 1x BDP buffer' /tmp/sweep.txt && grep -q 'sweep: blest' /tmp/sweep.txt"
+check "--timeline=all: every round under its number, titled with its goodput" \
+    bash -c "test \"\$(ls $sw/timelines | sort | tr '\n' ' ')\" = 'sweep-r3-d5-bdp-blest-1.json sweep-r3-d5-bdp-blest-1.svg sweep-r3-d5-bdp-default-1.json sweep-r3-d5-bdp-default-1.svg ' && grep -q 'round 1 of 1: [0-9.]* Mbit/s' $sw/timelines/sweep-r3-d5-bdp-blest-1.svg"
 mkdir -p /tmp/replot
 $M bench --replot $R --out /tmp/replot > /tmp/replot.txt
 grep -v '^results:' /tmp/bench.txt > /tmp/bench-table.txt
@@ -107,6 +110,12 @@ check "link-down, flap, degrade: each marked on the timeline" \
              test \$(grep -o 'path 0 down' $fk/timelines/failover-flap-minrtt.svg | wc -l) -ge 2 && \
              grep -q 'path 0 up' $fk/timelines/failover-flap-minrtt.svg && \
              grep -q 'path 0 degraded to 1 Mbit/s, 400 ms' $fk/timelines/failover-degrade-minrtt.svg"
+check "--timeline keeps the worst of two rounds: its gap is the scenario's longest, its round named" \
+    test "$(for k in failover-link-down failover-flap failover-degrade backup-failover-link-down; do
+        python3 -c "import json,sys; t = json.load(open('$fk/timelines/$k-minrtt.json'))['bench']
+r = [s for s in json.load(open('$fk/results.json'))['scenarios'] if s['scenario']['name'] == '$k'][0]
+print(t['kept'] == 'worst' and t['round'] in (1, 2) and abs(t['value'] - r['schedulers']['minrtt']['max_gap_ms']['max']) < 1e-6)"
+    done | sort -u)" = True
 check "failure kinds: the 0.6x-the-default target is not judged without the default" \
     bash -c "! grep -q '0.6x the default' /tmp/kinds.txt"
 check "failure kinds: absolute gap targets judged for each kind" \

@@ -68,6 +68,7 @@
 #include "mptcp_sched/sched/stats.h"
 #include "mptcp_sched/base/sysctl.h"
 #include "mptcp_sched/diag/trace.h"
+#include "mptcp_sched/base/svg.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -1128,13 +1129,17 @@ private:
     std::thread thread_;
 };
 
+// A run's timeline, or why there is none.
+struct RunTimeline {
+    std::optional<Timeline> timeline;
+    std::string error;
+};
+
 // One measurement (a scheduler or a single-path baseline) in the client netns, with the
-// scenario's events fired at their times from a helper thread. A non-empty @timeline
-// (a path without extension) records the run's connection every 100 ms into
-// @timeline.json and draws @timeline.svg, titled @title.
+// scenario's events fired at their times from a helper thread. A non-null @record (MPTCP
+// runs only) is given the run's connection sampled every 100 ms.
 RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, bool mptcp,
-                   const std::string& src_addr, const std::string& timeline = "",
-                   const std::string& title = "")
+                   const std::string& src_addr, RunTimeline* record = nullptr)
 {
     auto scope = NetnsScope::enter(paths, kCli);
     if (!scope) {
@@ -1145,8 +1150,7 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
     // Events apply to the MPTCP runs; single-path baselines measure the undisturbed paths.
     const bool with_events = mptcp && !s.events.empty();
     std::unique_ptr<TimelineRecorder> recorder;
-    std::string timeline_error;
-    if (mptcp && !timeline.empty()) {
+    if (mptcp && record) {
         TimelineOptions to;
         to.netns = kCli;
         to.paths = paths;
@@ -1157,7 +1161,7 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
         if (r)
             recorder = std::move(*r);
         else
-            timeline_error = r.error().message;
+            record->error = r.error().message;
     }
     std::optional<EventPlayer> events;
     if (with_events)
@@ -1196,18 +1200,55 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
                 f.error += kTokenTableHint;
         }
     }
-    if (recorder) {
-        const Timeline tl = recorder->stop();
-        // A timeline that cannot be written costs the chart, not the run's figures.
-        (void)write_file(timeline + ".json", dump_json(tl.to_json(), 1) + "\n", timeline);
-        (void)write_file(timeline + ".svg", timeline_svg(tl, title), timeline);
-    }
-    if (!timeline_error.empty())   // the run's figures stand; the file says why no chart
-        (void)write_file(timeline + ".json", dump_json(json{{"error", timeline_error}}) + "\n",
-                         timeline);
+    if (recorder)
+        record->timeline = recorder->stop();
     if (mptcp && ofo0 >= 0 && ofo1 >= ofo0 && f.payload)
         f.ofo_per_mb = (ofo1 - ofo0) / (static_cast<double>(f.payload) / 1e6);
     return f;
+}
+
+// Writes the timeline of @sched's newest run (the last of @runs) as --timeline asks: every
+// run's under its round, the first round's, or the worst round's so far (rewritten when a
+// later round goes worse). A timeline that cannot be written costs the chart, not the
+// run's figures; one that could not be recorded leaves a chart and a JSON saying why.
+void keep_timeline(const BenchOptions& o, const BenchScenario& s, const std::string& sched,
+                   const std::vector<RunFigures>& runs, const RunTimeline& tl)
+{
+    const size_t round = runs.size() - 1;
+    const Headline h = headline_of(s);
+    if (o.timeline == BenchOptions::Timelines::Worst) {
+        size_t worst = 0;
+        for (size_t i = 1; i < runs.size(); i++)
+            if (worse_run(runs[i], runs[worst], h))
+                worst = i;
+        if (worst != round)
+            return;
+    }
+    const bool all = o.timeline == BenchOptions::Timelines::All;
+    const RunFigures& r = runs.back();
+    const std::string dir = o.out_dir + "/timelines";
+    ::mkdir(dir.c_str(), 0755);
+    const std::string base = dir + "/" + s.name + "-" + sched +
+                             (all ? "-" + std::to_string(round + 1) : "");
+    json about = {{"round", round + 1}, {"repeat", o.repeat},
+                  {"kept", all ? "all" : o.timeline == BenchOptions::Timelines::First ? "first" : "worst"},
+                  {"figure", h.key}};
+    std::string title = s.name + ": " + sched + " (" + s.description + "), round " +
+                        std::to_string(round + 1) + " of " + std::to_string(o.repeat);
+    if (r.ok) {
+        about["value"] = headline_value(r, h);
+        title += ": " + svg_num(headline_value(r, h), 1) + " " + h.unit;
+    } else {
+        about["error"] = r.error;
+        title += ": failed";
+    }
+    json j = tl.timeline ? tl.timeline->to_json() : json{{"error", tl.error}};
+    j["bench"] = std::move(about);
+    (void)write_file(base + ".json", dump_json(j, 1) + "\n", base);
+    (void)write_file(base + ".svg",
+                     timeline_svg(tl.timeline.value_or(Timeline{}),
+                                  tl.timeline ? title : title + " - no timeline: " + tl.error),
+                     base);
 }
 
 // The scheduler's counters after a run that began at @before. A connection is counted
@@ -1403,13 +1444,14 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 if (!reg.empty())
                     if (auto k = read_counters(o.paths, reg))
                         k0 = *k;
-                std::string timeline;
-                if (o.timeline && round == 0) {
-                    ::mkdir((o.out_dir + "/timelines").c_str(), 0755);
-                    timeline = o.out_dir + "/timelines/" + s.name + "-" + sched;
-                }
-                per[sched].push_back(measure(o.paths, s, o.time_scale, true, "", timeline,
-                                             s.name + ": " + sched + " (" + s.description + ")"));
+                RunTimeline tl;
+                const bool record = o.timeline == BenchOptions::Timelines::All ||
+                                    o.timeline == BenchOptions::Timelines::Worst ||
+                                    (o.timeline == BenchOptions::Timelines::First && round == 0);
+                per[sched].push_back(measure(o.paths, s, o.time_scale, true, "",
+                                             record ? &tl : nullptr));
+                if (record)
+                    keep_timeline(o, s, sched, per[sched], tl);
                 auto c1 = get_send_stats();
                 per[sched].back().decision_ns_total = c1.first - c0.first;
                 per[sched].back().decision_count = c1.second - c0.second;

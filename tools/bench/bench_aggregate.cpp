@@ -17,6 +17,36 @@ bool bulk_like(BenchWorkload::Kind k)
 
 }  // namespace
 
+Headline headline_of(const BenchScenario& s)
+{
+    if (!s.events.empty())
+        return {"max_gap_ms", "longest receive gap (ms), lower is better", "ms", true};
+    if (s.workload.kind == BenchWorkload::RequestResponse)
+        return {"p99_ms", "request/response p99 latency (ms), lower is better", "ms", true};
+    if (s.workload.kind == BenchWorkload::Churn)
+        return {"conns_per_s", "short connections per second", "per s", false};
+    return {"goodput_mbit", "goodput (Mbit/s)", "Mbit/s", false};
+}
+
+double headline_value(const RunFigures& r, const Headline& h)
+{
+    const std::string k = h.key;
+    return k == "max_gap_ms" ? r.max_gap_ms
+         : k == "p99_ms"     ? r.p99_ms
+         : k == "conns_per_s" ? r.conns_per_s
+                              : r.goodput_mbit;
+}
+
+bool worse_run(const RunFigures& a, const RunFigures& b, const Headline& h)
+{
+    if (a.ok != b.ok)
+        return !a.ok;
+    if (!a.ok)
+        return false;
+    const double va = headline_value(a, h), vb = headline_value(b, h);
+    return h.lower_is_better ? va > vb : va < vb;
+}
+
 BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScenario& s,
                             bool scheduler)
 {

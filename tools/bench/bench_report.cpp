@@ -6,6 +6,7 @@
 #include <functional>
 #include <sstream>
 
+#include "mptcp_sched/bench/aggregate.h"
 #include "mptcp_sched/bench/bench.h"
 #include "mptcp_sched/base/svg.h"
 
@@ -15,23 +16,12 @@ using nlohmann::json;
 
 namespace {
 
-struct Metric {
-    const char* key;      // figure in each scheduler's results
-    const char* label;    // axis label
-    bool lower_is_better;
-};
-
-// What a scenario is about: failover -> the receive gap; request/response -> p99 latency;
-// otherwise goodput.
-Metric chart_metric(const json& sj)
+// What a scenario is about (headline_of); a scenario that no longer parses (a results.json
+// from another version) is charted by goodput.
+Headline chart_metric(const json& sj)
 {
-    if (!sj["scenario"]["events"].empty())
-        return {"max_gap_ms", "longest receive gap (ms), lower is better", true};
-    if (sj["scenario"]["workload"]["type"] == "rr")
-        return {"p99_ms", "request/response p99 latency (ms), lower is better", true};
-    if (sj["scenario"]["workload"]["type"] == "churn")
-        return {"conns_per_s", "short connections per second", false};
-    return {"goodput_mbit", "goodput (Mbit/s)", false};
+    auto s = parse_scenario(sj["scenario"]);
+    return s ? headline_of(*s) : headline_of(BenchScenario{});
 }
 
 std::string fmt(double v, int prec = 1) { return svg_num(v, prec); }
@@ -60,7 +50,7 @@ double fig(const json& f, const char* key, const char* which = "median")
 
 std::string bench_chart_svg(const json& sj)
 {
-    const Metric m = chart_metric(sj);
+    const Headline m = chart_metric(sj);
     struct Bar {
         std::string name;
         double med, lo, hi;

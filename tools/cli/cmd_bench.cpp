@@ -74,7 +74,7 @@ void add_bench_command(CLI::App& app, int& rc, const Paths& paths)
     static std::vector<std::string> names;
     static std::vector<std::string> scheds;
     static bool list = false, json_out = false, sweep = false;
-    static std::string replot;
+    static std::string replot, timeline;
     static bool cleanup = false;
     auto* b = app.add_subcommand("bench", "Compare schedulers on emulated multi-path topologies");
     b->add_option("scenario", names, "built-in scenario names, families (lossy: every "
@@ -98,10 +98,14 @@ void add_bench_command(CLI::App& app, int& rc, const Paths& paths)
                                   "{1,5,25} x receiver buffer {auto, 1x BDP}, 18 two-path "
                                   "points; heatmaps sweep-<scheduler>.svg (default schedulers: "
                                   "default minrtt roundrobin blest)");
-    b->add_flag("--timeline", o.timeline, "record each scheduler's first run every 100 ms (per "
-                                          "subflow: send rate, srtt, cwnd, in flight, queued; "
-                                          "receiver goodput; events marked) into "
-                                          "OUT/timelines/<scenario>-<scheduler>.svg and .json");
+    b->add_flag("--timeline{worst}", timeline,
+                "record every run every 100 ms (per subflow: send rate, srtt, cwnd, in flight, "
+                "queued; receiver goodput; events marked) and keep each scheduler's worst round "
+                "by the scenario's figure (goodput; longest gap when paths fail; p99 for "
+                "request/response) in OUT/timelines/<scenario>-<scheduler>.svg and .json; "
+                "--timeline=first keeps round 1, --timeline=all every round "
+                "(<scenario>-<scheduler>-<round>)")
+        ->check(CLI::IsMember({"worst", "first", "all"}));
     b->add_flag("--json", json_out, "print the results document instead of the table");
     b->add_flag("--cleanup", cleanup, "undo what a killed bench left behind (its network "
                                       "namespaces, the schedulers it loaded, "
@@ -146,11 +150,19 @@ void add_bench_command(CLI::App& app, int& rc, const Paths& paths)
             rc = kUsage;
             return;
         }
+        o.timeline = timeline == "all"     ? BenchOptions::Timelines::All
+                   : timeline == "first" ? BenchOptions::Timelines::First
+                   : timeline == "worst" ? BenchOptions::Timelines::Worst
+                                         : BenchOptions::Timelines::None;
         o.scenarios.clear();
         for (const auto& n : names) {
             auto s = resolve_scenarios(n);
             if (!s) {
-                rc = report(s.error());
+                // --timeline takes its mode after '=' only: "--timeline all" names a scenario
+                const bool mode = n == "worst" || n == "first" || n == "all";
+                rc = report(mode ? Error::msg(s.error().message + "; for a timeline mode write "
+                                              "--timeline=" + n)
+                                 : s.error());
                 return;
             }
             o.scenarios.insert(o.scenarios.end(), s->begin(), s->end());

@@ -111,6 +111,21 @@ BenchScenarioResult aggregate_scenario(const BenchScenario& s,
                                        const std::vector<std::string>& schedulers,
                                        const ScenarioRuns& runs);
 
+// The figure a scenario is about: what its chart shows and what `bench --timeline worst`
+// ranks rounds by. The longest receive gap when paths change during the run, the p99
+// latency for request/response, connections/s for churn, goodput otherwise.
+struct Headline {
+    const char* key;      // the figure's name in results.json
+    const char* label;    // for axes and titles
+    const char* unit;     // "ms", "Mbit/s", "per s"
+    bool lower_is_better;
+};
+Headline headline_of(const BenchScenario& s);
+double headline_value(const RunFigures& r, const Headline& h);
+// Whether run @a went worse than run @b by @h: a failed run is worse than one that
+// measured; between two failed runs, or two equal figures, neither is.
+bool worse_run(const RunFigures& a, const RunFigures& b, const Headline& h);
+
 nlohmann::json to_json(const Spread& s);
 nlohmann::json to_json(const BenchFigures& f);
 nlohmann::json to_json(const BenchScenarioResult& r);

@@ -117,7 +117,11 @@ struct BenchOptions {
     std::string out_dir = "bench-results";
     double time_scale = 1.0;   // multiplies workload durations, rr and churn counts and event
                                // times (quick runs)
-    bool timeline = false;     // OUT_DIR/timelines/<scenario>-<scheduler>.{svg,json}, round 1
+    // Which runs of each scheduler leave a timeline (sampled every 100 ms; every run is
+    // recorded unless None): First and Worst write OUT_DIR/timelines/<scenario>-<scheduler>
+    // .{svg,json}, Worst rewriting them whenever a round goes worse by the scenario's
+    // headline figure (aggregate.h); All writes <scenario>-<scheduler>-<round>.{svg,json}.
+    enum class Timelines { None, First, Worst, All } timeline = Timelines::None;
     // Set: each set-up command (ip, tc, ...) is passed here before it runs (the CLI's -v).
     std::function<void(const std::string&)> on_command;
     // Once a stop is requested, the current run ends early, the bench cleans up and fails
