@@ -138,6 +138,13 @@ TEST_CASE("bench aggregation: the results.json entries keep their shape")
                {"vs_best_single_pct", 175.0}, {"vs_default", 1.0}});
     CHECK(j["schedulers"]["minrtt"]["decision_ns"].is_null());
     CHECK(j["schedulers"]["minrtt"]["vs_default"] == 0.9);
+    // The receiver's drops, where its counters were read: a spread over those runs.
+    runs.schedulers["minrtt"] = {bulk(63), bulk(60), bulk(61)};
+    runs.schedulers["minrtt"][0].pruned_per_mb = 0;
+    runs.schedulers["minrtt"][2].pruned_per_mb = 4.5;
+    const json k = to_json(aggregate_scenario(s, {"default", "minrtt"}, runs));
+    CHECK(k["schedulers"]["minrtt"]["rcv_pruned_per_mb"] == spread(2.25, 0, 4.5, 2));
+    CHECK_FALSE(k["schedulers"]["default"].contains("rcv_pruned_per_mb"));
     CHECK_FALSE(j["single_path"][0].contains("decision_ns"));
     // The chart and the report read it as they read a results.json.
     CHECK_THAT(bench_chart_svg(j), ContainsSubstring(">minrtt</text>"));

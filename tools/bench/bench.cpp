@@ -69,6 +69,7 @@
 #include "mptcp_sched/base/sysctl.h"
 #include "mptcp_sched/diag/trace.h"
 #include "mptcp_sched/base/svg.h"
+#include "mptcp_sched/base/text.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -1045,12 +1046,15 @@ std::map<std::string, uint64_t> mibs_of(const Paths& paths, const char* ns)
     return scope ? mptcp_mibs() : std::map<std::string, uint64_t>{};
 }
 
-// MPTcpExtOFOQueue of the server netns: data segments the MPTCP receivers there had to
-// queue out of order (waiting for an earlier one from another subflow); -1 when unreadable.
-double server_ofo_count(const Paths& paths)
+// A MPTcpExt counter of the server netns (@name without the prefix); -1 when unreadable.
+// OFOQueue: data segments the MPTCP receivers there had to queue out of order (waiting for
+// an earlier one from another subflow). RcvPruned: segments they dropped for want of
+// receive memory after the subflow had acknowledged them, which the sender only re-sends
+// at the MPTCP level, after its retransmit timer.
+double server_mib(const Paths& paths, const char* name)
 {
     const auto m = mibs_of(paths, kSrv);
-    const auto it = m.find("OFOQueue");
+    const auto it = m.find(name);
     return it == m.end() ? -1 : static_cast<double>(it->second);
 }
 
@@ -1166,7 +1170,7 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
     std::optional<EventPlayer> events;
     if (with_events)
         events.emplace(s, expand_events(s, scale), recorder.get());
-    const double ofo0 = server_ofo_count(paths);
+    const double ofo0 = server_mib(paths, "OFOQueue"), pruned0 = server_mib(paths, "RcvPruned");
     const auto fallbacks0 = fallbacks_now(paths);
     RunFigures f = s.workload.kind == BenchWorkload::RequestResponse
                        ? run_rr(s.workload, scale, s.paths.size(), mptcp, src_addr)
@@ -1185,7 +1189,7 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
             f.error = err;
         }
     }
-    const double ofo1 = server_ofo_count(paths);
+    const double ofo1 = server_mib(paths, "OFOQueue"), pruned1 = server_mib(paths, "RcvPruned");
     // An MPTCP run that fell back to plain TCP (its own connection, or any of a churn's)
     // measured TCP: an error, with the kernel's counters saying how. many's idle connections
     // are counted instead (idle_connections: those using MPTCP).
@@ -1204,15 +1208,18 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
         record->timeline = recorder->stop();
     if (mptcp && ofo0 >= 0 && ofo1 >= ofo0 && f.payload)
         f.ofo_per_mb = (ofo1 - ofo0) / (static_cast<double>(f.payload) / 1e6);
+    if (mptcp && pruned0 >= 0 && pruned1 >= pruned0 && f.payload)
+        f.pruned_per_mb = (pruned1 - pruned0) / (static_cast<double>(f.payload) / 1e6);
     return f;
 }
 
 // Writes the timeline of @sched's newest run (the last of @runs) as --timeline asks: every
 // run's under its round, the first round's, or the worst round's so far (rewritten when a
-// later round goes worse). A timeline that cannot be written costs the chart, not the
-// run's figures; one that could not be recorded leaves a chart and a JSON saying why.
-void keep_timeline(const BenchOptions& o, const BenchScenario& s, const std::string& sched,
-                   const std::vector<RunFigures>& runs, const RunTimeline& tl)
+// later round goes worse). A timeline that could not be recorded leaves a chart and a JSON
+// saying why; one that cannot be written costs the chart, not the run's figures: the
+// returned text says why ("" when written or not kept).
+std::string keep_timeline(const BenchOptions& o, const BenchScenario& s, const std::string& sched,
+                          const std::vector<RunFigures>& runs, const RunTimeline& tl)
 {
     const size_t round = runs.size() - 1;
     const Headline h = headline_of(s);
@@ -1222,14 +1229,17 @@ void keep_timeline(const BenchOptions& o, const BenchScenario& s, const std::str
             if (worse_run(runs[i], runs[worst], h))
                 worst = i;
         if (worst != round)
-            return;
+            return "";
     }
     const bool all = o.timeline == BenchOptions::Timelines::All;
     const RunFigures& r = runs.back();
     const std::string dir = o.out_dir + "/timelines";
+    const std::string name = s.name + "-" + sched + (all ? "-" + std::to_string(round + 1) : "");
+    // names come from scenario files and objects' registered names: never a path
+    if (!is_plain_file_name(name + ".json"))
+        return "no timeline for " + printable(name) + ": not a plain file name";
     ::mkdir(dir.c_str(), 0755);
-    const std::string base = dir + "/" + s.name + "-" + sched +
-                             (all ? "-" + std::to_string(round + 1) : "");
+    const std::string base = dir + "/" + name;
     json about = {{"round", round + 1}, {"repeat", o.repeat},
                   {"kept", all ? "all" : o.timeline == BenchOptions::Timelines::First ? "first" : "worst"},
                   {"figure", h.key}};
@@ -1244,11 +1254,13 @@ void keep_timeline(const BenchOptions& o, const BenchScenario& s, const std::str
     }
     json j = tl.timeline ? tl.timeline->to_json() : json{{"error", tl.error}};
     j["bench"] = std::move(about);
-    (void)write_file(base + ".json", dump_json(j, 1) + "\n", base);
-    (void)write_file(base + ".svg",
-                     timeline_svg(tl.timeline.value_or(Timeline{}),
-                                  tl.timeline ? title : title + " - no timeline: " + tl.error),
-                     base);
+    auto w = write_file(base + ".json", dump_json(j, 1) + "\n", "failed to write " + base + ".json");
+    if (w)
+        w = write_file(base + ".svg",
+                       timeline_svg(tl.timeline.value_or(Timeline{}),
+                                    tl.timeline ? title : title + " - no timeline: " + tl.error),
+                       "failed to write " + base + ".svg");
+    return w ? "" : w.error().message;
 }
 
 // The scheduler's counters after a run that began at @before. A connection is counted
@@ -1289,7 +1301,8 @@ std::string outcome(const RunFigures& f, const BenchScenario& s)
                (f.stats_read_ms >= 0 ? ", states read in " + r1(f.stats_read_ms) + " ms" : "") +
                (f.optmem_per_conn >= 0 ? ", " + num(std::round(f.optmem_per_conn)) + " B optmem each" : "");
     return "    " + r1(f.goodput_mbit) + " Mbit/s, longest gap " + num(std::round(f.max_gap_ms)) + " ms" +
-           (f.reinject_pct >= 0 ? ", reinjected " + num(std::round(f.reinject_pct * 100) / 100) + "%" : "");
+           (f.reinject_pct >= 0 ? ", reinjected " + num(std::round(f.reinject_pct * 100) / 100) + "%" : "") +
+           (f.pruned_per_mb > 0 ? ", receiver dropped " + r1(f.pruned_per_mb) + " packets/MB" : "");
 }
 
 }  // namespace
@@ -1451,7 +1464,8 @@ Result<json> run_bench(const BenchOptions& o, const std::function<void(const std
                 per[sched].push_back(measure(o.paths, s, o.time_scale, true, "",
                                              record ? &tl : nullptr));
                 if (record)
-                    keep_timeline(o, s, sched, per[sched], tl);
+                    if (auto why = keep_timeline(o, s, sched, per[sched], tl); !why.empty())
+                        progress("    " + why);
                 auto c1 = get_send_stats();
                 per[sched].back().decision_ns_total = c1.first - c0.first;
                 per[sched].back().decision_count = c1.second - c0.second;

@@ -50,7 +50,7 @@ bool worse_run(const RunFigures& a, const RunFigures& b, const Headline& h)
 BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScenario& s,
                             bool scheduler)
 {
-    std::vector<double> gp, gap, p50, p99, p999, wire, cpu, cost_ns, ofo, cps, reinj;
+    std::vector<double> gp, gap, p50, p99, p999, wire, cpu, cost_ns, ofo, pruned, cps, reinj;
     std::vector<double> left, idle, stats_ms, optmem;   // where measured (>= 0)
     std::vector<std::vector<double>> share(s.paths.size());
     std::map<std::string, std::vector<double>> counters;
@@ -72,6 +72,8 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
         cpu.push_back(r.cpu_ns_per_kib);
         if (r.ofo_per_mb >= 0)
             ofo.push_back(r.ofo_per_mb);
+        if (r.pruned_per_mb >= 0)
+            pruned.push_back(r.pruned_per_mb);
         if (r.reinject_pct >= 0)
             reinj.push_back(r.reinject_pct);
         for (auto [v, to] : {std::pair{r.states_left, &left}, {r.idle_connections, &idle},
@@ -96,6 +98,8 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
     f.cpu_ns_per_kib = spread_of(cpu);
     if (!ofo.empty())
         f.ofo_per_mb = spread_of(ofo);
+    if (!pruned.empty())
+        f.pruned_per_mb = spread_of(pruned);
     if (!reinj.empty())
         f.reinject_pct = spread_of(reinj);
     for (auto [v, to] : {std::pair{&left, &f.states_left}, {&idle, &f.idle_connections},
@@ -193,6 +197,8 @@ json to_json(const BenchFigures& f)
     j["cpu_ns_per_kib"] = to_json(f.cpu_ns_per_kib);
     if (f.ofo_per_mb)
         j["ofo_per_mb"] = to_json(*f.ofo_per_mb);
+    if (f.pruned_per_mb)
+        j["rcv_pruned_per_mb"] = to_json(*f.pruned_per_mb);
     if (f.reinject_pct)
         j["reinject_pct"] = to_json(*f.reinject_pct);
     for (auto [key, v] : {std::pair{"states_left", &f.states_left},

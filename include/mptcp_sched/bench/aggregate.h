@@ -34,6 +34,10 @@ struct RunFigures {
     double stats_read_ms = -1;            // many: reading every connection's state (stats)
     double optmem_per_conn = -1;          // many: option memory per MPTCP socket (BPF storage)
     double ofo_per_mb = -1;               // packets the receiver queued out of order per MB
+    // packets the receiver's MPTCP level dropped for want of memory after its subflow had
+    // acknowledged them (MPTcpExtRcvPruned), per MB: each waits for the sender's MPTCP-level
+    // retransmit timer
+    double pruned_per_mb = -1;
     // bulk and rate over MPTCP: bytes the sender re-sent at the MPTCP level (reinjections
     // after the retransmit timer or a stale subflow, mptcpi_bytes_retrans), % of the payload
     double reinject_pct = -1;
@@ -67,6 +71,7 @@ struct BenchFigures {
     Spread conns_per_s;                    // churn
     Spread cpu_ns_per_kib;
     std::optional<Spread> ofo_per_mb;      // when the receiver's counter was readable
+    std::optional<Spread> pruned_per_mb;   // the same
     std::optional<Spread> reinject_pct;    // bulk and rate over MPTCP, when readable
     // Where measured (runs with a value >= 0): churn's states left after close; many's
     // idle connections, time to read every connection's state, option memory per socket.
