@@ -145,6 +145,13 @@ TEST_CASE("bench aggregation: the results.json entries keep their shape")
     const json k = to_json(aggregate_scenario(s, {"default", "minrtt"}, runs));
     CHECK(k["schedulers"]["minrtt"]["rcv_pruned_per_mb"] == spread(2.25, 0, 4.5, 2));
     CHECK_FALSE(k["schedulers"]["default"].contains("rcv_pruned_per_mb"));
+    // MPTcpExt counters that grew: over every run, 0 where one did not grow.
+    runs.schedulers["minrtt"][0].mibs = {{"server OFOQueue", 10}, {"client MPJoinSynTx", 1}};
+    runs.schedulers["minrtt"][1].mibs = {{"server OFOQueue", 30}};
+    const json m = to_json(aggregate_scenario(s, {"default", "minrtt"}, runs));
+    CHECK(m["schedulers"]["minrtt"]["mptcp_mibs"] ==
+          json{{"server OFOQueue", spread(10, 0, 30, 3)}, {"client MPJoinSynTx", spread(0, 0, 1, 3)}});
+    CHECK_FALSE(m["schedulers"]["default"].contains("mptcp_mibs"));
     CHECK_FALSE(j["single_path"][0].contains("decision_ns"));
     // The chart and the report read it as they read a results.json.
     CHECK_THAT(bench_chart_svg(j), ContainsSubstring(">minrtt</text>"));

@@ -1046,38 +1046,39 @@ std::map<std::string, uint64_t> mibs_of(const Paths& paths, const char* ns)
     return scope ? mptcp_mibs() : std::map<std::string, uint64_t>{};
 }
 
-// A MPTcpExt counter of the server netns (@name without the prefix); -1 when unreadable.
-// OFOQueue: data segments the MPTCP receivers there had to queue out of order (waiting for
-// an earlier one from another subflow). RcvPruned: segments they dropped for want of
-// receive memory after the subflow had acknowledged them, which the sender only re-sends
-// at the MPTCP level, after its retransmit timer.
-double server_mib(const Paths& paths, const char* name)
-{
-    const auto m = mibs_of(paths, kSrv);
-    const auto it = m.find(name);
-    return it == m.end() ? -1 : static_cast<double>(it->second);
-}
-
-// The fallback counters of both ends, prefixed with the end ("client MPCapableSYNTXDrop").
-std::map<std::string, uint64_t> fallbacks_now(const Paths& paths)
+// Every MPTcpExt counter of both ends, named "client NAME" and "server NAME".
+std::map<std::string, uint64_t> mibs_now(const Paths& paths)
 {
     std::map<std::string, uint64_t> out;
     for (auto [ns, end] : {std::pair{kCli, "client "}, {kSrv, "server "}})
-        for (const auto& [k, v] : fallback_mibs(mibs_of(paths, ns)))
+        for (const auto& [k, v] : mibs_of(paths, ns))
             out[end + k] = v;
     return out;
 }
 
-// What grew from @before to @after, as "client MPCapableSYNTXDrop +3, ..."; empty: nothing.
-std::string fallbacks_since(const std::map<std::string, uint64_t>& before,
-                            const std::map<std::string, uint64_t>& after)
+// The counters of @after that grew since @before, by how much.
+std::map<std::string, uint64_t> mibs_grown(const std::map<std::string, uint64_t>& before,
+                                           const std::map<std::string, uint64_t>& after)
 {
-    std::string out;
+    std::map<std::string, uint64_t> out;
     for (const auto& [k, v] : after) {
         const auto it = before.find(k);
         const uint64_t was = it == before.end() ? 0 : it->second;
         if (v > was)
-            out += (out.empty() ? "" : ", ") + k + " +" + std::to_string(v - was);
+            out[k] = v - was;
+    }
+    return out;
+}
+
+// The fallback counters among @grown (fallback_mibs), as "client MPCapableSYNTXDrop +3, ...";
+// empty: none.
+std::string fallbacks_in(const std::map<std::string, uint64_t>& grown)
+{
+    std::string out;
+    for (const auto& [k, v] : grown) {
+        const std::string name = k.substr(k.find(' ') + 1);
+        if (!fallback_mibs({{name, v}}).empty())
+            out += (out.empty() ? "" : ", ") + k + " +" + std::to_string(v);
     }
     return out;
 }
@@ -1170,8 +1171,7 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
     std::optional<EventPlayer> events;
     if (with_events)
         events.emplace(s, expand_events(s, scale), recorder.get());
-    const double ofo0 = server_mib(paths, "OFOQueue"), pruned0 = server_mib(paths, "RcvPruned");
-    const auto fallbacks0 = fallbacks_now(paths);
+    const auto mibs0 = mibs_now(paths);
     RunFigures f = s.workload.kind == BenchWorkload::RequestResponse
                        ? run_rr(s.workload, scale, s.paths.size(), mptcp, src_addr)
                    : s.workload.kind == BenchWorkload::Churn
@@ -1189,12 +1189,13 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
             f.error = err;
         }
     }
-    const double ofo1 = server_mib(paths, "OFOQueue"), pruned1 = server_mib(paths, "RcvPruned");
+    const auto mibs1 = mibs_now(paths);
+    const auto grown = mibs_grown(mibs0, mibs1);
     // An MPTCP run that fell back to plain TCP (its own connection, or any of a churn's)
     // measured TCP: an error, with the kernel's counters saying how. many's idle connections
     // are counted instead (idle_connections: those using MPTCP).
     if (mptcp && f.ok) {
-        const std::string fell = fallbacks_since(fallbacks0, fallbacks_now(paths));
+        const std::string fell = fallbacks_in(grown);
         const bool many = s.workload.kind == BenchWorkload::Many;
         if (!f.mptcp || (!fell.empty() && !many)) {
             f.ok = false;
@@ -1206,10 +1207,22 @@ RunFigures measure(const Paths& paths, const BenchScenario& s, double scale, boo
     }
     if (recorder)
         record->timeline = recorder->stop();
-    if (mptcp && ofo0 >= 0 && ofo1 >= ofo0 && f.payload)
-        f.ofo_per_mb = (ofo1 - ofo0) / (static_cast<double>(f.payload) / 1e6);
-    if (mptcp && pruned0 >= 0 && pruned1 >= pruned0 && f.payload)
-        f.pruned_per_mb = (pruned1 - pruned0) / (static_cast<double>(f.payload) / 1e6);
+    if (mptcp) {
+        f.mibs = grown;
+        // per MB of payload, where the receiver's counters were readable (OFOQueue: data
+        // segments its MPTCP level queued out of order; RcvPruned: segments it dropped for
+        // want of receive memory after the subflow had acknowledged them - the sender only
+        // re-sends those at the MPTCP level, after its retransmit timer)
+        const auto per_mb = [&](const char* name) {
+            const std::string k = std::string("server ") + name;
+            if (!mibs1.count(k) || !f.payload)
+                return -1.0;
+            return static_cast<double>(grown.count(k) ? grown.at(k) : 0) /
+                   (static_cast<double>(f.payload) / 1e6);
+        };
+        f.ofo_per_mb = per_mb("OFOQueue");
+        f.pruned_per_mb = per_mb("RcvPruned");
+    }
     return f;
 }
 

@@ -3,6 +3,7 @@
 #include "mptcp_sched/bench/aggregate.h"
 
 #include <algorithm>
+#include <set>
 
 namespace mptcp_sched {
 
@@ -113,6 +114,18 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
         f.decision_ns = spread_of(cost_ns);
     for (const auto& [name, v] : counters)
         f.counters[name] = spread_of(v);
+    std::set<std::string> grew;
+    for (const auto& r : runs)
+        if (r.ok)
+            for (const auto& [name, v] : r.mibs)
+                grew.insert(name);
+    for (const auto& name : grew) {
+        std::vector<double> v;
+        for (const auto& r : runs)
+            if (r.ok)
+                v.push_back(r.mibs.count(name) ? static_cast<double>(r.mibs.at(name)) : 0.0);
+        f.mibs[name] = spread_of(v);
+    }
     return f;
 }
 
@@ -212,6 +225,12 @@ json to_json(const BenchFigures& f)
     j["path_share_pct"] = sh;
     if (f.has_decision)
         j["decision_ns"] = f.decision_ns ? to_json(*f.decision_ns) : json();
+    if (!f.mibs.empty()) {
+        json m = json::object();
+        for (const auto& [name, v] : f.mibs)
+            m[name] = to_json(v);
+        j["mptcp_mibs"] = m;
+    }
     if (!f.counters.empty()) {
         json c = json::object();
         for (const auto& [name, v] : f.counters)

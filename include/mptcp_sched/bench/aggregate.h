@@ -38,6 +38,9 @@ struct RunFigures {
     // acknowledged them (MPTcpExtRcvPruned), per MB: each waits for the sender's MPTCP-level
     // retransmit timer
     double pruned_per_mb = -1;
+    // MPTCP runs: the MPTcpExt counters of either end that grew during the run ("client
+    // MPJoinSynTx", "server OFOQueue", ...), by how much
+    std::map<std::string, uint64_t> mibs;
     // bulk and rate over MPTCP: bytes the sender re-sent at the MPTCP level (reinjections
     // after the retransmit timer or a stale subflow, mptcpi_bytes_retrans), % of the payload
     double reinject_pct = -1;
@@ -72,6 +75,9 @@ struct BenchFigures {
     Spread cpu_ns_per_kib;
     std::optional<Spread> ofo_per_mb;      // when the receiver's counter was readable
     std::optional<Spread> pruned_per_mb;   // the same
+    // MPTCP runs: each MPTcpExt counter that grew in any run, over every run (0 where it
+    // did not)
+    std::map<std::string, Spread> mibs;
     std::optional<Spread> reinject_pct;    // bulk and rate over MPTCP, when readable
     // Where measured (runs with a value >= 0): churn's states left after close; many's
     // idle connections, time to read every connection's state, option memory per socket.
