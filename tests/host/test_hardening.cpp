@@ -258,10 +258,12 @@ TEST_CASE("a closed stdout is an error and neither a death nor a hang", "[host][
           std::string::npos);
     // A handler, not SIG_IGN: exec resets handlers but keeps "ignored", so the commands
     // `run` and `bench` start get the default SIGPIPE back. SIGPIPE (13) is bit 12 of
-    // SigCgt (caught) and must not be in SigIgn.
+    // SigCgt (caught) and must not be in SigIgn. The handler is installed after exec: wait
+    // for it (10 s: a busy machine), not for the exec alone.
     Run m = run("bash -c '" + cli + " stats --watch 5 >/dev/null & p=$!; "
-                "for i in $(seq 200); do grep -q \"^SigCgt:\" /proc/$p/status && "
-                "[ \"$(readlink /proc/$p/exe)\" = \"" + cli + "\" ] && break; sleep 0.05; done; "
+                "for i in $(seq 200); do [ \"$(readlink /proc/$p/exe)\" = \"" + cli + "\" ] && "
+                "[ $(( 0x$(awk \"/^SigCgt:/ {print \\$2}\" /proc/$p/status) >> 12 & 1 )) = 1 ] && "
+                "break; sleep 0.05; done; "
                 "grep -E \"^Sig(Cgt|Ign):\" /proc/$p/status; kill $p'");
     INFO(m.out);
     auto mask = [&](const std::string& key) {
