@@ -122,7 +122,7 @@ BenchScenarioResult aggregate_scenario(const BenchScenario& s,
                                        const std::vector<std::string>& schedulers,
                                        const ScenarioRuns& runs);
 
-// The figure a scenario is about: what its chart shows and what `bench --timeline worst`
+// The figure a scenario is about: what its chart shows and what `bench --timeline`
 // ranks rounds by. The longest receive gap when paths change during the run, the p99
 // latency for request/response, connections/s for churn, goodput otherwise.
 struct Headline {
