@@ -693,3 +693,33 @@ TEST_CASE("scan by queue: the marginal byte goes to the path without a queue",
     ms_scan_add(&s, &slow, 2, kRoom | MS_SCAN_BY_QUEUE, 0);
     CHECK(s.best_id == 1);
 }
+
+TEST_CASE("unsent cap: what a subflow sends in the deepest live RTT, at least a floor",
+          "[model]")
+{
+    constexpr uint64_t kFloor = 2 * kBurst;
+    // 20 Mbit/s (2.5 MB/s) beside another 20 ms path: 50 kB in 20 ms, so the floor.
+    ms_path p = path(20, 20, 0, true);
+    CHECK(ms_unsent_cap(&p, 20'000, kFloor) == kFloor);
+    // 90 Mbit/s at 4 ms beside a 100 ms path: a round trip of the deep path at its rate.
+    ms_path fast = path(90, 4, 0, true);
+    CHECK(ms_unsent_cap(&fast, 100'000, kFloor) == ms_bytes_at(100'000'000, ms_path_rate(&fast)));
+    CHECK(ms_unsent_cap(&fast, 100'000, kFloor) > 1'000'000);
+    // no RTT sample yet: the floor
+    ms_path fresh{};
+    CHECK(ms_unsent_cap(&fresh, 100'000, kFloor) == kFloor);
+
+    // The scan keeps the deepest lowest RTT of the live primaries, not a backup's.
+    constexpr uint64_t kStallFloor = 100'000;
+    ms_path slow = path(10, 100, 0, true), backup = path(50, 300, 0, false);
+    fast.rttvar_us = slow.rttvar_us = backup.rttvar_us = 200'000;
+    ms_scan s;
+    ms_scan_init(&s);
+    CHECK(s.deepest_rtt_us == 0);
+    ms_scan_add(&s, &fast, 1, MS_SCAN_ROOM, kStallFloor);
+    CHECK(s.deepest_rtt_us == 4'000);
+    ms_scan_add(&s, &backup, 3, MS_SCAN_ROOM | MS_SCAN_BACKUP, kStallFloor);
+    CHECK(s.deepest_rtt_us == 4'000);
+    ms_scan_add(&s, &slow, 2, MS_SCAN_ROOM, kStallFloor);
+    CHECK(s.deepest_rtt_us == 100'000);
+}

@@ -425,6 +425,10 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 		if (!burst)
 			goto wait;
 	}
+	if (sc->roomy_class == MS_CLASS_PRIMARY &&
+	    sc->roomy_p.unsent >= ms_unsent_cap(&sc->roomy_p, sc->deepest_rtt_us,
+						2 * MS_SEND_BURST))
+		goto wait;
 	if (sc->roomy_id == sc->best_id)
 		return ms_commit_id(msk, st, kind, sc->best_id, burst);
 	backlog = ms_backlog(msk);
@@ -454,6 +458,8 @@ wait:
  * slow path never holds more than it can deliver before the fast one could. Otherwise
  * the decision waits (-EAGAIN; the core asks again on the next ack). Backup subflows are
  * the eligible set only while no non-backup subflow is active and live, for repairs too.
+ * A subflow that already holds ms_unsent_cap unsent takes nothing more (the decision
+ * waits): what sits in its write queue is committed to it, and a repair waits behind it.
  * A subflow that shows a standing queue (its smoothed RTT, or the bytes it has in flight
  * at its measured rate: ms_path_queued) ranks by its measured rate instead
  * (ms_path_queue_arrival_ns), and so counts in that budget unless the receiver's window
