@@ -21,21 +21,20 @@ bool bulk_like(BenchWorkload::Kind k)
 Headline headline_of(const BenchScenario& s)
 {
     if (!s.events.empty())
-        return {"max_gap_ms", "longest receive gap (ms), lower is better", "ms", true};
+        return {"max_gap_ms", "longest receive gap (ms), lower is better", "ms", true,
+                &RunFigures::max_gap_ms};
     if (s.workload.kind == BenchWorkload::RequestResponse)
-        return {"p99_ms", "request/response p99 latency (ms), lower is better", "ms", true};
+        return {"p99_ms", "request/response p99 latency (ms), lower is better", "ms", true,
+                &RunFigures::p99_ms};
     if (s.workload.kind == BenchWorkload::Churn)
-        return {"conns_per_s", "short connections per second", "per s", false};
-    return {"goodput_mbit", "goodput (Mbit/s)", "Mbit/s", false};
+        return {"conns_per_s", "short connections per second", "per s", false,
+                &RunFigures::conns_per_s};
+    return {"goodput_mbit", "goodput (Mbit/s)", "Mbit/s", false, &RunFigures::goodput_mbit};
 }
 
 double headline_value(const RunFigures& r, const Headline& h)
 {
-    const std::string k = h.key;
-    return k == "max_gap_ms" ? r.max_gap_ms
-         : k == "p99_ms"     ? r.p99_ms
-         : k == "conns_per_s" ? r.conns_per_s
-                              : r.goodput_mbit;
+    return r.*h.value;
 }
 
 bool worse_run(const RunFigures& a, const RunFigures& b, const Headline& h)

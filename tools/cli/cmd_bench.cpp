@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 
 #include "cli.h"
 #include "signals.h"
@@ -66,6 +67,12 @@ int replot_results(const std::string& file, const std::string& out_dir)
     return kOk;
 }
 
+// --timeline=MODE (a bare --timeline: worst)
+const std::map<std::string, BenchOptions::Timelines> kTimelineModes = {
+    {"worst", BenchOptions::Timelines::Worst},
+    {"first", BenchOptions::Timelines::First},
+    {"all", BenchOptions::Timelines::All}};
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& rc, const Paths& paths)
@@ -105,7 +112,7 @@ void add_bench_command(CLI::App& app, int& rc, const Paths& paths)
                 "request/response) in OUT/timelines/<scenario>-<scheduler>.svg and .json; "
                 "--timeline=first keeps round 1, --timeline=all every round "
                 "(<scenario>-<scheduler>-<round>)")
-        ->check(CLI::IsMember({"worst", "first", "all"}));
+        ->check(CLI::IsMember(kTimelineModes));
     b->add_flag("--json", json_out, "print the results document instead of the table");
     b->add_flag("--cleanup", cleanup, "undo what a killed bench left behind (its network "
                                       "namespaces, the schedulers it loaded, "
@@ -150,16 +157,13 @@ void add_bench_command(CLI::App& app, int& rc, const Paths& paths)
             rc = kUsage;
             return;
         }
-        o.timeline = timeline == "all"     ? BenchOptions::Timelines::All
-                   : timeline == "first" ? BenchOptions::Timelines::First
-                   : timeline == "worst" ? BenchOptions::Timelines::Worst
-                                         : BenchOptions::Timelines::None;
+        o.timeline = timeline.empty() ? BenchOptions::Timelines::None : kTimelineModes.at(timeline);
         o.scenarios.clear();
         for (const auto& n : names) {
             auto s = resolve_scenarios(n);
             if (!s) {
                 // --timeline takes its mode after '=' only: "--timeline all" names a scenario
-                const bool mode = n == "worst" || n == "first" || n == "all";
+                const bool mode = kTimelineModes.count(n) > 0;
                 rc = report(mode ? Error::msg(s.error().message + "; for a timeline mode write "
                                               "--timeline=" + n)
                                  : s.error());

@@ -130,6 +130,7 @@ struct Headline {
     const char* label;    // for axes and titles
     const char* unit;     // "ms", "Mbit/s", "per s"
     bool lower_is_better;
+    double RunFigures::*value;   // the figure in one run
 };
 Headline headline_of(const BenchScenario& s);
 double headline_value(const RunFigures& r, const Headline& h);
