@@ -33,12 +33,15 @@
  * treated as unavailable (no new data; backups take over if every primary stopped) until it
  * delivers again, and while it holds data a live subflow keeps one burst of send-buffer
  * room free for the repair. Retransmissions are repairs. The send decision that first sees
- * a subflow stopped asks the core to run the repair now (ms_ask_repair, where the kernel
- * offers bpf_mptcp_sched_retrans_in: vmtest patch 0008) instead of when the connection's
- * retransmit timer fires, an RTO after its last progress. A repair re-sends a stopped
- * subflow's unacknowledged data on the live subflow with send-buffer room where it
- * arrives first, as it does when a subflow still delivers but what it holds would arrive
- * more than four RTTs of the best subflow (at least 100 ms) after what the best one holds
+ * a subflow stopped declares it stale when it still has a window in flight, so the core
+ * re-injects all the connection's unacknowledged data on the live subflows (ms_ask_repair,
+ * where the kernel offers bpf_mptcp_subflow_set_stale: vmtest patch 0009); otherwise it
+ * asks the core to run the repair now (bpf_mptcp_sched_retrans_in: patch 0008) instead of
+ * when the connection's retransmit timer fires, an RTO after its last progress. A repair
+ * re-sends a stopped subflow's unacknowledged data on the live subflow with send-buffer
+ * room where it arrives first, as it does when a subflow still delivers but what it holds
+ * would arrive more than four RTTs of the best subflow (at least 100 ms) after what the
+ * best one holds
  * and its RTT is more than six times its minimum and 100 ms above it (ms_path_lags: a
  * path whose rate fell or delay jumped; a healthy path that is merely deeper, or a shallow
  * one with its bottleneck's queue full, does not count: TCP delivers what it holds, and a

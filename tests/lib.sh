@@ -58,6 +58,18 @@ has_subflows() { [ "$(nsubflows "$1")" -ge "$2" ]; }
 
 # json FILE PYEXPR: evaluates PYEXPR with `j` bound to the JSON in FILE.
 json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# within V LO HI / atleast V MIN: numeric tests for check.
+within() { python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if $2 <= v <= $3 else 1)" "$1"; }
+atleast() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" "$1" "$2"; }
+# has_kfunc NAME: `$M status` reports the optional kfunc NAME present in this kernel.
+has_kfunc() {
+    $M status --json | python3 -c "import json,sys; sys.exit(0 if any(p['name'] == sys.argv[1] and p['present'] for p in json.load(sys.stdin)['bpf_scheduler_interface']['pieces']) else 1)" "$1"
+}
+# mib NS NAME: an MPTcpExt counter of netns NS.
+mib() {
+    ip netns exec "$1" awk -v k="$2" '/^MPTcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1 }
+        else { for (i = 2; i <= NF; i++) if (n[i] == k) print $i } }' /proc/net/netstat
+}
 
 # BPF objects: bpf_baseline records the program and map counts; check_bpf_baseline ROOT
 # checks (waiting up to 30 s: the last closing connection frees a scheduler) that they are

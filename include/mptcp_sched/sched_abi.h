@@ -79,6 +79,9 @@ enum ms_counter {
 	MS_CNT_REPAIR_ASKED,	/* send decisions that found a subflow stopped beside a live
 				 * one and asked the core to repair now (ms_ask_repair), once
 				 * per stop */
+	MS_CNT_STALE_SET,	/* send decisions that declared a stopped subflow stale, so the
+				 * core re-injects the connection's unacknowledged data on the
+				 * live ones (bpf_mptcp_subflow_set_stale), once per stop */
 	MS_CNT_NR,
 };
 

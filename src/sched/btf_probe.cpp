@@ -30,6 +30,10 @@ const std::vector<OptionalKfunc>& optional_kfuncs()
         {"bpf_mptcp_sched_retrans_in",
          "a stopped subflow's data is repaired as soon as the stop is seen (vmtest patch 0008)",
          "repairs wait for the connection's retransmit timer (an RTO after its last progress)"},
+        {"bpf_mptcp_subflow_set_stale",
+         "a stopped subflow is declared stale when the stop is seen, and all its data re-sent on "
+         "the live subflows (vmtest patch 0009)",
+         "what a repair run cannot re-send at once waits for the next retransmit period"},
     };
     return v;
 }

@@ -145,6 +145,12 @@ TEST_CASE("bench aggregation: the results.json entries keep their shape")
     const json k = to_json(aggregate_scenario(s, {"default", "minrtt"}, runs));
     CHECK(k["schedulers"]["minrtt"]["rcv_pruned_per_mb"] == spread(2.25, 0, 4.5, 2));
     CHECK_FALSE(k["schedulers"]["default"].contains("rcv_pruned_per_mb"));
+    // Bytes sent twice, where read: a spread over those runs, absent elsewhere.
+    runs.schedulers["minrtt"][1].duplicate_pct = 3;
+    runs.schedulers["minrtt"][2].duplicate_pct = 0.5;
+    const json d = to_json(aggregate_scenario(s, {"default", "minrtt"}, runs));
+    CHECK(d["schedulers"]["minrtt"]["duplicate_pct"] == spread(1.75, 0.5, 3, 2));
+    CHECK_FALSE(d["schedulers"]["default"].contains("duplicate_pct"));
     // MPTcpExt counters that grew: over every run, 0 where one did not grow.
     runs.schedulers["minrtt"][0].mibs = {{"server OFOQueue", 10}, {"client MPJoinSynTx", 1}};
     runs.schedulers["minrtt"][1].mibs = {{"server OFOQueue", 30}};

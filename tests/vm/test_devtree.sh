@@ -18,14 +18,7 @@ root=/sys/fs/bpf/mptcp-sched
 names="dt_first dt_rr dt_red dt_bkup dt_burst dt_chaos"
 trap 'topo_down; for s in $names; do $M unload $s >/dev/null 2>&1; done' EXIT
 
-within() { python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if $2 <= v <= $3 else 1)" "$1"; }
-atleast() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" "$1" "$2"; }
 registered() { tr ' ' '\n' < /proc/sys/net/mptcp/available_schedulers | grep -qx "$1"; }
-# mib NS NAME: an MPTcpExt counter of netns NS.
-mib() {
-    ip netns exec "$1" awk -v k="$2" '/^MPTcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1 }
-        else { for (i = 2; i <= NF; i++) if (n[i] == k) print $i } }' /proc/net/netstat
-}
 # bytes OUT PREFIX: bytes_sent by the client's subflows from PREFIX.
 bytes() { json "$1" "sum(s.get('bytes_sent', 0) for s in j['subflows'] if s['local'].startswith('$2'))"; }
 
@@ -160,6 +153,26 @@ chaos_topo() {
            ip -n ms-srv mptcp endpoint add 10.0.2.2 dev srv2 signal ;;
     esac
 }
+# bpf_global NAME: the value of the global NAME in a loaded program's .bss (0: none).
+bpf_global() {
+    python3 - "$1" <<'PY'
+import json, subprocess, sys
+def walk(x):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            if k == sys.argv[1]:
+                print(v); sys.exit(0)
+            walk(v)
+    elif isinstance(x, list):
+        for v in x:
+            walk(v)
+for m in json.loads(subprocess.run(["bpftool", "-j", "map", "show"], capture_output=True, text=True).stdout):
+    if m.get("name", "").endswith(".bss"):
+        out = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(m["id"])], capture_output=True, text=True).stdout
+        walk(json.loads(out or "[]"))
+print(0)
+PY
+}
 $M load "$out/dt_chaos.bpf.o" >/dev/null
 declare -A seen=([exact]=0 [reset]=0 [stalled]=0 [corrupt]=0)
 port=6100
@@ -193,6 +206,11 @@ check "chaos: no transfer delivered wrong data" test "${seen[corrupt]}" = 0
 check "chaos: most transfers completed byte-exact (>= 7 of 9)" test "${seen[exact]}" -ge 7
 check "chaos: the core ignored bad marks and took over empty decisions (counters moved)" \
     test "$ign" -gt 0 -a "$fb" -gt 0
+if has_kfunc bpf_mptcp_subflow_set_stale; then
+    stale=$(bpf_global dt_chaos_stale_set)
+    echo "# chaos: the kernel took $stale of its random stale marks"
+    check "chaos: random stale marks were taken (and re-injected) under the chaos" test "$stale" -gt 0
+fi
 check "unload dt_chaos" $M unload dt_chaos
 
 # ---- 5. nothing left --------------------------------------------------------------------

@@ -9,7 +9,6 @@ build=${1:?usage: test_rules.sh BUILD_DIR}
 . "$(dirname "$0")/../lib.sh"
 M="$(cd "$build" && pwd)/mptcp-sched"
 trap 'topo_down; $M unload rules >/dev/null 2>&1; rmdir /sys/fs/cgroup/ms-rules 2>/dev/null' EXIT
-within() { python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if $2 <= v <= $3 else 1)" "$1"; }
 
 # conn_field STATS_JSON PORT FIELD: FIELD of the connection whose subflows go to PORT.
 conn_field() {

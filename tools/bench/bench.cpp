@@ -362,6 +362,7 @@ struct BulkReport {
     uint64_t bytes;
     uint64_t first_ns, last_ns;   // first and last byte, server clock
     uint64_t max_gap_ns;          // longest time between two arrivals of data
+    uint64_t max_gap_end_ns;      // when it ended, server clock
 };
 
 uint64_t now_ns()
@@ -404,8 +405,10 @@ void serve_one(int fd)
             uint64_t t = now_ns();
             if (rep.bytes == 0)
                 rep.first_ns = t;
-            else
-                rep.max_gap_ns = std::max(rep.max_gap_ns, t - last);
+            else if (t - last > rep.max_gap_ns) {
+                rep.max_gap_ns = t - last;
+                rep.max_gap_end_ns = t;
+            }
             last = t;
             rep.bytes += static_cast<uint64_t>(r);
         }
@@ -634,10 +637,18 @@ RunFigures run_bulk(const BenchWorkload& w, double seconds, size_t npaths, bool 
             len >= offsetof(struct mptcp_info, mptcpi_bytes_retrans) + sizeof(mi.mptcpi_bytes_retrans))
             f.reinject_pct = 100.0 * static_cast<double>(mi.mptcpi_bytes_retrans) /
                              static_cast<double>(rep.bytes);
+        uint64_t first = 0;
+        for (const auto& sf : socket_mptcp_state(fd->get()).subflows)
+            first += sf.bytes_sent - std::min(sf.bytes_retrans, sf.bytes_sent);
+        f.duplicate_pct = first > rep.bytes ? 100.0 * static_cast<double>(first - rep.bytes) /
+                                                  static_cast<double>(rep.bytes)
+                                            : 0;
     }
     f.goodput_mbit = dur > 0 ? static_cast<double>(rep.bytes) * 8 / dur / 1e6 : 0;
     f.payload = rep.bytes;
     f.max_gap_ms = static_cast<double>(rep.max_gap_ns) / 1e6;
+    if (rep.max_gap_ns)
+        f.max_gap_at_s = static_cast<double>(rep.max_gap_end_ns - rep.max_gap_ns - rep.first_ns) / 1e9;
     f.cpu_ns_per_kib = sent ? static_cast<double>(cpu1 - cpu0) * 1024 / static_cast<double>(sent) : 0;
     f.ok = true;
     return f;
@@ -1260,6 +1271,8 @@ std::string keep_timeline(const BenchOptions& o, const BenchScenario& s, const s
                         std::to_string(round + 1) + " of " + std::to_string(o.repeat);
     if (r.ok) {
         about["value"] = headline_value(r, h);
+        if (r.max_gap_at_s >= 0)
+            about["longest_gap_at_s"] = r.max_gap_at_s;
         title += ": " + svg_num(headline_value(r, h), 1) + " " + h.unit;
     } else {
         about["error"] = r.error;
@@ -1314,7 +1327,9 @@ std::string outcome(const RunFigures& f, const BenchScenario& s)
                (f.stats_read_ms >= 0 ? ", states read in " + r1(f.stats_read_ms) + " ms" : "") +
                (f.optmem_per_conn >= 0 ? ", " + num(std::round(f.optmem_per_conn)) + " B optmem each" : "");
     return "    " + r1(f.goodput_mbit) + " Mbit/s, longest gap " + num(std::round(f.max_gap_ms)) + " ms" +
+           (f.max_gap_at_s >= 0 ? " at " + num(std::round(f.max_gap_at_s * 100) / 100) + " s" : "") +
            (f.reinject_pct >= 0 ? ", reinjected " + num(std::round(f.reinject_pct * 100) / 100) + "%" : "") +
+           (f.duplicate_pct >= 0 ? ", sent twice " + num(std::round(f.duplicate_pct * 100) / 100) + "%" : "") +
            (f.pruned_per_mb > 0 ? ", receiver dropped " + r1(f.pruned_per_mb) + " packets/MB" : "");
 }
 

@@ -51,7 +51,7 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
                             bool scheduler)
 {
     std::vector<double> gp, gap, p50, p99, p999, wire, cpu, cost_ns, ofo, pruned, cps, reinj;
-    std::vector<double> left, idle, stats_ms, optmem;   // where measured (>= 0)
+    std::vector<double> left, idle, stats_ms, optmem, dup;   // where measured (>= 0)
     std::vector<std::vector<double>> share(s.paths.size());
     std::map<std::string, std::vector<double>> counters;
     BenchFigures f;
@@ -77,7 +77,8 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
         if (r.reinject_pct >= 0)
             reinj.push_back(r.reinject_pct);
         for (auto [v, to] : {std::pair{r.states_left, &left}, {r.idle_connections, &idle},
-                             {r.stats_read_ms, &stats_ms}, {r.optmem_per_conn, &optmem}})
+                             {r.stats_read_ms, &stats_ms}, {r.optmem_per_conn, &optmem},
+                             {r.duplicate_pct, &dup}})
             if (v >= 0)
                 to->push_back(v);
         for (size_t i = 0; i < share.size() && i < r.path_share_pct.size(); i++)
@@ -103,7 +104,8 @@ BenchFigures summarize_runs(const std::vector<RunFigures>& runs, const BenchScen
     if (!reinj.empty())
         f.reinject_pct = spread_of(reinj);
     for (auto [v, to] : {std::pair{&left, &f.states_left}, {&idle, &f.idle_connections},
-                         {&stats_ms, &f.stats_read_ms}, {&optmem, &f.optmem_per_conn}})
+                         {&stats_ms, &f.stats_read_ms}, {&optmem, &f.optmem_per_conn},
+                         {&dup, &f.duplicate_pct}})
         if (!v->empty())
             *to = spread_of(*v);
     for (const auto& v : share)
@@ -215,7 +217,8 @@ json to_json(const BenchFigures& f)
         j["reinject_pct"] = to_json(*f.reinject_pct);
     for (auto [key, v] : {std::pair{"states_left", &f.states_left},
                           {"idle_connections", &f.idle_connections},
-                          {"stats_read_ms", &f.stats_read_ms}, {"optmem_per_conn", &f.optmem_per_conn}})
+                          {"stats_read_ms", &f.stats_read_ms}, {"optmem_per_conn", &f.optmem_per_conn},
+                          {"duplicate_pct", &f.duplicate_pct}})
         if (*v)
             j[key] = to_json(**v);
     json sh = json::array();

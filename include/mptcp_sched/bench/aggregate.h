@@ -23,6 +23,7 @@ struct RunFigures {
     std::string error;
     double goodput_mbit = 0;
     double max_gap_ms = 0;
+    double max_gap_at_s = -1;             // bulk: when the longest gap began, s after the first byte
     double p50_ms = 0, p99_ms = 0, p999_ms = 0;
     // request/response: TCP payload bytes both ends sent (retransmissions and copies on
     // other subflows included) per byte of requests and responses
@@ -44,6 +45,13 @@ struct RunFigures {
     // bulk and rate over MPTCP: bytes the sender re-sent at the MPTCP level (reinjections
     // after the retransmit timer or a stale subflow, mptcpi_bytes_retrans), % of the payload
     double reinject_pct = -1;
+    // bulk over MPTCP: bytes the connection put on its subflows more than once, % of the
+    // payload: TCP's first transmissions over its subflows (bytes sent less TCP's own
+    // retransmissions) less the payload, once all is acknowledged. Counts what
+    // reinject_pct does and also what the core re-injects through its send path when a
+    // subflow goes stale (which mptcpi_bytes_retrans does not), and redundant copies; a
+    // subflow closed before the end is not counted
+    double duplicate_pct = -1;
     uint64_t payload = 0;                 // bytes the receiver got
     std::vector<double> path_share_pct;   // bytes sent per path, % of the payload
     bool mptcp = false;
@@ -80,8 +88,10 @@ struct BenchFigures {
     std::map<std::string, Spread> mibs;
     std::optional<Spread> reinject_pct;    // bulk and rate over MPTCP, when readable
     // Where measured (runs with a value >= 0): churn's states left after close; many's
-    // idle connections, time to read every connection's state, option memory per socket.
-    std::optional<Spread> states_left, idle_connections, stats_read_ms, optmem_per_conn;
+    // idle connections, time to read every connection's state, option memory per socket;
+    // bulk's duplicate_pct.
+    std::optional<Spread> states_left, idle_connections, stats_read_ms, optmem_per_conn,
+        duplicate_pct;
     std::vector<Spread> path_share_pct;    // one per path of the scenario
     // Schedulers only: the decision cost per get_send call (nullopt: none measured).
     bool has_decision = false;

@@ -30,5 +30,11 @@ extern void bpf_iter_mptcp_subflow_destroy(struct bpf_iter_mptcp_subflow *it) __
  * retransmission (get_retrans) within @usecs instead of at its retransmit timeout. Weak:
  * NULL where the kernel lacks it, so test with bpf_ksym_exists() before calling. */
 extern int bpf_mptcp_sched_retrans_in(struct mptcp_sock *msk, __u32 usecs) __ksym __weak;
+/* Optional (vmtest patch 0009; not in the development tree): declare @subflow stale, as the
+ * core does after net.mptcp.stale_loss_cnt retransmit periods without progress: it takes
+ * no new data until it receives again, and the core re-injects the connection's
+ * unacknowledged data on the other subflows. Weak, as above. */
+extern int bpf_mptcp_subflow_set_stale(struct mptcp_sock *msk,
+				       struct mptcp_subflow_context *subflow) __ksym __weak;
 
 #endif /* MPTCP_SCHED_KFUNCS_BPF_H */

@@ -343,21 +343,74 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
  * (where that is remembered) and a kernel with bpf_mptcp_sched_retrans_in (vmtest patch
  * 0008); without either, repairs wait for the timer. MS_ASK_REPAIR 0 turns it off (to
  * measure what it brings).
+ * Before that, where the kernel has bpf_mptcp_subflow_set_stale (vmtest patch 0009), the
+ * stopped subflows with a window in flight are declared stale instead (ms_mark_stale): a
+ * repair run re-sends only what the live subflows' send buffers take at that moment and
+ * leaves the rest to the next retransmit period, a second gap as long as the first; the
+ * core's re-injection of a stale subflow's data goes on as the buffers drain (a blackholed
+ * busy path: 0.54-0.73x the default's longest gap instead of 0.71-0.97x,
+ * docs/bench/resilience/README.md, "stale"). MS_SET_STALE 0 turns that off.
  */
 #ifndef MS_ASK_REPAIR
 #define MS_ASK_REPAIR 1
 #endif
+#ifndef MS_SET_STALE
+#define MS_SET_STALE 1
+#endif
+
+/* Segments a stopped subflow must still have in flight (neither SACKed nor marked lost)
+ * to be declared stale: with SACK any one of them arriving counts as a delivery, and the
+ * receiver acknowledges every second one, so a whole window's ACKs silent for the stall
+ * bound is a dead path, not loss. A lossy path stalls with a small flight: after TCP's
+ * timeout cut its window, or when the two or three ACKs of a short flight are lost (2%
+ * loss both ways on two 20 Mbit/s paths declared a healthy subflow stale in some rounds
+ * with 4: docs/bench/resilience/README.md, "stale"). */
+#ifndef MS_STALE_MIN_SEGS
+#define MS_STALE_MIN_SEGS 16
+#endif
+
+/* Declares every subflow that stopped (ms_path_stalled with the send decisions' floor,
+ * active or not) with at least MS_STALE_MIN_SEGS in flight stale
+ * (bpf_mptcp_subflow_set_stale): the core re-injects the connection's unacknowledged data
+ * on the other subflows through its send path, which goes on as their send buffers drain.
+ * True: one was. */
+static __always_inline bool ms_mark_stale(struct mptcp_sock *msk, __u64 now_us)
+{
+	struct mptcp_subflow_context *sf;
+	bool marked = false;
+
+	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
+		struct tcp_sock *tp = ms_tcp(sf);
+		struct ms_path p = {};
+
+		if (!tp || !ms_path_of(sf, &p, now_us) || !p.srtt_us ||
+		    !ms_path_stalled(&p, MS_STALL_FLOOR_US) ||
+		    (__s32)(tp->packets_out - tp->sacked_out - tp->lost_out + tp->retrans_out) <
+			    MS_STALE_MIN_SEGS)
+			continue;
+		if (!bpf_mptcp_subflow_set_stale(msk, sf))
+			marked = true;
+	}
+	return marked;
+}
 
 static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn_state *st,
 					  const struct ms_scan *sc, __u64 now_us)
 {
 	__u64 stopped_at;
 
-	if (!MS_ASK_REPAIR || !sc->stopped || !ms_scan_live(sc) || !st ||
-	    !bpf_ksym_exists(bpf_mptcp_sched_retrans_in))
+	if (!MS_ASK_REPAIR || !sc->stopped || !ms_scan_live(sc) || !st)
 		return;
 	stopped_at = now_us - sc->stall_age_us;
 	if (st->repair_asked_us == stopped_at)
+		return;
+	if (MS_SET_STALE && bpf_ksym_exists(bpf_mptcp_subflow_set_stale) &&
+	    ms_mark_stale(msk, now_us)) {
+		st->repair_asked_us = stopped_at;
+		ms_count(MS_CNT_STALE_SET);
+		return;
+	}
+	if (!bpf_ksym_exists(bpf_mptcp_sched_retrans_in))
 		return;
 	if (sc->stalled && (!ms_scan_has_roomy(sc) ||
 			    sc->roomy_p.sndbuf_free < MS_REPAIR_RESERVE))

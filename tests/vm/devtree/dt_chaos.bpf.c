@@ -3,8 +3,8 @@
  * subset of the subflows (ready or not, closed or not), returns a random value (0, a
  * negative errno, an out-of-range negative, a positive), sets a random send burst (0,
  * negative, tiny, huge), on retransmission runs the stale check on a random subflow, and,
- * where the kernel has it (our patch 0008), asks for a retransmission at random delays,
- * from both decisions.
+ * where the kernel has them (our patches 0008 and 0009), asks for a retransmission at random
+ * delays and declares random subflows stale (live ones too), from both decisions.
  * The core must keep every connection correct: data delivered byte-exact or the
  * connection reset cleanly, no WARNING, no stall.
  */
@@ -14,9 +14,11 @@ char _license[] SEC("license") = "GPL";
 
 /* Ours, not the development tree's: weak, absent there. */
 extern int bpf_mptcp_sched_retrans_in(struct mptcp_sock *msk, __u32 usecs) __ksym __weak;
+extern int bpf_mptcp_subflow_set_stale(struct mptcp_sock *msk,
+				       struct mptcp_subflow_context *subflow) __ksym __weak;
 
-/* Calls, to show the test that the chaos ran. */
-__u64 dt_chaos_calls;
+/* Calls, to show the test that the chaos ran, and stale marks the kernel took. */
+__u64 dt_chaos_calls, dt_chaos_stale_set;
 
 static const int rets[] = { 0, 0, 0, -11 /* EAGAIN */, -22, -4096, -100000, 1, 0x7fffffff,
 			    -0x7fffffff - 1 };
@@ -42,6 +44,11 @@ static __always_inline int dt_chaos(struct mptcp_sock *msk, bool retrans)
 			if (ssk)
 				mptcp_pm_subflow_chk_stale(msk, ssk);
 		}
+		/* one decision in 64, per subflow: often enough to re-inject many times a
+		 * second under bulk, rarely enough that the transfers finish */
+		if ((coin & 0x3f0) == 0x3f0 && bpf_ksym_exists(bpf_mptcp_subflow_set_stale) &&
+		    !bpf_mptcp_subflow_set_stale(msk, subflow))
+			__sync_fetch_and_add(&dt_chaos_stale_set, 1);
 	}
 	if (r & 0x100)
 		msk->snd_burst = bursts[(r >> 12) % (sizeof(bursts) / sizeof(bursts[0]))];
