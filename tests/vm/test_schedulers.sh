@@ -160,10 +160,11 @@ check "backup: new data returns to the primary once it is back (>= 1 MB)" atleas
 echo "# backup BPF: $(bpf_cost bkup_get_send | awk '{print $1 " ns/call over " $2 " calls"}')"
 $M unload backup >/dev/null
 
-# ---- 4b. a busy path dies under bulk: where the kernel lets a scheduler ask for its
-# retransmission (the optional kfunc of patch 0008, reported by status), the send decision
-# that sees the stop asks for the repair at once. (An idle backup, as above, sees no send
-# decision while the primary is dead: its repair still waits for the retransmit timer.)
+# ---- 4b. a busy path dies under bulk: where the kernel lets a scheduler declare a subflow
+# stale (patch 0009) or ask for its retransmission (patch 0008; both optional kfuncs,
+# reported by status), the send decision that sees the stop does so at once. (An idle
+# backup, as above, sees no send decision while the primary is dead: its repair still waits
+# for the retransmit timer.)
 if has_kfunc bpf_mptcp_sched_retrans_in; then
     topo_up 20 10 20 10
     load_use minrtt
