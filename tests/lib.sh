@@ -170,10 +170,10 @@ gp() { json "$1" "j['goodput_mbit']"; }
 # (whose /sys hides bpffs) by entering PID 1's mount namespace.
 stats_cmd() { echo "nsenter -t 1 -m $M stats --json > $1"; }
 
-# rodata_value PIN NAME: the value of global NAME in a pinned .rodata map (the `rodata` pin
-# of a loaded scheduler: the tunables it runs with), read by bpftool through its BTF.
-rodata_value() {
-    bpftool -j map dump pinned "$1" 2>/dev/null | python3 -c '
+# btf_value NAME: the value of global NAME in the `bpftool -j map dump` documents on stdin
+# (maps with BTF; one or several), "" when none has it.
+btf_value() {
+    python3 -c '
 import json, sys
 def find(o):
     if isinstance(o, dict):
@@ -186,6 +186,28 @@ def find(o):
             if v is not None:
                 return v
     return None
-v = find(json.load(sys.stdin))
-print("" if v is None else v)' "$2"
+text, dec, pos = sys.stdin.read(), json.JSONDecoder(), 0
+while True:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos >= len(text):
+        break
+    doc, pos = dec.raw_decode(text, pos)
+    v = find(doc)
+    if v is not None:
+        print(v)
+        sys.exit(0)
+print("")' "$1"
+}
+# rodata_value PIN NAME: the value of global NAME in a pinned .rodata map (the `rodata` pin
+# of a loaded scheduler: the tunables it runs with), read by bpftool through its BTF.
+rodata_value() { bpftool -j map dump pinned "$1" 2>/dev/null | btf_value "$2"; }
+# bpf_global NAME: the value of global NAME in the .bss of any loaded BPF object (not
+# pinned: found among all maps), 0 when none has it.
+bpf_global() {
+    local id v
+    v=$(for id in $(bpftool -j map show | python3 -c 'import json, sys; print(" ".join(str(m["id"]) for m in json.load(sys.stdin) if m.get("name", "").endswith(".bss")))'); do
+            bpftool -j map dump id "$id" 2>/dev/null
+        done | btf_value "$1")
+    echo "${v:-0}"
 }

@@ -153,26 +153,6 @@ chaos_topo() {
            ip -n ms-srv mptcp endpoint add 10.0.2.2 dev srv2 signal ;;
     esac
 }
-# bpf_global NAME: the value of the global NAME in a loaded program's .bss (0: none).
-bpf_global() {
-    python3 - "$1" <<'PY'
-import json, subprocess, sys
-def walk(x):
-    if isinstance(x, dict):
-        for k, v in x.items():
-            if k == sys.argv[1]:
-                print(v); sys.exit(0)
-            walk(v)
-    elif isinstance(x, list):
-        for v in x:
-            walk(v)
-for m in json.loads(subprocess.run(["bpftool", "-j", "map", "show"], capture_output=True, text=True).stdout):
-    if m.get("name", "").endswith(".bss"):
-        out = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(m["id"])], capture_output=True, text=True).stdout
-        walk(json.loads(out or "[]"))
-print(0)
-PY
-}
 $M load "$out/dt_chaos.bpf.o" >/dev/null
 declare -A seen=([exact]=0 [reset]=0 [stalled]=0 [corrupt]=0)
 port=6100
