@@ -358,19 +358,22 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 #define MS_SET_STALE 1
 #endif
 
-/* Segments a stopped subflow must still have in flight (neither SACKed nor marked lost)
- * to be declared stale: with SACK any one of them arriving counts as a delivery, and the
+/* Segments a stopped subflow must still have out, neither acknowledged nor SACKed, to be
+ * declared stale: with SACK any one of them arriving counts as a delivery, and the
  * receiver acknowledges every second one, so a whole window's ACKs silent for the stall
- * bound is a dead path, not loss. A lossy path stalls with a small flight: after TCP's
- * timeout cut its window, or when the two or three ACKs of a short flight are lost (2%
- * loss both ways on two 20 Mbit/s paths declared a healthy subflow stale in some rounds
- * with 4: docs/bench/resilience/README.md, "stale"). */
+ * bound is a dead path, not loss. A lossy path stalls with a small window out: after
+ * TCP's timeout cut it, or when the two or three ACKs of a short flight are lost (2% loss
+ * both ways on two 20 Mbit/s paths declared a healthy subflow stale in some rounds with
+ * 4: docs/bench/resilience/README.md, "stale"). Segments TCP marked lost still count:
+ * the stall bound is at most TCP's own timeout (ms_stall_bound_us), so on a dead path
+ * the timeout may mark the whole window lost just before a decision sees the stop (one
+ * round in six with a second VM busy beside it). */
 #ifndef MS_STALE_MIN_SEGS
 #define MS_STALE_MIN_SEGS 16
 #endif
 
 /* Declares every subflow that stopped (ms_path_stalled with the send decisions' floor,
- * active or not) with at least MS_STALE_MIN_SEGS in flight stale
+ * active or not) with at least MS_STALE_MIN_SEGS out stale
  * (bpf_mptcp_subflow_set_stale): the core re-injects the connection's unacknowledged data
  * on the other subflows through its send path, which goes on as their send buffers drain.
  * True: one was. */
@@ -385,8 +388,7 @@ static __always_inline bool ms_mark_stale(struct mptcp_sock *msk, __u64 now_us)
 
 		if (!tp || !ms_path_of(sf, &p, now_us) || !p.srtt_us ||
 		    !ms_path_stalled(&p, MS_STALL_FLOOR_US) ||
-		    (__s32)(tp->packets_out - tp->sacked_out - tp->lost_out + tp->retrans_out) <
-			    MS_STALE_MIN_SEGS)
+		    (__s32)(tp->packets_out - tp->sacked_out) < MS_STALE_MIN_SEGS)
 			continue;
 		if (!bpf_mptcp_subflow_set_stale(msk, sf))
 			marked = true;

@@ -95,9 +95,7 @@ struct tcp_sock {
 	u32 srtt_us;
 	u32 snd_cwnd;
 	u32 packets_out;
-	u32 sacked_out;		/* of packets_out: SACKed, ... */
-	u32 lost_out;		/* ... marked lost ... */
-	u32 retrans_out;	/* ... and retransmitted, in flight again */
+	u32 sacked_out;		/* of packets_out: SACKed */
 	u32 mss_cache;
 	u64 bytes_sent;
 	u64 bytes_acked;
