@@ -50,6 +50,17 @@
  * kernel's default does). The kernel's own
  * stale marking (net.mptcp.stale_loss_cnt retransmit timeouts) comes several RTOs later.
  *
+ * Degraded paths (ms_scan_add with MS_SCAN_DEMOTE, ms_leave_degraded, ms_commit_probe): a
+ * primary whose RTT (smoothed, or its latest sample) is more than six times its lowest and
+ * 100 ms above it ranks after the backups, so it takes no new data while a healthy primary
+ * or a backup is live; what it holds is re-injected once (declared
+ * stale, where the kernel allows it, unless a stop already was) when it would arrive far
+ * behind the best subflow's data; and once it has drained, a burst sent elsewhere while it
+ * is idle is copied onto it, so its RTT is measured again and it ranks as a primary once
+ * it recovers.
+ * Wi-Fi moving out of range (20 -> 1 Mbit/s, 400 ms RTT) beside a healthy path or a backup:
+ * docs/bench/resilience/README.md, "degrade".
+ *
  * Why not plain lowest srtt (this scheduler's first version): it ignored the queue a
  * subflow already holds, so a busy fast path spilled a send buffer's worth onto a slow one;
  * with 90 + 10 Mbit/s paths it reached 53 Mbit/s where the kernel's default reached 92.

@@ -82,6 +82,11 @@ enum ms_counter {
 	MS_CNT_STALE_SET,	/* send decisions that declared a stopped subflow stale, so the
 				 * core re-injects the connection's unacknowledged data on the
 				 * live ones (bpf_mptcp_subflow_set_stale), once per stop */
+	MS_CNT_LAG_STALE,	/* send decisions that declared a degraded subflow stale, its
+				 * data arriving far behind the best one's (ms_leave_degraded),
+				 * once while it stays degraded */
+	MS_CNT_PROBED,		/* send bursts copied on a degraded, idle subflow to measure
+				 * it again (ms_commit_probe) */
 	MS_CNT_NR,
 };
 
@@ -155,6 +160,9 @@ struct ms_conn_state {
 	__u64 last_tick;	/* ... of the latest decision */
 	__u64 repair_asked_us;	/* when the latest stop an early repair was asked for began
 				 * (its subflow's last delivery, ms_now_us clock); 0: none */
+	__u32 lag_staled;	/* degraded subflows declared stale (ms_leave_degraded), a bit
+				 * per subflow_id % 32, while they stay degraded */
+	__u32 reserved;		/* zero */
 	struct ms_rate_slot rate[MS_RATE_SLOTS];
 	struct ms_subflow sf[MS_SUBFLOW_ROWS];
 };

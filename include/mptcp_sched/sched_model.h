@@ -35,6 +35,7 @@
 
 struct ms_path {
 	__u32 srtt_us;		/* smoothed RTT in us (0: no sample yet) */
+	__u32 rtt_us;		/* its latest RTT sample in us (TCP's RACK RTT; 0: none) */
 	__u32 cwnd;		/* congestion window, segments */
 	__u32 mss;		/* bytes per segment */
 	__u32 packets_out;	/* segments in flight */
@@ -43,9 +44,9 @@ struct ms_path {
 	__u32 min_rtt_us;	/* the lowest RTT sample of the last minutes (TCP's rtt_min; 0: none) */
 	__u32 rate_kBps;	/* its measured delivery rate in kB/s (1000 bytes): the windowed
 				 * maximum of TCP's rate samples (ms_rate_replaces); 0: none */
+	__u32 sndbuf_free;	/* bytes its send buffer can still take (sk_sndbuf - queued) */
 	__u64 since_delivery_us;	/* us since an ACK or SACK last delivered data on it, or
 				 * since it began sending after being idle (tcp delivered_mstamp) */
-	__u64 sndbuf_free;	/* bytes its send buffer can still take (sk_sndbuf - queued) */
 };
 
 /* Delivery rate in bytes per second: one congestion window per round trip, but never more
@@ -256,9 +257,13 @@ MS_MODEL_FN __u64 ms_unsent_cap(const struct ms_path *p MS_NONNULL, __u32 deepes
 	return cap > floor ? cap : floor;
 }
 
-/* A path is degraded when its smoothed RTT is more than this many times the lowest RTT it
- * showed (TCP's rtt_min, a minimum over five minutes), and more than MS_DEGRADED_MIN_US
- * above it: its delay jumped, or its rate fell and a queue built up. A healthy path under
+/* A path is degraded when its smoothed RTT - or its latest RTT sample, if higher - is more
+ * than this many times the lowest RTT it showed (TCP's rtt_min, a minimum over five
+ * minutes), and more than MS_DEGRADED_MIN_US above it: its delay jumped, or its rate fell
+ * and a queue built up. The latest sample says so a few ACKs sooner than the smoothed
+ * RTT (which moves an eighth of the way per sample): a path that paused for its new
+ * 400 ms RTT, was declared stale and came back with its first ACK still had a smoothed RTT
+ * of 86 ms, took 230 kB more at 1 Mbit/s, and the receiver waited 1.4-3.3 s for them. A healthy path under
  * bulk load stays below: a bottleneck queue of one BDP doubles its RTT, two triple it, and
  * the smoothed RTT overshoots that while the window grows - at 4x, a healthy 10 Mbit/s
  * 100 ms path beside a 4 ms one passed the test in some rounds and re-sent up to 14% of a
@@ -271,8 +276,10 @@ MS_MODEL_FN __u64 ms_unsent_cap(const struct ms_path *p MS_NONNULL, __u32 deepes
 
 MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
 {
-	return p->min_rtt_us && p->srtt_us > (__u64)MS_DEGRADED_RTT_X * p->min_rtt_us &&
-	       p->srtt_us > p->min_rtt_us + MS_DEGRADED_MIN_US;
+	__u32 rtt = p->rtt_us > p->srtt_us ? p->rtt_us : p->srtt_us;
+
+	return p->min_rtt_us && rtt > (__u64)MS_DEGRADED_RTT_X * p->min_rtt_us &&
+	       rtt > p->min_rtt_us + MS_DEGRADED_MIN_US;
 }
 
 /* Whether @x bytes fit in the send window @wnd_room once a burst of @burst bytes has
@@ -402,13 +409,18 @@ MS_MODEL_FN __u64 ms_path_hold_ns(const struct ms_path *p MS_NONNULL)
  * holds a window that arrives that much later by nature, and TCP delivers it: re-sending it
  * would only cost the fast path its capacity, so the test needs the RTT to say "degraded".
  */
-MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
-			      const struct ms_path *best MS_NONNULL, __u64 slack_min_us)
+MS_MODEL_FN bool ms_hold_lags(__u64 hold_ns, const struct ms_path *best MS_NONNULL,
+			      __u64 slack_min_us)
 {
 	__u64 slack = 4ULL * best->srtt_us > slack_min_us ? 4ULL * best->srtt_us : slack_min_us;
 
-	return ms_path_degraded(p) &&
-	       ms_path_hold_ns(p) > ms_path_hold_ns(best) + slack * MS_NSEC_PER_USEC;
+	return hold_ns > ms_path_hold_ns(best) + slack * MS_NSEC_PER_USEC;
+}
+
+MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
+			      const struct ms_path *best MS_NONNULL, __u64 slack_min_us)
+{
+	return ms_path_degraded(p) && ms_hold_lags(ms_path_hold_ns(p), best, slack_min_us);
 }
 
 /*
@@ -416,8 +428,9 @@ MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
  * set, primaries or backups, from it) over a connection's active subflows, one at a time.
  * Each subflow falls in a class, and only the lowest class present is eligible: live
  * primaries, else live backups (a backup carries data only while no primary is active and
- * delivering), else - when every active subflow has stopped - the
- * stopped primaries, else the stopped backups: there is nowhere better to send. Within the
+ * delivering), else - with MS_SCAN_DEMOTE - degraded primaries, else - when every active
+ * subflow has stopped - the stopped primaries, else the stopped backups: there is nowhere
+ * better to send. Within the
  * eligible class the scan keeps the subflow where a segment handed over now arrives first
  * (best), the same among those with send-buffer room (roomy) and the runner-up to it
  * (second), the first idle one with room (idle: nothing in flight or queued), and, when
@@ -431,6 +444,7 @@ MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
 enum ms_class {
 	MS_CLASS_PRIMARY,		/* live: not stopped */
 	MS_CLASS_BACKUP,
+	MS_CLASS_DEGRADED,		/* a live primary, degraded (MS_SCAN_DEMOTE) */
 	MS_CLASS_STALLED_PRIMARY,	/* stopped (ms_path_stalled) */
 	MS_CLASS_STALLED_BACKUP,
 	MS_CLASS_NONE,			/* nothing found */
@@ -448,6 +462,13 @@ struct ms_scan {
 	__u64 best_t, roomy_t, second_t;	/* their arrival times, ns */
 	__u32 deepest_rtt_us;	/* the highest min_rtt_us of the live non-backup subflows */
 	__u64 worst_hold;	/* ms_path_hold_ns of worst */
+	/* With MS_SCAN_DEMOTE: live primaries ranked after the backups for being degraded
+	 * (ms_scan_add) and those that are not (healthy), a bit per subflow_id % 32; of the
+	 * degraded ones, the one that holds the most (lag_id: its ms_path_hold_ns, lag_hold;
+	 * 0: none holds anything) and the first one that is idle with send-buffer room
+	 * (probe_id, with has_probe). */
+	__u32 degraded, healthy, lag_id, probe_id, has_probe, unused;
+	__u64 lag_hold;
 	struct ms_path best_p, roomy_p, worst_p;
 };
 
@@ -502,10 +523,39 @@ MS_MODEL_FN int ms_scan_add_inactive(struct ms_scan *s MS_NONNULL,
 				 * pay for ms_path_hold_ns) */
 #define MS_SCAN_BY_QUEUE 8U	/* rank by ms_path_queue_arrival_ns (the subflow's measured
 				 * rate is in @p) */
+#define MS_SCAN_DEMOTE 16U	/* a degraded primary ranks after the backups */
+
+/* A live primary that ms_scan_add ranks after the backups (@p, @id; @room: its send buffer
+ * has room): noted for the send decision's lag test and probe (struct ms_scan). */
+static inline void ms_scan_note_degraded(struct ms_scan *s, const struct ms_path *p, __u32 id,
+					 bool room)
+{
+	__u64 hold = ms_path_idle(p) ? 0 : ms_path_hold_ns(p);
+
+	s->degraded |= 1U << (id & 31);
+	if (hold > s->lag_hold) {
+		s->lag_hold = hold;
+		s->lag_id = id;
+	}
+	if (room && ms_path_idle(p) && !s->has_probe) {
+		s->probe_id = id;
+		s->has_probe = 1;
+	}
+}
 
 /* Adds an active subflow: its model @p, @id and @flags. With @stall_floor_us (0: no stall
  * test) a subflow that stopped (ms_path_stalled with that floor) falls in a stalled
- * class. */
+ * class. With MS_SCAN_DEMOTE a live primary that is degraded (ms_path_degraded: its RTT
+ * jumped to many times its lowest, its rate fell) ranks after the live backups: it takes
+ * new data only while no healthy primary or backup is live. It still delivers, so it never
+ * stalls, but what it is handed arrives seconds later and the receiver waits for it: at
+ * 1 Mbit/s and 400 ms RTT beside a 20 Mbit/s path it held ~350 kB (2.8 s), and minrtt's
+ * longest receive gap was 1-1.9 s against the default's 0.3 s; with a backup, a primary
+ * that came back so degraded took all new data while the backup idled. Ranked with the
+ * backups by arrival instead, it still won against a busy backup for a while: its measured
+ * rate is a windowed maximum that keeps the rate it had (docs/bench/resilience/README.md,
+ * "degrade"). The worst subflow (for repairs) is found by the class before that, so a
+ * repair still sees it lag (ms_path_lags). */
 MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *p MS_NONNULL,
 			    __u32 id, __u32 flags, __u64 stall_floor_us)
 {
@@ -513,12 +563,22 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 	bool room = flags & MS_SCAN_ROOM;
 	__u64 t = flags & MS_SCAN_BY_QUEUE ? ms_path_queue_arrival_ns(p, p->mss) :
 					      ms_path_arrival_ns(p, p->mss);
+	__u32 base;
 	__u64 hold;
 
 	if (stall_floor_us && ms_path_stalled(p, stall_floor_us)) {
 		ms_scan_note_stop(s, p);
 		s->stalled = 1;
 		cls += MS_CLASS_STALLED_PRIMARY;
+	}
+	base = cls;
+	if ((flags & MS_SCAN_DEMOTE) && cls == MS_CLASS_PRIMARY) {
+		if (ms_path_degraded(p)) {
+			cls = MS_CLASS_DEGRADED;
+			ms_scan_note_degraded(s, p, id, room);
+		} else {
+			s->healthy |= 1U << (id & 31);
+		}
 	}
 	if (cls == MS_CLASS_PRIMARY && p->min_rtt_us > s->deepest_rtt_us)
 		s->deepest_rtt_us = p->min_rtt_us;
@@ -548,8 +608,8 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 	if (!(flags & MS_SCAN_WORST))
 		return 0;
 	hold = ms_path_hold_ns(p);
-	if (cls < s->worst_class || (cls == s->worst_class && hold > s->worst_hold)) {
-		s->worst_class = cls;
+	if (base < s->worst_class || (base == s->worst_class && hold > s->worst_hold)) {
+		s->worst_class = base;
 		s->worst_hold = hold;
 		s->worst_p = *p;
 	}
@@ -565,7 +625,7 @@ MS_MODEL_FN bool ms_scan_found(const struct ms_scan *s MS_NONNULL)
 
 MS_MODEL_FN bool ms_scan_live(const struct ms_scan *s MS_NONNULL)
 {
-	return s->best_class <= MS_CLASS_BACKUP;
+	return s->best_class <= MS_CLASS_DEGRADED;
 }
 
 MS_MODEL_FN bool ms_scan_has_roomy(const struct ms_scan *s MS_NONNULL)

@@ -24,7 +24,7 @@ namespace mptcp_sched {
 static_assert(sizeof(ms_endpoint) == 20);
 static_assert(sizeof(ms_subflow) == 96);
 static_assert(offsetof(ms_subflow, chosen_send) == 48);
-static_assert(MS_CNT_NR == 17);
+static_assert(MS_CNT_NR == 19);
 static_assert(sizeof(ms_prefix) == 40);
 static_assert(sizeof(ms_rule) == 120);
 static_assert(offsetof(ms_rule, cgroup_id) == 32);
@@ -50,6 +50,8 @@ const char* counter_name(ms_counter c)
     case MS_CNT_TAIL_COPIED: return "tail_copied";
     case MS_CNT_REPAIR_ASKED: return "repair_asked";
     case MS_CNT_STALE_SET: return "stale_set";
+    case MS_CNT_LAG_STALE: return "lag_stale";
+    case MS_CNT_PROBED: return "probed";
     case MS_CNT_NR: break;
     }
     return "?";

@@ -160,6 +160,21 @@ check "backup: new data returns to the primary once it is back (>= 1 MB)" atleas
 echo "# backup BPF: $(bpf_cost bkup_get_send | awk '{print $1 " ns/call over " $2 " calls"}')"
 $M unload backup >/dev/null
 
+# bulk_event OUT PORT CMD...: minrtt, loaded and selected, over both paths of the current
+# topology: a 24 MiB bulk transfer, and ~1 s into it (the event's schedule is the scenario,
+# not a wait) CMD. Returns the transfer's status (0: byte-exact); its report is in OUT.
+bulk_event() {
+    local out=$1 port=$2 xpid
+    shift 2
+    load_use minrtt
+    xfer "$out" "$port" $((24 << 20)) --wait-subflows 2 &
+    xpid=$!
+    wait_until 60 has_subflows "$port" 2
+    sleep 1
+    "$@"
+    wait $xpid
+}
+
 # ---- 4b. a busy path dies under bulk: where the kernel lets a scheduler declare a subflow
 # stale (patch 0009) or ask for its retransmission (patch 0008; both optional kfuncs,
 # reported by status), the send decision that sees the stop does so at once. (An idle
@@ -167,14 +182,7 @@ $M unload backup >/dev/null
 # for the retransmit timer.)
 if has_kfunc bpf_mptcp_sched_retrans_in; then
     topo_up 20 10 20 10
-    load_use minrtt
-    xfer /tmp/ask.json 5009 $((24 << 20)) --wait-subflows 2 &
-    xpid=$!
-    wait_until 60 has_subflows 5009 2
-    # the failure's schedule (~1 s into the transfer) is the scenario, not a wait
-    sleep 1
-    ip -n ms-cli link set cli1 down
-    wait $xpid
+    bulk_event /tmp/ask.json 5009 ip -n ms-cli link set cli1 down
     check "minrtt: bulk survives path 1's interface going down, byte-exact" test $? = 0
     asked=$(counter ms_minrtt repair_asked)
     stale=$(counter ms_minrtt stale_set)
@@ -191,6 +199,29 @@ if has_kfunc bpf_mptcp_sched_retrans_in; then
 else
     echo "# this kernel lacks bpf_mptcp_sched_retrans_in: repairs wait for the retransmit timer"
 fi
+
+# ---- 4c. a busy path degrades under bulk (20 -> 1 Mbit/s, 20 -> 400 ms RTT): minrtt ranks
+# it after the backups (no new data while the other path is healthy), declares it stale once
+# where the kernel lets it (patch 0009) so what it held is re-injected, and probes it with
+# copies once it has drained, so it can rank as healthy again when it recovers.
+degrade_path1() { shape ms-cli cli1 1 200 && shape ms-srv srv1 1 200; }
+topo_up 20 10 20 10
+bulk_event /tmp/deg.json 5010 degrade_path1
+check "minrtt: bulk survives path 1 degrading to 1 Mbit/s and 400 ms RTT, byte-exact" test $? = 0
+probed=$(counter ms_minrtt probed)
+lagst=$(counter ms_minrtt lag_stale)
+stopst=$(counter ms_minrtt stale_set)
+gap=$(json /tmp/deg.json "j['server'].get('max_recv_gap_s', 99)")
+echo "# minrtt, path 1 degraded under bulk: copies probing it ${probed}; declared stale when its ACKs paused ${stopst}, for its lag ${lagst} time(s); longest receive gap ${gap} s"
+check "minrtt: the degraded path was probed with copies once it drained (${probed})" atleast "$probed" 1
+if has_kfunc bpf_mptcp_subflow_set_stale; then
+    # what it held is re-injected once: when its ACKs first paused (a stop), else for its
+    # lag - and not again at each ACK it still delivers
+    check "minrtt: what the degraded path held was re-injected (stale marks: ${stopst} + ${lagst})" atleast "$((stopst + lagst))" 1
+    check "minrtt: ... once, not at every ACK it delivers (${lagst})" within "$lagst" 0 1
+fi
+target "minrtt: longest receive gap after a path degrades <= 0.6 s (${gap} s)" within "$gap" 0 0.6
+$M unload minrtt >/dev/null
 
 # ---- 5. backup means backup: no scheduler but redundant sends on a backup subflow while
 # a primary is active, however busy the primary is (bulk, so it is saturated), with delay

@@ -103,8 +103,9 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 		return false;
 	tp = bpf_core_cast(ssk, struct tcp_sock);
 	free = (__s64)ssk->sk_sndbuf - ssk->sk_wmem_queued;
-	p->sndbuf_free = free > 0 ? (__u64)free : 0;
+	p->sndbuf_free = free > 0 ? (__u32)free : 0;	/* sk_sndbuf is an int */
 	p->srtt_us = tp->srtt_us >> 3;
+	p->rtt_us = tp->rack.rtt_us;
 	p->cwnd = tp->snd_cwnd;
 	p->mss = tp->mss_cache;
 	p->packets_out = tp->packets_out;
@@ -232,19 +233,19 @@ static __always_inline void ms_rate_track(struct ms_conn_state *st,
 }
 
 /* One pass over the active subflows into @out (ms_scan_add, sched_model.h: the eligible
- * class, best, roomy, idle; worst too with @worst), as they are at @now_us (ms_now_us).
- * With @stall_floor_us (0: none), subflows that stopped (ms_path_stalled with that floor)
- * are eligible only when every active one has, and an inactive subflow that stopped
- * holding data counts as a stop too (ms_scan_add_inactive). With @by_queue each subflow's
- * measured rate is kept in @st (ms_rate_track; may be NULL: none) and the scan ranks by
- * arrival with the bottleneck's queue at that rate (MS_SCAN_BY_QUEUE); without, no rate is
- * read or kept (nothing would use it) and the scan ranks by the smoothed-RTT model.
+ * class, best, roomy, idle; worst too with MS_SCAN_WORST in @flags), as they are at
+ * @now_us (ms_now_us). With @stall_floor_us (0: none), subflows that stopped
+ * (ms_path_stalled with that floor) are eligible only when every active one has, and an
+ * inactive subflow that stopped holding data counts as a stop too (ms_scan_add_inactive).
+ * With MS_SCAN_BY_QUEUE each subflow's measured rate is kept in @st (ms_rate_track; may
+ * be NULL: none) and the scan ranks by arrival with the bottleneck's queue at that rate;
+ * without, no rate is read or kept (nothing would use it) and the scan ranks by the
+ * smoothed-RTT model. With MS_SCAN_DEMOTE degraded primaries rank after the backups.
  * False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_state *st,
-					struct ms_scan *out, __u64 stall_floor_us, bool worst,
-					bool by_queue, __u64 now_us)
+					struct ms_scan *out, __u64 stall_floor_us, __u32 flags,
+					__u64 now_us)
 {
-	__u32 queue = by_queue ? MS_SCAN_BY_QUEUE : 0;
 	struct mptcp_subflow_context *sf;
 
 	ms_scan_init(out);
@@ -253,7 +254,7 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_s
 
 		if (!ms_path_of(sf, &p, now_us))
 			continue;
-		if (by_queue)
+		if (flags & MS_SCAN_BY_QUEUE)
 			ms_rate_track(st, sf, &p, now_us);
 		if (!mptcp_subflow_active(sf)) {
 			ms_scan_add_inactive(out, &p, stall_floor_us);
@@ -261,8 +262,8 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_s
 		}
 		ms_scan_add(out, &p, sf->subflow_id,
 			    (ms_is_backup(sf) ? MS_SCAN_BACKUP : 0) |
-			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0) |
-			    (worst ? MS_SCAN_WORST : 0) | queue, stall_floor_us);
+			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0) | flags,
+			    stall_floor_us);
 	}
 	if (out->stalled)
 		ms_count(MS_CNT_STALLED);
@@ -281,6 +282,42 @@ static __always_inline int ms_commit_id(struct mptcp_sock *msk, struct ms_conn_s
 			return ms_commit_one(msk, st, kind, sf, burst);
 	}
 	return ms_commit_one(msk, st, kind, NULL, 0);
+}
+
+/* Mark the active subflows with ids @id and @id2 that can send, for a burst of @burst
+ * bytes: the core sends it on the first and the same bytes again on the other, which
+ * @copy_cnt (a counter) counts. */
+static __always_inline int ms_commit_two(struct mptcp_sock *msk, struct ms_conn_state *st,
+					 enum ms_decision kind, __u32 id, __u32 id2, __u32 burst,
+					 enum ms_counter copy_cnt)
+{
+	struct mptcp_subflow_context *sf;
+	/* flags, not a count: counts never converge in the verifier's eyes */
+	bool marked = false, copied = false, backup = false;
+	__u32 first = 0;
+
+	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
+		if ((sf->subflow_id != id && sf->subflow_id != id2) || !ms_can_send(sf))
+			continue;
+		ms_choose(msk, st, sf, kind);
+		if (ms_is_backup(sf))
+			backup = true;
+		if (marked)
+			copied = true;
+		else
+			first = sf->subflow_id;
+		marked = true;
+	}
+	if (!marked)
+		return ms_commit_one(msk, st, kind, NULL, 0);
+	/* as ms_commit_one: a decision that used a backup, the subflow that took the burst */
+	if (backup)
+		ms_count(MS_CNT_BACKUP_USED);
+	ms_set_last(st, kind, first);
+	msk->snd_burst = burst;
+	if (copied)
+		ms_count(copy_cnt);
+	return 0;
 }
 
 /*
@@ -302,7 +339,8 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
 {
 	bool live, stuck, use_idle;
 
-	if (!ms_scan_all(msk, st, sc, MS_REPAIR_STALL_FLOOR_US, true, true, ms_now_us()))
+	if (!ms_scan_all(msk, st, sc, MS_REPAIR_STALL_FLOOR_US,
+			 MS_SCAN_WORST | MS_SCAN_BY_QUEUE | MS_SCAN_DEMOTE, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	live = ms_scan_live(sc);
 	/* stopped, or so far behind (a degraded path) that its data arrives much later */
@@ -376,11 +414,11 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
  * active or not) with at least MS_STALE_MIN_SEGS out stale
  * (bpf_mptcp_subflow_set_stale): the core re-injects the connection's unacknowledged data
  * on the other subflows through its send path, which goes on as their send buffers drain.
- * True: one was. */
-static __always_inline bool ms_mark_stale(struct mptcp_sock *msk, __u64 now_us)
+ * Those declared, a bit per subflow_id % 32 (0: none). */
+static __always_inline __u32 ms_mark_stale(struct mptcp_sock *msk, __u64 now_us)
 {
 	struct mptcp_subflow_context *sf;
-	bool marked = false;
+	__u32 marked = 0;
 
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		struct tcp_sock *tp = ms_tcp(sf);
@@ -391,7 +429,7 @@ static __always_inline bool ms_mark_stale(struct mptcp_sock *msk, __u64 now_us)
 		    (__s32)(tp->packets_out - tp->sacked_out) < MS_STALE_MIN_SEGS)
 			continue;
 		if (!bpf_mptcp_subflow_set_stale(msk, sf))
-			marked = true;
+			marked |= 1U << (sf->subflow_id & 31);
 	}
 	return marked;
 }
@@ -400,15 +438,19 @@ static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn
 					  const struct ms_scan *sc, __u64 now_us)
 {
 	__u64 stopped_at;
+	__u32 marked;
 
 	if (!MS_ASK_REPAIR || !sc->stopped || !ms_scan_live(sc) || !st)
 		return;
 	stopped_at = now_us - sc->stall_age_us;
 	if (st->repair_asked_us == stopped_at)
 		return;
-	if (MS_SET_STALE && bpf_ksym_exists(bpf_mptcp_subflow_set_stale) &&
-	    ms_mark_stale(msk, now_us)) {
+	marked = MS_SET_STALE && bpf_ksym_exists(bpf_mptcp_subflow_set_stale) ?
+			 ms_mark_stale(msk, now_us) : 0;
+	if (marked) {
 		st->repair_asked_us = stopped_at;
+		/* all it held was re-injected: if it comes back degraded, that is done */
+		st->lag_staled |= marked;
 		ms_count(MS_CNT_STALE_SET);
 		return;
 	}
@@ -423,15 +465,55 @@ static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn
 	ms_count(MS_CNT_REPAIR_ASKED);
 }
 
-/* A send decision's scan (ms_scan_all with the single-path policies' stall floor and
- * @by_queue, at @now_us) and, when it finds a stop, the early repair (ms_ask_repair).
- * False: nothing is active. */
-static __always_inline bool ms_scan_send(struct mptcp_sock *msk, struct ms_conn_state *st,
-					 struct ms_scan *sc, bool by_queue, __u64 now_us)
+/* The scan found a degraded primary (ms_scan_add with MS_SCAN_DEMOTE) while a healthy
+ * subflow is live, and what it holds would arrive far later than what the best one holds
+ * (ms_hold_lags with the repairs' slack): the receiver waits for it. Where the kernel has
+ * bpf_mptcp_subflow_set_stale it is declared stale, so the core re-injects the
+ * connection's unacknowledged data on the live subflows at once (it becomes active again
+ * with its next ACK, but ranks after the backups while it stays degraded). Once until it
+ * is seen live and healthy again (@st remembers it, MS_CNT_LAG_STALE counts it; a stop
+ * declared stale by ms_ask_repair counts as that once): later re-injections would only
+ * copy what the healthy subflows hold in flight - declared again at every ACK it
+ * delivered, a degraded path beside a backup had 70-165% of the payload sent twice - and
+ * the repairs' lag test (ms_repair) still re-sends what it holds afterwards. */
+static __always_inline void ms_leave_degraded(struct mptcp_sock *msk, struct ms_conn_state *st,
+					      const struct ms_scan *sc)
 {
-	if (!ms_scan_all(msk, st, sc, MS_STALL_FLOOR_US, false, by_queue, now_us))
+	struct mptcp_subflow_context *sf;
+	__u32 bit = 1U << (sc->lag_id & 31);
+	int err;
+
+	if (!st)
+		return;
+	st->lag_staled &= ~sc->healthy;		/* forget those live and healthy again */
+	if (!MS_SET_STALE || !MS_REPAIR_LAG_SLACK_US || !sc->lag_hold || (st->lag_staled & bit) ||
+	    !ms_scan_live(sc) || (sc->degraded & (1U << (sc->best_id & 31))) ||
+	    !bpf_ksym_exists(bpf_mptcp_subflow_set_stale) ||
+	    !ms_hold_lags(sc->lag_hold, &sc->best_p, MS_REPAIR_LAG_SLACK_US))
+		return;
+	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
+		if (sf->subflow_id != sc->lag_id)
+			continue;
+		err = bpf_mptcp_subflow_set_stale(msk, sf);
+		if (!err)
+			ms_count(MS_CNT_LAG_STALE);
+		if (!err || err == -EALREADY)
+			st->lag_staled |= bit;
+		break;
+	}
+}
+
+/* A send decision's scan (ms_scan_all with the single-path policies' stall floor and
+ * @flags, at @now_us) and, when it finds a stop, the early repair (ms_ask_repair), or a
+ * degraded subflow far behind, the stale mark (ms_leave_degraded). False: nothing is
+ * active. */
+static __always_inline bool ms_scan_send(struct mptcp_sock *msk, struct ms_conn_state *st,
+					 struct ms_scan *sc, __u32 flags, __u64 now_us)
+{
+	if (!ms_scan_all(msk, st, sc, MS_STALL_FLOOR_US, flags, now_us))
 		return false;
 	ms_ask_repair(msk, st, sc, now_us);
+	ms_leave_degraded(msk, st, sc);
 	return true;
 }
 
@@ -460,6 +542,24 @@ static __always_inline __u32 ms_repair_room(const struct ms_path *p, __u32 burst
 	return burst;
 }
 
+/*
+ * Commit a send decision's burst to the subflow with id @id (ms_commit_id), and when the
+ * scan found a degraded primary that is idle with room (ms_scan_add with MS_SCAN_DEMOTE:
+ * it ranks after the backups and takes no new data of its own), the same bytes on it too
+ * (MS_CNT_PROBED): without data its smoothed RTT would stay where the degradation left
+ * it, and the path would never rank as healthy again once it recovers. A copy, not new
+ * data: the receiver never waits for it. One burst per round trip of the degraded path
+ * at most (it is idle again only once that burst is acknowledged).
+ */
+static __always_inline int ms_commit_probe(struct mptcp_sock *msk, struct ms_conn_state *st,
+					   enum ms_decision kind, const struct ms_scan *sc,
+					   __u32 id, __u32 burst)
+{
+	if (!sc->has_probe || sc->probe_id == id)
+		return ms_commit_id(msk, st, kind, id, burst);
+	return ms_commit_two(msk, st, kind, id, sc->probe_id, burst, MS_CNT_PROBED);
+}
+
 /* ms_pick_arrival's decision for new data once @sc holds the scan, with bursts of at most
  * @burst_cap bytes (ms_pick_interactive keeps a message's tail for a decision of its own).
  * One struct ms_scan per policy, passed down: nesting policies would stack two of them and
@@ -485,7 +585,7 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 						2 * MS_SEND_BURST))
 		goto wait;
 	if (sc->roomy_id == sc->best_id)
-		return ms_commit_id(msk, st, kind, sc->best_id, burst);
+		return ms_commit_probe(msk, st, kind, sc, sc->best_id, burst);
 	backlog = ms_backlog(msk);
 	budget = ms_spill_budget(&sc->best_p, &sc->roomy_p, backlog, room >= backlog);
 	if (budget < sc->roomy_p.mss)
@@ -496,7 +596,7 @@ static __always_inline int ms_arrival_send(struct mptcp_sock *msk, struct ms_con
 		ms_count(MS_CNT_BLEST_WAITED);
 		return -EAGAIN;
 	}
-	return ms_commit_id(msk, st, kind, sc->roomy_id, burst);
+	return ms_commit_probe(msk, st, kind, sc, sc->roomy_id, burst);
 wait:
 	ms_count(MS_CNT_WAITED);
 	return -EAGAIN;
@@ -535,7 +635,7 @@ MS_POLICY int ms_pick_arrival(struct mptcp_sock *msk __arg_trusted, struct ms_co
 		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	if (!ms_scan_send(msk, st, &sc, true, ms_now_us()))
+	if (!ms_scan_send(msk, st, &sc, MS_SCAN_BY_QUEUE | MS_SCAN_DEMOTE, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	return ms_arrival_send(msk, st, kind, blest_lambda, &sc, MS_SEND_BURST);
 }
@@ -591,7 +691,7 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	 * path, and ranked by queue the best turned to the deep path whenever the fast one
 	 * queued (50 + 50 Mbit/s 4 + 100 ms, one BDP: 0.83x against 0.99x;
 	 * docs/bench/sweep/README.md) */
-	if (!ms_scan_send(msk, st, &sc, false, now_us))
+	if (!ms_scan_send(msk, st, &sc, 0, now_us))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 
 	ms_rr_init(&pick);
@@ -625,40 +725,6 @@ MS_POLICY int ms_pick_rr(struct mptcp_sock *msk __arg_trusted, struct ms_conn_st
 	if (!ret && st && backlog < burst)
 		st->turn_bytes = (goes_on ? used : 0) + (__u32)backlog;
 	return ret;
-}
-
-/* Mark the active subflows with ids @id and @id2 that can send, for a burst of @burst
- * bytes: the core sends it on the first and the same bytes again on the other. */
-static __always_inline int ms_commit_two(struct mptcp_sock *msk, struct ms_conn_state *st,
-					 enum ms_decision kind, __u32 id, __u32 id2, __u32 burst)
-{
-	struct mptcp_subflow_context *sf;
-	/* flags, not a count: counts never converge in the verifier's eyes */
-	bool marked = false, copied = false, backup = false;
-	__u32 first = 0;
-
-	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
-		if ((sf->subflow_id != id && sf->subflow_id != id2) || !ms_can_send(sf))
-			continue;
-		ms_choose(msk, st, sf, kind);
-		if (ms_is_backup(sf))
-			backup = true;
-		if (marked)
-			copied = true;
-		else
-			first = sf->subflow_id;
-		marked = true;
-	}
-	if (!marked)
-		return ms_commit_one(msk, st, kind, NULL, 0);
-	/* as ms_commit_one: a decision that used a backup, the subflow that took the burst */
-	if (backup)
-		ms_count(MS_CNT_BACKUP_USED);
-	ms_set_last(st, kind, first);
-	msk->snd_burst = burst;
-	if (copied)
-		ms_count(MS_CNT_TAIL_COPIED);
-	return 0;
 }
 
 /* Payload bytes in a full data segment of a subflow whose MSS is @mss: the MSS less the
@@ -696,7 +762,7 @@ MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct m
 		return ret;
 	if (kind == MS_DECISION_RETRANS)
 		return ms_repair(msk, st, kind, &sc);
-	if (!ms_scan_send(msk, st, &sc, true, ms_now_us()))
+	if (!ms_scan_send(msk, st, &sc, MS_SCAN_BY_QUEUE | MS_SCAN_DEMOTE, ms_now_us()))
 		return ms_commit_one(msk, st, kind, NULL, 0);
 	seg = ms_data_seg(msk, sc.best_p.mss);
 	tail = ms_tail_bytes(backlog, seg, tail_segs);
@@ -713,7 +779,7 @@ MS_POLICY int ms_pick_interactive(struct mptcp_sock *msk __arg_trusted, struct m
 	if (!burst || !ms_scan_has_roomy(&sc) || sc.roomy_id != sc.best_id ||
 	    !ms_scan_has_second(&sc))
 		return ms_arrival_send(msk, st, kind, 0, &sc, MS_SEND_BURST);
-	return ms_commit_two(msk, st, kind, sc.best_id, sc.second_id, burst);
+	return ms_commit_two(msk, st, kind, sc.best_id, sc.second_id, burst, MS_CNT_TAIL_COPIED);
 }
 
 /*

@@ -20,6 +20,9 @@
 #ifndef EINVAL
 #define EINVAL 22
 #endif
+#ifndef EALREADY
+#define EALREADY 114
+#endif
 
 /* MPTCP_SEND_BURST_SIZE: 64 KiB minus TCP/IPv6 headers and options, as the kernel uses. */
 #define MS_SEND_BURST 65428

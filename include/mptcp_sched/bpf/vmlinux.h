@@ -91,6 +91,10 @@ struct minmax {
 	struct minmax_sample s[3];
 };
 
+struct tcp_rack {
+	u32 rtt_us;		/* the RTT of the latest-sent segment delivered, us (RACK) */
+};
+
 struct tcp_sock {
 	u32 srtt_us;
 	u32 snd_cwnd;
@@ -107,6 +111,7 @@ struct tcp_sock {
 	u64 delivered_mstamp;	/* tcp_clock_us() (CLOCK_MONOTONIC) of the latest delivery */
 	u32 rate_delivered;	/* the latest rate sample: segments delivered ... */
 	u32 rate_interval_us;	/* ... over this interval (0: no sample) */
+	struct tcp_rack rack;
 };
 
 /* net/mptcp/protocol.h */
