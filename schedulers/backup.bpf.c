@@ -6,8 +6,9 @@
  * carry data only when *every* non-backup subflow is unusable (closed, not yet joined,
  * marked stale by the path manager after retransmission timeouts, or stopped: data in
  * flight and nothing delivered for twice its RTT, at least 100 ms, at most its RTO, as in
- * ms_minrtt), or degraded (its RTT more than six times its lowest and 100 ms above it: it
- * then ranks after the backups, as in ms_minrtt) - not merely busy: a
+ * ms_minrtt), or fallen (its RTT more than six times its lowest and 100 ms above it, its
+ * delivery rate below a quarter of what it was: it then ranks after the backups, as in
+ * ms_minrtt) - not merely busy or deeply queued: a
  * primary with a full send buffer makes the connection wait rather than leak data onto a
  * metered backup link. When a primary becomes active again, the next decision returns to
  * it. Data - new and repaired - is placed exactly as ms_minrtt places it, which honours

@@ -160,8 +160,8 @@ struct ms_conn_state {
 	__u64 last_tick;	/* ... of the latest decision */
 	__u64 repair_asked_us;	/* when the latest stop an early repair was asked for began
 				 * (its subflow's last delivery, ms_now_us clock); 0: none */
-	__u32 lag_staled;	/* degraded subflows declared stale (ms_leave_degraded), a bit
-				 * per subflow_id % 32, while they stay degraded */
+	__u32 lag_staled;	/* degraded subflows declared stale (ms_leave_degraded), bits
+				 * MS_SF_BIT (sched_model.h), until seen healthy again */
 	__u32 reserved;		/* zero */
 	struct ms_rate_slot rate[MS_RATE_SLOTS];
 	struct ms_subflow sf[MS_SUBFLOW_ROWS];

@@ -35,7 +35,6 @@
 
 struct ms_path {
 	__u32 srtt_us;		/* smoothed RTT in us (0: no sample yet) */
-	__u32 rtt_us;		/* its latest RTT sample in us (TCP's RACK RTT; 0: none) */
 	__u32 cwnd;		/* congestion window, segments */
 	__u32 mss;		/* bytes per segment */
 	__u32 packets_out;	/* segments in flight */
@@ -257,13 +256,9 @@ MS_MODEL_FN __u64 ms_unsent_cap(const struct ms_path *p MS_NONNULL, __u32 deepes
 	return cap > floor ? cap : floor;
 }
 
-/* A path is degraded when its smoothed RTT - or its latest RTT sample, if higher - is more
- * than this many times the lowest RTT it showed (TCP's rtt_min, a minimum over five
- * minutes), and more than MS_DEGRADED_MIN_US above it: its delay jumped, or its rate fell
- * and a queue built up. The latest sample says so a few ACKs sooner than the smoothed
- * RTT (which moves an eighth of the way per sample): a path that paused for its new
- * 400 ms RTT, was declared stale and came back with its first ACK still had a smoothed RTT
- * of 86 ms, took 230 kB more at 1 Mbit/s, and the receiver waited 1.4-3.3 s for them. A healthy path under
+/* A path is degraded when its smoothed RTT is more than this many times the lowest RTT it
+ * showed (TCP's rtt_min, a minimum over five minutes), and more than MS_DEGRADED_MIN_US
+ * above it: its delay jumped, or its rate fell and a queue built up. A healthy path under
  * bulk load stays below: a bottleneck queue of one BDP doubles its RTT, two triple it, and
  * the smoothed RTT overshoots that while the window grows - at 4x, a healthy 10 Mbit/s
  * 100 ms path beside a 4 ms one passed the test in some rounds and re-sent up to 14% of a
@@ -274,12 +269,36 @@ MS_MODEL_FN __u64 ms_unsent_cap(const struct ms_path *p MS_NONNULL, __u32 deepes
 #define MS_DEGRADED_RTT_X 6
 #define MS_DEGRADED_MIN_US 100000ULL
 
+static inline bool ms_rtt_degraded(const struct ms_path *p, __u32 rtt_us)
+{
+	return p->min_rtt_us && rtt_us > (__u64)MS_DEGRADED_RTT_X * p->min_rtt_us &&
+	       rtt_us > p->min_rtt_us + MS_DEGRADED_MIN_US;
+}
+
 MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
 {
-	__u32 rtt = p->rtt_us > p->srtt_us ? p->rtt_us : p->srtt_us;
+	return ms_rtt_degraded(p, p->srtt_us);
+}
 
-	return p->min_rtt_us && rtt > (__u64)MS_DEGRADED_RTT_X * p->min_rtt_us &&
-	       rtt > p->min_rtt_us + MS_DEGRADED_MIN_US;
+/*
+ * "This path fell": degraded by its RTT - the smoothed one, or its latest sample
+ * @rtt_sample_us (TCP's RACK RTT) if higher - and its latest delivery rate sample
+ * (@rate_sample_kBps) below a quarter of its measured rate (rate_kBps, the windowed
+ * maximum). What a send decision ranks after the backups (MS_SCAN_FELL). The RTT alone
+ * does not say it: a primary whose own bulk transfer fills a deep bottleneck queue has
+ * an RTT many times its lowest and still delivers at its full rate (rate-only shaping,
+ * 20 Mbit/s with a 100-packet queue: with the RTT alone 39-61% of the bytes went to the
+ * backup). The latest sample says it a few ACKs before the smoothed RTT (which moves an
+ * eighth of the way per sample): a path back from its pause at 86 ms smoothed took 230 kB
+ * more before the smoothed RTT read "degraded".
+ */
+MS_MODEL_FN bool ms_path_fell(const struct ms_path *p MS_NONNULL, __u32 rtt_sample_us,
+			      __u32 rate_sample_kBps)
+{
+	__u32 rtt = rtt_sample_us > p->srtt_us ? rtt_sample_us : p->srtt_us;
+
+	return ms_rtt_degraded(p, rtt) && p->rate_kBps &&
+	       (__u64)rate_sample_kBps * 4 < p->rate_kBps;
 }
 
 /* Whether @x bytes fit in the send window @wnd_room once a burst of @burst bytes has
@@ -450,27 +469,32 @@ enum ms_class {
 	MS_CLASS_NONE,			/* nothing found */
 };
 
+/* Bytes, not words: the scan lives on the BPF stack of every policy (512 bytes in all). */
 struct ms_scan {
-	__u32 best_class, roomy_class, idle_class, worst_class;	/* MS_CLASS_NONE: none */
-	__u32 second_class;	/* the runner-up to roomy among those with room */
-	__u32 best_id, roomy_id, idle_id, second_id;	/* subflow ids */
-	__u32 stalled;		/* an active subflow has stopped, of any class: a stopped backup
+	__u8 best_class, roomy_class, idle_class, worst_class;	/* MS_CLASS_NONE: none */
+	__u8 second_class;	/* the runner-up to roomy among those with room */
+	__u8 stalled;		/* an active subflow has stopped, of any class: a stopped backup
 				 * too holds data that needs repairing */
-	__u32 stopped;		/* a subflow has stopped, active (stalled) or not: the data it
+	__u8 stopped;		/* a subflow has stopped, active (stalled) or not: the data it
 				 * holds needs repairing */
+	/* With MS_SCAN_DEMOTE: live primaries ranked after the backups for being degraded
+	 * (ms_scan_add) and those that are not (healthy), bits MS_SF_BIT; of the degraded
+	 * ones, the one that holds the most (lag_id: the subflow_id's low byte; its
+	 * ms_path_hold_ns, lag_hold; 0: none holds anything) and the first one that is idle
+	 * with send-buffer room (probe: its subflow_id + 1; 0: none). */
+	__u8 degraded, healthy, lag_id, probe;
+	__u32 best_id, roomy_id, idle_id, second_id;	/* subflow ids */
+	__u32 deepest_rtt_us;	/* the highest min_rtt_us of the live non-backup subflows */
 	__u64 stall_age_us;	/* with stopped: since_delivery_us of the one that stopped last */
 	__u64 best_t, roomy_t, second_t;	/* their arrival times, ns */
-	__u32 deepest_rtt_us;	/* the highest min_rtt_us of the live non-backup subflows */
 	__u64 worst_hold;	/* ms_path_hold_ns of worst */
-	/* With MS_SCAN_DEMOTE: live primaries ranked after the backups for being degraded
-	 * (ms_scan_add) and those that are not (healthy), a bit per subflow_id % 32; of the
-	 * degraded ones, the one that holds the most (lag_id: its ms_path_hold_ns, lag_hold;
-	 * 0: none holds anything) and the first one that is idle with send-buffer room
-	 * (probe_id, with has_probe). */
-	__u32 degraded, healthy, lag_id, probe_id, has_probe, unused;
 	__u64 lag_hold;
 	struct ms_path best_p, roomy_p, worst_p;
 };
+
+/* A subflow's bit in the scan's and the connection's masks of subflows (8 bits: MPTCP
+ * allows 8 subflows at a time; ids that collide share a bit). */
+#define MS_SF_BIT(id) (1U << ((id) & 7))
 
 MS_MODEL_FN int ms_scan_init(struct ms_scan *s MS_NONNULL)
 {
@@ -523,7 +547,8 @@ MS_MODEL_FN int ms_scan_add_inactive(struct ms_scan *s MS_NONNULL,
 				 * pay for ms_path_hold_ns) */
 #define MS_SCAN_BY_QUEUE 8U	/* rank by ms_path_queue_arrival_ns (the subflow's measured
 				 * rate is in @p) */
-#define MS_SCAN_DEMOTE 16U	/* a degraded primary ranks after the backups */
+#define MS_SCAN_DEMOTE 16U	/* a degraded primary ranks after the backups ... */
+#define MS_SCAN_FELL 32U	/* ... and this one is (ms_path_fell) */
 
 /* A live primary that ms_scan_add ranks after the backups (@p, @id; @room: its send buffer
  * has room): noted for the send decision's lag test and probe (struct ms_scan). */
@@ -532,21 +557,19 @@ static inline void ms_scan_note_degraded(struct ms_scan *s, const struct ms_path
 {
 	__u64 hold = ms_path_idle(p) ? 0 : ms_path_hold_ns(p);
 
-	s->degraded |= 1U << (id & 31);
+	s->degraded |= MS_SF_BIT(id);
 	if (hold > s->lag_hold) {
 		s->lag_hold = hold;
-		s->lag_id = id;
+		s->lag_id = (__u8)id;
 	}
-	if (room && ms_path_idle(p) && !s->has_probe) {
-		s->probe_id = id;
-		s->has_probe = 1;
-	}
+	if (room && ms_path_idle(p) && !s->probe && id < 0xff)
+		s->probe = (__u8)(id + 1);
 }
 
 /* Adds an active subflow: its model @p, @id and @flags. With @stall_floor_us (0: no stall
  * test) a subflow that stopped (ms_path_stalled with that floor) falls in a stalled
- * class. With MS_SCAN_DEMOTE a live primary that is degraded (ms_path_degraded: its RTT
- * jumped to many times its lowest, its rate fell) ranks after the live backups: it takes
+ * class. With MS_SCAN_DEMOTE a live primary that fell (MS_SCAN_FELL, ms_path_fell: its
+ * RTT jumped to many times its lowest and its rate fell) ranks after the live backups: it takes
  * new data only while no healthy primary or backup is live. It still delivers, so it never
  * stalls, but what it is handed arrives seconds later and the receiver waits for it: at
  * 1 Mbit/s and 400 ms RTT beside a 20 Mbit/s path it held ~350 kB (2.8 s), and minrtt's
@@ -573,11 +596,11 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 	}
 	base = cls;
 	if ((flags & MS_SCAN_DEMOTE) && cls == MS_CLASS_PRIMARY) {
-		if (ms_path_degraded(p)) {
+		if (flags & MS_SCAN_FELL) {
 			cls = MS_CLASS_DEGRADED;
 			ms_scan_note_degraded(s, p, id, room);
 		} else {
-			s->healthy |= 1U << (id & 31);
+			s->healthy |= MS_SF_BIT(id);
 		}
 	}
 	if (cls == MS_CLASS_PRIMARY && p->min_rtt_us > s->deepest_rtt_us)

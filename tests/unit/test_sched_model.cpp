@@ -423,11 +423,39 @@ TEST_CASE("scan: live primaries first, then live backups, stopped ones only as a
     CHECK(s.second_id == 2);
 }
 
-TEST_CASE("scan with demotion: a degraded primary ranks after the backups, noted for lag and probe",
+TEST_CASE("fell: an RTT many times its lowest and a rate sample below a quarter of its rate",
+          "[model]")
+{
+    // 20 Mbit/s at 20 ms, measured at 2500 kB/s.
+    ms_path p = path(20, 20, 0, true);
+    p.rate_kBps = 2500;
+    CHECK_FALSE(ms_path_fell(&p, 20'000, 2500));
+    // Its own bulk transfer filling a deep queue: RTT 200 ms, still delivering its rate.
+    p.srtt_us = 200'000;
+    CHECK(ms_path_degraded(&p));
+    CHECK_FALSE(ms_path_fell(&p, 210'000, 2400));
+    // Degraded to 1 Mbit/s, 400 ms: the rate sample falls to 125 kB/s.
+    CHECK(ms_path_fell(&p, 400'000, 125));
+    // Back from a pause with its smoothed RTT still low (86 ms: an eighth of the way per
+    // sample) but its latest sample at the new 400 ms: fell already.
+    p.srtt_us = 86'000;
+    CHECK_FALSE(ms_path_degraded(&p));
+    CHECK(ms_path_fell(&p, 400'000, 125));
+    CHECK_FALSE(ms_path_fell(&p, 60'000, 125));   // a sample within bounds: not degraded
+    // No measured rate, or no lowest RTT: never.
+    p.rate_kBps = 0;
+    CHECK_FALSE(ms_path_fell(&p, 400'000, 125));
+    p.rate_kBps = 2500;
+    p.min_rtt_us = 0;
+    CHECK_FALSE(ms_path_fell(&p, 400'000, 125));
+}
+
+TEST_CASE("scan with demotion: a primary that fell ranks after the backups, noted for lag and probe",
           "[model]")
 {
     constexpr uint64_t kFloor = 100'000;
     constexpr uint32_t kDemote = MS_SCAN_ROOM | MS_SCAN_WORST | MS_SCAN_DEMOTE;
+    constexpr uint32_t kFell = kDemote | MS_SCAN_FELL;
     // Path 0 after "1 Mbit/s, 400 ms": its window from 20 Mbit/s still out, RTT 20 -> 400 ms,
     // still delivering (an ACK 10 ms ago). Path 1 healthy, 20 Mbit/s at 20 ms.
     ms_path degraded = path(20, 20, 150'000, true), healthy = path(20, 20, 50'000, true);
@@ -439,34 +467,39 @@ TEST_CASE("scan with demotion: a degraded primary ranks after the backups, noted
 
     // Without MS_SCAN_DEMOTE (round-robin) it stays a primary; nothing is noted.
     ms_scan_init(&s);
-    ms_scan_add(&s, &degraded, 1, MS_SCAN_ROOM, kFloor);
+    ms_scan_add(&s, &degraded, 1, MS_SCAN_ROOM | MS_SCAN_FELL, kFloor);
     CHECK(s.best_class == MS_CLASS_PRIMARY);
     CHECK(s.degraded == 0);
     CHECK(s.healthy == 0);
+    // Degraded by its RTT but not fallen (its rate holds: a deep queue of its own): a primary.
+    ms_scan_init(&s);
+    ms_scan_add(&s, &degraded, 1, kDemote, kFloor);
+    CHECK(s.best_class == MS_CLASS_PRIMARY);
+    CHECK(s.healthy == MS_SF_BIT(1));
 
     // Beside a healthy primary it is not eligible for new data, even with the healthy one
     // full; it is the worst holder for a repair (its data arrives last) and it lags.
     ms_scan_init(&s);
-    ms_scan_add(&s, &degraded, 1, kDemote, kFloor);
+    ms_scan_add(&s, &degraded, 1, kFell, kFloor);
     ms_scan_add(&s, &healthy, 2, (kDemote & ~MS_SCAN_ROOM), kFloor);
     CHECK(s.best_class == MS_CLASS_PRIMARY);
     CHECK(s.best_id == 2);
     CHECK_FALSE(ms_scan_has_roomy(&s));   // the healthy one is full: wait, not the degraded
-    CHECK(s.degraded == 1U << 1);
-    CHECK(s.healthy == 1U << 2);
+    CHECK(s.degraded == MS_SF_BIT(1));
+    CHECK(s.healthy == MS_SF_BIT(2));
     CHECK(s.lag_id == 1);
     CHECK(s.lag_hold == ms_path_hold_ns(&degraded));
     CHECK(ms_hold_lags(s.lag_hold, &s.best_p, 100'000));
     CHECK(s.worst_p.srtt_us == degraded.srtt_us);
     CHECK(ms_path_lags(&s.worst_p, &s.best_p, 100'000));
-    CHECK_FALSE(s.has_probe);   // it holds data: no probe
+    CHECK(s.probe == 0);   // it holds data: no probe
 
-    // Beside a backup: the backup first, even a busy one that a stale rate estimate of the
-    // degraded path would rank behind it; with the backup's send buffer full, wait.
+    // Beside a backup: the backup first, even a busy one that a kept rate of the fallen
+    // path would rank behind it; with the backup's send buffer full, wait.
     ms_path backup = path(20, 20, 900'000, true);
     backup.rttvar_us = 200'000;
     ms_scan_init(&s);
-    ms_scan_add(&s, &degraded, 1, kDemote, kFloor);
+    ms_scan_add(&s, &degraded, 1, kFell, kFloor);
     ms_scan_add(&s, &backup, 3, kDemote | MS_SCAN_BACKUP, kFloor);
     CHECK(ms_scan_live(&s));
     CHECK(s.best_class == MS_CLASS_BACKUP);
@@ -474,24 +507,14 @@ TEST_CASE("scan with demotion: a degraded primary ranks after the backups, noted
     CHECK(s.roomy_id == 3);
     CHECK(ms_scan_backups(&s));
     ms_scan_init(&s);
-    ms_scan_add(&s, &degraded, 1, kDemote, kFloor);
+    ms_scan_add(&s, &degraded, 1, kFell, kFloor);
     ms_scan_add(&s, &backup, 3, (kDemote & ~MS_SCAN_ROOM) | MS_SCAN_BACKUP, kFloor);
     CHECK(s.best_id == 3);
     CHECK_FALSE(ms_scan_has_roomy(&s));
 
-    // Back from a pause with its smoothed RTT still low (86 ms: an eighth of the way per
-    // sample) but its latest sample at the new 400 ms: degraded already.
-    ms_path back = healthy;
-    back.srtt_us = 86'000;
-    REQUIRE_FALSE(ms_path_degraded(&back));
-    back.rtt_us = 400'000;
-    CHECK(ms_path_degraded(&back));
-    back.rtt_us = 60'000;   // a sample within the bounds: as the smoothed RTT says
-    CHECK_FALSE(ms_path_degraded(&back));
-
     // Alone it is still used: there is nowhere better.
     ms_scan_init(&s);
-    ms_scan_add(&s, &degraded, 1, kDemote, kFloor);
+    ms_scan_add(&s, &degraded, 1, kFell, kFloor);
     CHECK(s.best_class == MS_CLASS_DEGRADED);
     CHECK(ms_scan_live(&s));
     CHECK_FALSE(ms_scan_backups(&s));
@@ -503,21 +526,11 @@ TEST_CASE("scan with demotion: a degraded primary ranks after the backups, noted
     drained.packets_out = 0;
     drained.unsent = 0;
     ms_scan_init(&s);
-    ms_scan_add(&s, &drained, 1, kDemote, kFloor);
+    ms_scan_add(&s, &drained, 1, kFell, kFloor);
     ms_scan_add(&s, &healthy, 2, kDemote, kFloor);
     CHECK(s.best_id == 2);
-    CHECK(s.has_probe);
-    CHECK(s.probe_id == 1);
+    CHECK(s.probe == 1 + 1);
     CHECK(s.lag_hold == 0);   // it holds nothing: nothing lags
-    // Its RTT back near its lowest: a primary again, no probe.
-    drained.srtt_us = 30'000;
-    ms_scan_init(&s);
-    ms_scan_add(&s, &drained, 1, kDemote, kFloor);
-    ms_scan_add(&s, &healthy, 2, kDemote, kFloor);
-    CHECK(s.degraded == 0);
-    CHECK(s.healthy == (1U << 1 | 1U << 2));
-    CHECK_FALSE(s.has_probe);
-    CHECK(s.best_id == 1);   // idle: it arrives first
 }
 
 TEST_CASE("round-robin: the next id above the last turn's, else the smallest", "[model]")

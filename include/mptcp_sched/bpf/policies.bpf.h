@@ -105,7 +105,6 @@ static __always_inline bool ms_path_of(struct mptcp_subflow_context *sf, struct 
 	free = (__s64)ssk->sk_sndbuf - ssk->sk_wmem_queued;
 	p->sndbuf_free = free > 0 ? (__u32)free : 0;	/* sk_sndbuf is an int */
 	p->srtt_us = tp->srtt_us >> 3;
-	p->rtt_us = tp->rack.rtt_us;
 	p->cwnd = tp->snd_cwnd;
 	p->mss = tp->mss_cache;
 	p->packets_out = tp->packets_out;
@@ -198,8 +197,9 @@ static __always_inline __u64 ms_backlog(struct mptcp_sock *msk)
 
 /* Fold @sf's latest TCP rate sample (in kB/s, bytes per ms; at most 2^32 - 1 kB/s, 34
  * Tbit/s) into the windowed maximum kept in @st (ms_rate_replaces) and leave that in @p's
- * rate_kBps (@p as ms_path_of filled it, at @now_us). Without @st: no measured rate (0). */
-static __always_inline void ms_rate_track(struct ms_conn_state *st,
+ * rate_kBps (@p as ms_path_of filled it, at @now_us). Without @st: no measured rate (0).
+ * Returns the sample (0: none). */
+static __always_inline __u32 ms_rate_track(struct ms_conn_state *st,
 					  struct mptcp_subflow_context *sf, struct ms_path *p,
 					  __u64 now_us)
 {
@@ -212,7 +212,7 @@ static __always_inline void ms_rate_track(struct ms_conn_state *st,
 	barrier_var(st);
 	if (!st || !tp) {
 		p->rate_kBps = 0;
-		return;
+		return 0;
 	}
 	if (tp->rate_interval_us) {
 		__u64 kBps = (__u64)tp->rate_delivered * p->mss * 1000 / tp->rate_interval_us;
@@ -225,11 +225,15 @@ static __always_inline void ms_rate_track(struct ms_conn_state *st,
 		slot->kBps = 0;
 		slot->stamp_us = now_us;
 	}
-	if (ms_rate_replaces(slot->kBps, now_us - slot->stamp_us, sample, p->srtt_us)) {
+	/* a degraded path keeps the rate it had until it recovers: what ms_path_fell
+	 * compares its samples with */
+	if (ms_rate_replaces(slot->kBps, ms_path_degraded(p) ? 0 : now_us - slot->stamp_us,
+			     sample, p->srtt_us)) {
 		slot->kBps = sample;
 		slot->stamp_us = now_us;
 	}
 	p->rate_kBps = slot->kBps;
+	return sample;
 }
 
 /* One pass over the active subflows into @out (ms_scan_add, sched_model.h: the eligible
@@ -240,7 +244,8 @@ static __always_inline void ms_rate_track(struct ms_conn_state *st,
  * With MS_SCAN_BY_QUEUE each subflow's measured rate is kept in @st (ms_rate_track; may
  * be NULL: none) and the scan ranks by arrival with the bottleneck's queue at that rate;
  * without, no rate is read or kept (nothing would use it) and the scan ranks by the
- * smoothed-RTT model. With MS_SCAN_DEMOTE degraded primaries rank after the backups.
+ * smoothed-RTT model. With MS_SCAN_DEMOTE (and MS_SCAN_BY_QUEUE: the rate samples) primaries
+ * that fell (ms_path_fell) rank after the backups.
  * False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_state *st,
 					struct ms_scan *out, __u64 stall_floor_us, __u32 flags,
@@ -251,18 +256,25 @@ static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_s
 	ms_scan_init(out);
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
 		struct ms_path p = {};
+		__u32 sample = 0, fell = 0;
+		struct tcp_sock *tp;
 
 		if (!ms_path_of(sf, &p, now_us))
 			continue;
 		if (flags & MS_SCAN_BY_QUEUE)
-			ms_rate_track(st, sf, &p, now_us);
+			sample = ms_rate_track(st, sf, &p, now_us);
 		if (!mptcp_subflow_active(sf)) {
 			ms_scan_add_inactive(out, &p, stall_floor_us);
 			continue;
 		}
+		if (flags & MS_SCAN_DEMOTE) {
+			tp = ms_tcp(sf);
+			if (tp && ms_path_fell(&p, tp->rack.rtt_us, sample))
+				fell = MS_SCAN_FELL;
+		}
 		ms_scan_add(out, &p, sf->subflow_id,
 			    (ms_is_backup(sf) ? MS_SCAN_BACKUP : 0) |
-			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0) | flags,
+			    (bpf_sk_stream_memory_free(sf) ? MS_SCAN_ROOM : 0) | flags | fell,
 			    stall_floor_us);
 	}
 	if (out->stalled)
@@ -414,7 +426,7 @@ static __always_inline int ms_repair(struct mptcp_sock *msk, struct ms_conn_stat
  * active or not) with at least MS_STALE_MIN_SEGS out stale
  * (bpf_mptcp_subflow_set_stale): the core re-injects the connection's unacknowledged data
  * on the other subflows through its send path, which goes on as their send buffers drain.
- * Those declared, a bit per subflow_id % 32 (0: none). */
+ * Those declared, bits MS_SF_BIT (0: none). */
 static __always_inline __u32 ms_mark_stale(struct mptcp_sock *msk, __u64 now_us)
 {
 	struct mptcp_subflow_context *sf;
@@ -429,7 +441,7 @@ static __always_inline __u32 ms_mark_stale(struct mptcp_sock *msk, __u64 now_us)
 		    (__s32)(tp->packets_out - tp->sacked_out) < MS_STALE_MIN_SEGS)
 			continue;
 		if (!bpf_mptcp_subflow_set_stale(msk, sf))
-			marked |= 1U << (sf->subflow_id & 31);
+			marked |= MS_SF_BIT(sf->subflow_id);
 	}
 	return marked;
 }
@@ -465,8 +477,9 @@ static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn
 	ms_count(MS_CNT_REPAIR_ASKED);
 }
 
-/* The scan found a degraded primary (ms_scan_add with MS_SCAN_DEMOTE) while a healthy
- * subflow is live, and what it holds would arrive far later than what the best one holds
+/* The scan found a primary that fell (ms_path_fell; ms_scan_add with MS_SCAN_DEMOTE)
+ * while a healthy subflow is live, and what it holds would arrive far later than what
+ * the best one holds
  * (ms_hold_lags with the repairs' slack): the receiver waits for it. Where the kernel has
  * bpf_mptcp_subflow_set_stale it is declared stale, so the core re-injects the
  * connection's unacknowledged data on the live subflows at once (it becomes active again
@@ -480,19 +493,19 @@ static __always_inline void ms_leave_degraded(struct mptcp_sock *msk, struct ms_
 					      const struct ms_scan *sc)
 {
 	struct mptcp_subflow_context *sf;
-	__u32 bit = 1U << (sc->lag_id & 31);
+	__u32 bit = MS_SF_BIT(sc->lag_id);
 	int err;
 
 	if (!st)
 		return;
 	st->lag_staled &= ~sc->healthy;		/* forget those live and healthy again */
 	if (!MS_SET_STALE || !MS_REPAIR_LAG_SLACK_US || !sc->lag_hold || (st->lag_staled & bit) ||
-	    !ms_scan_live(sc) || (sc->degraded & (1U << (sc->best_id & 31))) ||
+	    !ms_scan_live(sc) || (sc->degraded & MS_SF_BIT(sc->best_id)) ||
 	    !bpf_ksym_exists(bpf_mptcp_subflow_set_stale) ||
 	    !ms_hold_lags(sc->lag_hold, &sc->best_p, MS_REPAIR_LAG_SLACK_US))
 		return;
 	bpf_for_each(mptcp_subflow, sf, (struct sock *)msk) {
-		if (sf->subflow_id != sc->lag_id)
+		if ((__u8)sf->subflow_id != sc->lag_id)
 			continue;
 		err = bpf_mptcp_subflow_set_stale(msk, sf);
 		if (!err)
@@ -544,7 +557,7 @@ static __always_inline __u32 ms_repair_room(const struct ms_path *p, __u32 burst
 
 /*
  * Commit a send decision's burst to the subflow with id @id (ms_commit_id), and when the
- * scan found a degraded primary that is idle with room (ms_scan_add with MS_SCAN_DEMOTE:
+ * scan found a primary that fell (ms_path_fell) and is idle with room (MS_SCAN_DEMOTE:
  * it ranks after the backups and takes no new data of its own), the same bytes on it too
  * (MS_CNT_PROBED): without data its smoothed RTT would stay where the degradation left
  * it, and the path would never rank as healthy again once it recovers. A copy, not new
@@ -555,9 +568,9 @@ static __always_inline int ms_commit_probe(struct mptcp_sock *msk, struct ms_con
 					   enum ms_decision kind, const struct ms_scan *sc,
 					   __u32 id, __u32 burst)
 {
-	if (!sc->has_probe || sc->probe_id == id)
+	if (!sc->probe || sc->probe == id + 1)
 		return ms_commit_id(msk, st, kind, id, burst);
-	return ms_commit_two(msk, st, kind, id, sc->probe_id, burst, MS_CNT_PROBED);
+	return ms_commit_two(msk, st, kind, id, sc->probe - 1U, burst, MS_CNT_PROBED);
 }
 
 /* ms_pick_arrival's decision for new data once @sc holds the scan, with bursts of at most
