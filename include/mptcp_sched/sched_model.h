@@ -447,7 +447,7 @@ MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
  * set, primaries or backups, from it) over a connection's active subflows, one at a time.
  * Each subflow falls in a class, and only the lowest class present is eligible: live
  * primaries, else live backups (a backup carries data only while no primary is active and
- * delivering), else - with MS_SCAN_DEMOTE - degraded primaries, else - when every active
+ * delivering), else - with MS_SCAN_DEMOTE - primaries that fell, else - when every active
  * subflow has stopped - the stopped primaries, else the stopped backups: there is nowhere
  * better to send. Within the
  * eligible class the scan keeps the subflow where a segment handed over now arrives first
@@ -463,7 +463,7 @@ MS_MODEL_FN bool ms_path_lags(const struct ms_path *p MS_NONNULL,
 enum ms_class {
 	MS_CLASS_PRIMARY,		/* live: not stopped */
 	MS_CLASS_BACKUP,
-	MS_CLASS_DEGRADED,		/* a live primary, degraded (MS_SCAN_DEMOTE) */
+	MS_CLASS_DEGRADED,		/* a live primary that fell (MS_SCAN_DEMOTE) */
 	MS_CLASS_STALLED_PRIMARY,	/* stopped (ms_path_stalled) */
 	MS_CLASS_STALLED_BACKUP,
 	MS_CLASS_NONE,			/* nothing found */
@@ -547,13 +547,13 @@ MS_MODEL_FN int ms_scan_add_inactive(struct ms_scan *s MS_NONNULL,
 				 * pay for ms_path_hold_ns) */
 #define MS_SCAN_BY_QUEUE 8U	/* rank by ms_path_queue_arrival_ns (the subflow's measured
 				 * rate is in @p) */
-#define MS_SCAN_DEMOTE 16U	/* a degraded primary ranks after the backups ... */
-#define MS_SCAN_FELL 32U	/* ... and this one is (ms_path_fell) */
+#define MS_SCAN_DEMOTE 16U	/* a primary that fell ranks after the backups ... */
+#define MS_SCAN_FELL 32U	/* ... and this one fell (ms_path_fell) */
 
 /* A live primary that ms_scan_add ranks after the backups (@p, @id; @room: its send buffer
  * has room): noted for the send decision's lag test and probe (struct ms_scan). */
-static inline void ms_scan_note_degraded(struct ms_scan *s, const struct ms_path *p, __u32 id,
-					 bool room)
+static inline void ms_scan_note_degraded(struct ms_scan *s, const struct ms_path *p,
+					 __u32 id, bool room)
 {
 	__u64 hold = ms_path_idle(p) ? 0 : ms_path_hold_ns(p);
 
@@ -569,16 +569,16 @@ static inline void ms_scan_note_degraded(struct ms_scan *s, const struct ms_path
 /* Adds an active subflow: its model @p, @id and @flags. With @stall_floor_us (0: no stall
  * test) a subflow that stopped (ms_path_stalled with that floor) falls in a stalled
  * class. With MS_SCAN_DEMOTE a live primary that fell (MS_SCAN_FELL, ms_path_fell: its
- * RTT jumped to many times its lowest and its rate fell) ranks after the live backups: it takes
- * new data only while no healthy primary or backup is live. It still delivers, so it never
- * stalls, but what it is handed arrives seconds later and the receiver waits for it: at
- * 1 Mbit/s and 400 ms RTT beside a 20 Mbit/s path it held ~350 kB (2.8 s), and minrtt's
- * longest receive gap was 1-1.9 s against the default's 0.3 s; with a backup, a primary
- * that came back so degraded took all new data while the backup idled. Ranked with the
- * backups by arrival instead, it still won against a busy backup for a while: its measured
- * rate is a windowed maximum that keeps the rate it had (docs/bench/resilience/README.md,
- * "degrade"). The worst subflow (for repairs) is found by the class before that, so a
- * repair still sees it lag (ms_path_lags). */
+ * RTT jumped to many times its lowest and its rate fell) ranks after the live backups: it
+ * takes new data only while no healthy primary or backup is live. It still delivers, so
+ * it never stalls, but what it is handed arrives seconds later and the receiver waits for
+ * it: at 1 Mbit/s and 400 ms RTT beside a 20 Mbit/s path it held ~350 kB (2.8 s), and
+ * minrtt's longest receive gap was 1-1.9 s against the default's 0.3 s; with a backup, a
+ * primary that came back so degraded took all new data while the backup idled. Ranked
+ * with the backups by arrival instead, it still won against a busy backup for a while:
+ * its measured rate is a windowed maximum that keeps the rate it had
+ * (docs/bench/resilience/README.md, "degrade"). The worst subflow (for repairs) is found
+ * by the class before that, so a repair still sees it lag (ms_path_lags). */
 MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *p MS_NONNULL,
 			    __u32 id, __u32 flags, __u64 stall_floor_us)
 {

@@ -131,8 +131,10 @@ check "lossy: 40 requests of 64 KiB per run (--time-scale 0.1 of 400), p50 <= p9
     test "$($LO "all(f['runs_ok'] == 1 and 0 < f['p50_ms']['median'] <= f['p99_ms']['median'] <= f['p999_ms']['median'] for f in list(j['scenarios'][0]['schedulers'].values()) + j['scenarios'][0]['single_path'])")" = True
 check "lossy: single-path TCP puts 1.0-1.3 bytes on the wire per payload byte at 3% loss" \
     test "$($LO "all(1.0 <= b['wire_per_payload']['median'] <= 1.3 for b in j['scenarios'][0]['single_path'])")" = True
-check "lossy: redundant puts >= 1.6 bytes on the wire per payload byte, the default < 1.4" \
-    test "$($LO "j['scenarios'][0]['schedulers']['redundant']['wire_per_payload']['median'] >= 1.6 and j['scenarios'][0]['schedulers']['default']['wire_per_payload']['median'] < 1.4")" = True
+# Redundant copies every burst to every member that keeps up: ~2x, less where it leaves a
+# member too far behind out (red_behind; 1.60 in one 40-request round at 3% loss).
+check "lossy: redundant puts >= 1.5 bytes on the wire per payload byte, the default < 1.4" \
+    test "$($LO "j['scenarios'][0]['schedulers']['redundant']['wire_per_payload']['median'] >= 1.5 and j['scenarios'][0]['schedulers']['default']['wire_per_payload']['median'] < 1.4")" = True
 check "lossy: interactive puts 1.0-1.3 bytes on the wire per payload byte (copies of tails only)" \
     test "$($LO "1.0 <= j['scenarios'][0]['schedulers']['interactive']['wire_per_payload']['median'] <= 1.3")" = True
 check "lossy: the table shows p99.9 and wire/payload, the targets redundant vs default" \
