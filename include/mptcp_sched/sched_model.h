@@ -478,7 +478,8 @@ struct ms_scan {
 	__u8 stopped;		/* a subflow has stopped, active (stalled) or not: the data it
 				 * holds needs repairing */
 	/* With MS_SCAN_DEMOTE: live primaries ranked after the backups for being degraded
-	 * (ms_scan_add) and those that are not (healthy), bits MS_SF_BIT; of the degraded
+	 * (ms_scan_add) and those whose smoothed RTT is not degraded (healthy), bits
+	 * MS_SF_BIT; of the degraded
 	 * ones, the one that holds the most (lag_id: the subflow_id's low byte; its
 	 * ms_path_hold_ns, lag_hold; 0: none holds anything) and the first one that is idle
 	 * with send-buffer room (probe: its subflow_id + 1; 0: none). */
@@ -599,7 +600,10 @@ MS_MODEL_FN int ms_scan_add(struct ms_scan *s MS_NONNULL, const struct ms_path *
 		if (flags & MS_SCAN_FELL) {
 			cls = MS_CLASS_DEGRADED;
 			ms_scan_note_degraded(s, p, id, room);
-		} else {
+		} else if (!ms_path_degraded(p)) {
+			/* by the smoothed RTT, which does not flap with single samples: a
+			 * path counted healthy between two samples that said "fell" was
+			 * declared stale again each time (7 times in one VM run) */
 			s->healthy |= MS_SF_BIT(id);
 		}
 	}

@@ -471,11 +471,13 @@ TEST_CASE("scan with demotion: a primary that fell ranks after the backups, note
     CHECK(s.best_class == MS_CLASS_PRIMARY);
     CHECK(s.degraded == 0);
     CHECK(s.healthy == 0);
-    // Degraded by its RTT but not fallen (its rate holds: a deep queue of its own): a primary.
+    // Degraded by its RTT but not fallen (its rate holds: a deep queue of its own): a
+    // primary, though not counted healthy (its smoothed RTT says degraded).
     ms_scan_init(&s);
     ms_scan_add(&s, &degraded, 1, kDemote, kFloor);
     CHECK(s.best_class == MS_CLASS_PRIMARY);
-    CHECK(s.healthy == MS_SF_BIT(1));
+    CHECK(s.healthy == 0);
+    CHECK(s.degraded == 0);
 
     // Beside a healthy primary it is not eligible for new data, even with the healthy one
     // full; it is the worst holder for a repair (its data arrives last) and it lags.
