@@ -244,8 +244,8 @@ static __always_inline __u32 ms_rate_track(struct ms_conn_state *st,
  * With MS_SCAN_BY_QUEUE each subflow's measured rate is kept in @st (ms_rate_track; may
  * be NULL: none) and the scan ranks by arrival with the bottleneck's queue at that rate;
  * without, no rate is read or kept (nothing would use it) and the scan ranks by the
- * smoothed-RTT model. With MS_SCAN_DEMOTE (and MS_SCAN_BY_QUEUE: the rate samples) primaries
- * that fell (ms_path_fell) rank after the backups.
+ * smoothed-RTT model. With MS_SCAN_DEMOTE (and MS_SCAN_BY_QUEUE: the rate samples)
+ * primaries that fell (ms_path_fell) rank after the backups.
  * False: nothing is active. */
 static __always_inline bool ms_scan_all(struct mptcp_sock *msk, struct ms_conn_state *st,
 					struct ms_scan *out, __u64 stall_floor_us, __u32 flags,
@@ -479,11 +479,11 @@ static __always_inline void ms_ask_repair(struct mptcp_sock *msk, struct ms_conn
 
 /* The scan found a primary that fell (ms_path_fell; ms_scan_add with MS_SCAN_DEMOTE)
  * while a healthy subflow is live, and what it holds would arrive far later than what
- * the best one holds
- * (ms_hold_lags with the repairs' slack): the receiver waits for it. Where the kernel has
- * bpf_mptcp_subflow_set_stale it is declared stale, so the core re-injects the
- * connection's unacknowledged data on the live subflows at once (it becomes active again
- * with its next ACK, but ranks after the backups while it stays degraded). Once until it
+ * the best one holds (ms_hold_lags with the repairs' slack): the receiver waits for it.
+ * Where the kernel has bpf_mptcp_subflow_set_stale it is declared stale, so the core
+ * re-injects the connection's unacknowledged data on the live subflows at once (it
+ * becomes active again with its next ACK, but ranks after the backups while it stays
+ * degraded). Once until it
  * is seen live and healthy again (@st remembers it, MS_CNT_LAG_STALE counts it; a stop
  * declared stale by ms_ask_repair counts as that once): later re-injections would only
  * copy what the healthy subflows hold in flight - declared again at every ACK it
