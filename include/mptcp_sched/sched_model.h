@@ -24,10 +24,14 @@
  * arguments are never NULL. */
 #define MS_MODEL_FN __noinline
 #define MS_NONNULL __arg_nonnull
+/* A few comparisons that a decision makes for every subflow: inlined, as a global call
+ * costs more than they do (docs/bench/cost/README.md, "Where a decision's time goes"). */
+#define MS_MODEL_INLINE static __always_inline
 #else
 #include <linux/types.h>
 #define MS_MODEL_FN static inline
 #define MS_NONNULL
+#define MS_MODEL_INLINE static inline
 #endif
 
 #define MS_NSEC_PER_USEC 1000ULL
@@ -275,7 +279,7 @@ static inline bool ms_rtt_degraded(const struct ms_path *p, __u32 rtt_us)
 	       rtt_us > p->min_rtt_us + MS_DEGRADED_MIN_US;
 }
 
-MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
+MS_MODEL_INLINE bool ms_path_degraded(const struct ms_path *p)
 {
 	return ms_rtt_degraded(p, p->srtt_us);
 }
@@ -292,7 +296,7 @@ MS_MODEL_FN bool ms_path_degraded(const struct ms_path *p MS_NONNULL)
  * eighth of the way per sample): a path back from its pause at 86 ms smoothed took 230 kB
  * more before the smoothed RTT read "degraded".
  */
-MS_MODEL_FN bool ms_path_fell(const struct ms_path *p MS_NONNULL, __u32 rtt_sample_us,
+MS_MODEL_INLINE bool ms_path_fell(const struct ms_path *p, __u32 rtt_sample_us,
 			      __u32 rate_sample_kBps)
 {
 	__u32 rtt = rtt_sample_us > p->srtt_us ? rtt_sample_us : p->srtt_us;
@@ -371,7 +375,7 @@ MS_MODEL_FN bool ms_wnd_hold_ok(const struct ms_path *fast MS_NONNULL, const str
  * backoff): by then TCP itself has declared the flight lost. Loss and jitter on a working
  * path do not trigger it: SACKs keep delivering while the losses are repaired.
  */
-MS_MODEL_FN __u64 ms_stall_bound_us(const struct ms_path *p MS_NONNULL, __u64 floor_us)
+MS_MODEL_INLINE __u64 ms_stall_bound_us(const struct ms_path *p, __u64 floor_us)
 {
 	__u64 bound = 2ULL * p->srtt_us, rto = (__u64)p->srtt_us + p->rttvar_us;
 
@@ -382,7 +386,7 @@ MS_MODEL_FN __u64 ms_stall_bound_us(const struct ms_path *p MS_NONNULL, __u64 fl
 	return bound;
 }
 
-MS_MODEL_FN bool ms_path_stalled(const struct ms_path *p MS_NONNULL, __u64 floor_us)
+MS_MODEL_INLINE bool ms_path_stalled(const struct ms_path *p, __u64 floor_us)
 {
 	return p->packets_out && p->since_delivery_us > ms_stall_bound_us(p, floor_us);
 }

@@ -117,7 +117,9 @@ __noinline int ms_stats_record(struct mptcp_subflow_context *sf __arg_trusted,
 	st->last_tick = now;
 
 	/* Usually the row of the latest choice; else the subflow's own row, else a free one
-	 * (all zero: the least recently chosen of all), else the least recently chosen. */
+	 * (all zero: the least recently chosen of all), else the least recently chosen.
+	 * Rows are taken in order and never freed, so the rows in use come first: past the
+	 * first free row no subflow has one. */
 	id = sf->subflow_id;
 	r = st->last_row;
 	if (r >= MS_SUBFLOW_ROWS || st->sf[r].subflow_id != id) {
@@ -125,6 +127,10 @@ __noinline int ms_stats_record(struct mptcp_subflow_context *sf __arg_trusted,
 		for (i = 0; i < MS_SUBFLOW_ROWS; i++) {
 			if (st->sf[i].subflow_id == id) {
 				r = i;
+				break;
+			}
+			if (!st->sf[i].subflow_id) {
+				pick = i;
 				break;
 			}
 			if (st->sf[i].last_tick < oldest) {
