@@ -52,8 +52,9 @@
  *
  * Paths that fall (ms_scan_add with MS_SCAN_DEMOTE, ms_path_fell, ms_leave_degraded,
  * ms_commit_probe): a primary whose RTT (smoothed, or its latest sample) is more than six
- * times its lowest and 100 ms above it, and whose latest delivery rate sample is below a
- * quarter of its measured rate, ranks after the backups, so it takes no new data while a
+ * times its lowest and 100 ms above it (its smoothed RTT past twice the lowest), and whose
+ * latest delivery rate sample is below a quarter of its measured rate, ranks after the
+ * backups, so it takes no new data while a
  * healthy primary or a backup is live (a primary whose own queue inflates its RTT keeps
  * its rate, and its rank); what it holds is re-injected once (declared stale, where the
  * kernel allows it, unless a stop already was) when it would arrive far behind the best

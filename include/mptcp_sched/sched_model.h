@@ -294,15 +294,22 @@ MS_MODEL_INLINE bool ms_path_degraded(const struct ms_path *p)
  * 20 Mbit/s with a 100-packet queue: with the RTT alone 39-61% of the bytes went to the
  * backup). The latest sample says it a few ACKs before the smoothed RTT (which moves an
  * eighth of the way per sample): a path back from its pause at 86 ms smoothed took 230 kB
- * more before the smoothed RTT read "degraded".
+ * more before the smoothed RTT read "degraded". But one late sample does not say it
+ * alone: the smoothed RTT must also be above MS_FELL_SRTT_X times the lowest. A segment
+ * repaired after a loss gives RACK a late sample while the rate samples of the recovery
+ * are low (at 3% loss a healthy 20 Mbit/s path had a sample past 120 ms: vm_bench's
+ * lossy check, interactive made a lag mark and a probe); a path that fell passes it
+ * within a sample (20 -> 400 ms: 67 ms smoothed after the first).
  */
+#define MS_FELL_SRTT_X 2
+
 MS_MODEL_INLINE bool ms_path_fell(const struct ms_path *p, __u32 rtt_sample_us,
 			      __u32 rate_sample_kBps)
 {
 	__u32 rtt = rtt_sample_us > p->srtt_us ? rtt_sample_us : p->srtt_us;
 
-	return ms_rtt_degraded(p, rtt) && p->rate_kBps &&
-	       (__u64)rate_sample_kBps * 4 < p->rate_kBps;
+	return p->srtt_us > (__u64)MS_FELL_SRTT_X * p->min_rtt_us && ms_rtt_degraded(p, rtt) &&
+	       p->rate_kBps && (__u64)rate_sample_kBps * 4 < p->rate_kBps;
 }
 
 /* Whether @x bytes fit in the send window @wnd_room once a burst of @burst bytes has

@@ -442,6 +442,15 @@ TEST_CASE("fell: an RTT many times its lowest and a rate sample below a quarter 
     CHECK_FALSE(ms_path_degraded(&p));
     CHECK(ms_path_fell(&p, 400'000, 125));
     CHECK_FALSE(ms_path_fell(&p, 60'000, 125));   // a sample within bounds: not degraded
+    // One late sample on a healthy path (a segment repaired after a loss, a recovery's low
+    // rate samples): its smoothed RTT near its lowest says it did not fall.
+    p.srtt_us = 25'000;
+    CHECK_FALSE(ms_path_fell(&p, 130'000, 125));
+    p.srtt_us = 40'000;   // twice the lowest: not more than
+    CHECK_FALSE(ms_path_fell(&p, 400'000, 125));
+    p.srtt_us = 67'000;   // 20 -> 400 ms, after its first sample
+    CHECK(ms_path_fell(&p, 400'000, 125));
+    p.srtt_us = 86'000;
     // No measured rate, or no lowest RTT: never.
     p.rate_kBps = 0;
     CHECK_FALSE(ms_path_fell(&p, 400'000, 125));
