@@ -54,11 +54,10 @@
  * ms_commit_probe): a primary whose RTT (smoothed, or its latest sample) is more than six
  * times its lowest and 100 ms above it (its smoothed RTT past twice the lowest), and whose
  * latest delivery rate sample is below a quarter of its measured rate, ranks after the
- * backups, so it takes no new data while a
- * healthy primary or a backup is live (a primary whose own queue inflates its RTT keeps
- * its rate, and its rank); what it holds is re-injected once (declared stale, where the
- * kernel allows it, unless a stop already was) when it would arrive far behind the best
- * subflow's data; and once it has drained, a burst sent elsewhere while it is idle is
+ * backups, so it takes no new data while a healthy primary or a backup is live (a primary
+ * whose own queue inflates its RTT keeps its rate, and its rank); what it holds is
+ * re-injected once (declared stale, where the kernel allows it, unless a stop already
+ * was) when it would arrive far behind the best subflow's data; and once it has drained, a burst sent elsewhere while it is idle is
  * copied onto it, so its RTT is measured again and it ranks as a primary once it
  * recovers.
  * Wi-Fi moving out of range (20 -> 1 Mbit/s, 400 ms RTT) beside a healthy path or a backup:

@@ -52,22 +52,14 @@ fi
 grep -q 'no sample of 5 passes through nothing_get_send' "$tmp/err" || fail "error: $(cat "$tmp/err")"
 
 # bpf_jit_lines: usage, and a program id that does not exist (one line, exit 1)
-jl=$build/bpf_jit_lines
-set +e
-"$jl" 2> "$tmp/err"; st=$?
-set -e
+jl() { st=0; "$build/bpf_jit_lines" "$@" 2> "$tmp/err" || st=$?; }
+jl
 [ "$st" = 2 ] && grep -q '^usage: bpf_jit_lines PROG_ID' "$tmp/err" || fail "usage ($st)"
-set +e
-"$jl" 4294967295x 2> "$tmp/err"; st=$?
-set -e
+jl 4294967295x
 [ "$st" = 2 ] || fail "a non-number id was accepted ($st)"
-set +e
-"$jl" 4294967296 2> "$tmp/err"; st=$?
-set -e
+jl 4294967296
 [ "$st" = 2 ] || fail "an id past 32 bits was accepted ($st)"
-set +e
-"$jl" 2147483647 2> "$tmp/err"; st=$?
-set -e
+jl 2147483647
 [ "$st" = 1 ] && [ "$(wc -l < "$tmp/err")" = 1 ] && grep -q '^bpf_jit_lines: program: ' "$tmp/err" ||
     fail "missing program: $st $(cat "$tmp/err")"
 echo "ok"
